@@ -1,0 +1,75 @@
+"""auditnlp: turn Chinese audit-office work reports into comparable data.
+
+``import auditnlp`` is cheap: heavy modules (pandas, scikit-learn, jieba, spaCy, HanLP) load only when the
+function that needs them is called.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from auditnlp.errors import AuditNLPError, InputError
+from auditnlp.types import (
+    Finding,
+    Indicator,
+    ListItem,
+    Meta,
+    Paragraph,
+    Report,
+    Section,
+    Sentence,
+    Slogan,
+    Source,
+)
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "analyze": "auditnlp.pipeline",
+    "analyze_text": "auditnlp.pipeline",
+    "analyze_many": "auditnlp.pipeline",
+    "analyze_document": "auditnlp.pipeline",
+    "Options": "auditnlp.pipeline",
+    "read_documents": "auditnlp.io.readers",
+    "iter_documents": "auditnlp.io.readers",
+    "normalize": "auditnlp.normalize",
+}
+
+__all__ = [
+    "AuditNLPError",
+    "Finding",
+    "Indicator",
+    "InputError",
+    "ListItem",
+    "Meta",
+    "Options",
+    "Paragraph",
+    "Report",
+    "Section",
+    "Sentence",
+    "Slogan",
+    "Source",
+    "analyze",
+    "analyze_document",
+    "analyze_many",
+    "analyze_text",
+    "iter_documents",
+    "normalize",
+    "read_documents",
+]
+
+if TYPE_CHECKING:
+    from auditnlp.io.readers import iter_documents, read_documents
+    from auditnlp.normalize import normalize
+    from auditnlp.pipeline import Options, analyze, analyze_document, analyze_many, analyze_text
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'auditnlp' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,111 @@
+"""The ``auditnlp`` command line: thin commands over the public API.
+
+Exit codes: 0 all inputs analysed; 1 some inputs failed (each named on stderr); 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from auditnlp.errors import AuditNLPError
+
+
+def _options(lexicon_dir: str | None, text_column: str | None, max_mb: float, **extra: Any) -> Any:
+    from auditnlp.pipeline import Options
+
+    return Options(
+        lexicon_dir=lexicon_dir, text_column=text_column, max_bytes=int(max_mb * 1024 * 1024), **extra
+    )
+
+
+def _common(func: Any) -> Any:
+    """Options shared by the commands that read reports."""
+    func = click.option(
+        "--text-column", default=None, help="Column holding the report text in CSV/XLSX/JSONL inputs."
+    )(func)
+    func = click.option(
+        "--lexicon-dir",
+        type=click.Path(exists=True, file_okay=False),
+        default=None,
+        help="Folder of lexicon files overriding the packaged ones (same file names).",
+    )(func)
+    func = click.option(
+        "--max-mb", type=float, default=20.0, show_default=True, help="Refuse files larger than this."
+    )(func)
+    return func
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="auditnlp")
+def cli() -> None:
+    """Analyse Chinese audit-office work reports and compare them across years and units."""
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per report (JSON Lines).")
+@click.option("--indent", type=int, default=None, help="Indent JSON (only useful for a single report).")
+@_common
+def analyze(
+    inputs: tuple[str, ...],
+    as_json: bool,
+    indent: int | None,
+    text_column: str | None,
+    lexicon_dir: str | None,
+    max_mb: float,
+) -> None:
+    """Analyse report files, folders or globs (txt, docx, pdf, html, csv/xlsx/jsonl rows)."""
+    from auditnlp.pipeline import analyze_many
+
+    failures = 0
+    for result in analyze_many(inputs, options=_options(lexicon_dir, text_column, max_mb)):
+        if isinstance(result, AuditNLPError):
+            failures += 1
+            _fail(str(result))
+            continue
+        if as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=indent))
+        else:
+            for line in _summary(result):
+                click.echo(line)
+    if failures:
+        click.echo(f"{failures} input(s) failed", err=True)
+        sys.exit(1)
+
+
+def _summary(report: Any) -> Iterator[str]:
+    meta = report.meta
+    name = report.source.path + (f"#{report.source.row}" if report.source.row else "")
+    yield f"{name}: {meta.title or '(no title)'} | unit={meta.unit} year={meta.year} type={meta.doc_type}"
+    yield (
+        f"  {len(report.text)} chars, {len(report.sections)} sections, {len(report.paragraphs)} paragraphs, "
+        f"{len(report.sentences)} sentences, {len(report.items)} items, {len(report.indicators)} indicators, "
+        f"{len(report.slogans)} slogans, {len(report.problems)} problems, {len(report.measures)} measures"
+    )
+    for section in report.sections:
+        if section.level:
+            yield f"  {'  ' * (section.level - 1)}{section.marker}{section.heading} [{section.role}]"
+    for warning in report.warnings:
+        yield f"  warning: {warning}"
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli(standalone_mode=True)
+    except AuditNLPError as exc:  # pragma: no cover - commands catch their own
+        _fail(str(exc))
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

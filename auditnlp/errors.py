@@ -1,0 +1,48 @@
+"""Errors raised by auditnlp. Each names the file (or input) and the reason in one line."""
+
+from __future__ import annotations
+
+
+class AuditNLPError(Exception):
+    """Base class: an expected failure with a clear message (no traceback needed)."""
+
+    def __init__(self, path: str | None, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}" if path else reason)
+
+
+class InputError(AuditNLPError):
+    """The input cannot be read as a report (missing, empty, binary, too large, unsupported)."""
+
+
+class EmptyDocumentError(InputError):
+    """The file holds no text."""
+
+
+class BinaryFileError(InputError):
+    """The file is binary, not text."""
+
+
+class EncodingDetectionError(InputError):
+    """No supported encoding decodes the file to plausible text."""
+
+
+class CorruptDocumentError(InputError):
+    """A .docx/.pdf/.xlsx file that its reader cannot open."""
+
+
+class FileTooLargeError(InputError):
+    """The file is larger than the configured limit."""
+
+
+class UnsupportedFormatError(InputError):
+    """The file extension is not one auditnlp reads."""
+
+
+class LexiconError(AuditNLPError):
+    """A lexicon or rule file is malformed (the message names file and line)."""
+
+
+class ModelError(AuditNLPError):
+    """A classifier model is missing, incompatible or corrupt."""

@@ -1,0 +1,1 @@
+"""Extractors: metadata, indicators, slogans, problems and measures."""

@@ -1,0 +1,218 @@
+"""Normalisation that keeps offsets usable.
+
+Two kinds of change, kept apart:
+
+* **Character unification**, strictly one character to one character: full-width digits, letters and
+  symbols become ASCII (``１２``→``12``, ``ＸＸ``→``XX``, ``％``→``%``, ``＋``→``+``); half-width Chinese
+  punctuation next to Chinese text becomes full-width (``,``→``，`` after a Han character, but ``2,377``
+  stays); spaces of every width become ASCII spaces. Redaction placeholders are left as written.
+* **Removals**, which change length: surrounding whitespace and blank lines, inline web markers
+  (``XXXX##paidbegin##项`` → ``XXXX项``) and page chrome (``下载 打印 全屏``, ``来源：``, ``— 3 —``,
+  ``相关报道：``). Debris removals are recorded as :class:`~auditnlp.types.Removal`; every removal is
+  reflected in the offset map, so any offset in the normalised text maps back to the source text.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from auditnlp._data import compile_pattern, load_yaml, read_text
+from auditnlp.types import Removal
+
+_KEEP_FULLWIDTH = set("（），：；！？")
+_SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
+
+
+def _build_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0xFF01, 0xFF5F):
+        char = chr(code)
+        if char not in _KEEP_FULLWIDTH:
+            table[code] = chr(code - 0xFEE0)
+    for char in _SPACES:
+        table[ord(char)] = " "
+    table[ord("\u200b")] = " "  # zero-width space: keep length, make it visible as a space
+    table[ord("\ufeff")] = " "
+    return table
+
+
+_TABLE = _build_table()
+# ASCII punctuation that becomes full-width when it stands in Chinese text
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
+_HAN = regex.compile(r"\p{Han}")
+_CONTEXT_PUNCT = regex.compile(
+    r"(?<=[\p{Han}“”）])[,;:!?]|[,;:!?](?=[\p{Han}“”（])|\((?=[\p{Han}\dA-Za-z*X○]{1,3}\))|(?<=\((?:[\p{Han}\dA-Za-z*X○]{1,3}))\)"
+)
+
+
+def unify_chars(text: str) -> str:
+    """Unify full-width and half-width forms, one character for one character (length-preserving)."""
+    out = text.translate(_TABLE)
+    if not any(c in out for c in _HALF_TO_FULL):
+        return out
+    return _CONTEXT_PUNCT.sub(lambda m: _HALF_TO_FULL[m.group()], out)
+
+
+@dataclass(frozen=True, slots=True)
+class _LineRule:
+    kind: str
+    where: str
+    pattern: Any
+
+
+@dataclass(frozen=True, slots=True)
+class DebrisRules:
+    """Compiled debris rules (from ``debris.yaml``)."""
+
+    inline: tuple[tuple[str, Any], ...]
+    lines: tuple[_LineRule, ...]
+
+
+@functools.lru_cache(maxsize=8)
+def _debris_rules(directory: str | None) -> DebrisRules:
+    data = load_yaml("debris.yaml", directory)
+    _, where = read_text("debris.yaml", directory)
+    inline = tuple((r["kind"], compile_pattern(r["pattern"], where)) for r in data.get("inline", ()))
+    lines = tuple(
+        _LineRule(r["kind"], r.get("where", "any"), compile_pattern(r["pattern"], where))
+        for r in data.get("lines", ())
+    )
+    return DebrisRules(inline, lines)
+
+
+def debris_rules(directory: str | Path | None = None) -> DebrisRules:
+    """Return the compiled debris rules, from `directory` (user override) or the packaged file."""
+    return _debris_rules(str(directory) if directory is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """The normalised text, its offset map back to the source and the recorded removals."""
+
+    text: str
+    offset_map: tuple[tuple[int, int], ...]
+    removed: tuple[Removal, ...]
+
+    def source_offset(self, offset: int) -> int:
+        """Map an offset in :attr:`text` to the source text."""
+        return map_offset(self.offset_map, offset)
+
+
+def map_offset(offset_map: Sequence[tuple[int, int]], offset: int) -> int:
+    """Map a normalised-text offset to a source offset using breakpoints (offset, delta)."""
+    if not offset_map:
+        return offset
+    i = bisect.bisect_right(offset_map, (offset, float("inf"))) - 1
+    return offset + (offset_map[i][1] if i >= 0 else 0)
+
+
+def _is_substantial(line: str) -> bool:
+    """A line that is clearly body text (ends the document head where chrome may sit)."""
+    return len(line) >= 30 or (line.endswith(("：", ":")) and len(line) >= 4)
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.breaks: list[tuple[int, int]] = []
+
+    def emit(self, source: str, start: int, end: int) -> None:
+        if start >= end:
+            return
+        delta = start - self.length
+        if not self.breaks or self.breaks[-1][1] != delta:
+            self.breaks.append((self.length, delta))
+        self.parts.append(source[start:end])
+        self.length += end - start
+
+    def emit_char(self, char: str, source_pos: int) -> None:
+        """Emit one synthetic character that stands for source position `source_pos`."""
+        delta = source_pos - self.length
+        if not self.breaks or self.breaks[-1][1] != delta:
+            self.breaks.append((self.length, delta))
+        self.parts.append(char)
+        self.length += 1
+
+
+def normalize(source: str, *, lexicon_dir: str | Path | None = None) -> Normalized:
+    """Normalise `source` (decoded text) into the analysed text with an offset map back to `source`.
+
+    Lines are stripped and blank lines dropped; each kept line becomes one line of the result.
+    """
+    rules = debris_rules(lexicon_dir)
+    unified = unify_chars(source)
+    builder = _Builder()
+    removed: list[Removal] = []
+    spans = [(m.start(), m.end()) for m in regex.finditer(r"[^\n\r\u2028\u2029\x0b\x0c\x85]+", unified)]
+    in_head = True
+    tail_from = int(len(unified) * 0.85)
+    first = True
+    stop = False
+    for line_start, line_end in spans:
+        if stop:
+            break
+        raw = unified[line_start:line_end]
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        s = line_start + (len(raw) - len(raw.lstrip()))
+        e = s + len(stripped)
+        rule = _match_line_rule(rules, stripped, in_head=in_head, in_tail=s >= tail_from)
+        if rule is not None:
+            if rule.where == "tail":
+                removed.append(Removal(s, len(unified), source[s:], rule.kind, builder.length))
+                stop = True
+            else:
+                removed.append(Removal(s, e, source[s:e], rule.kind, builder.length))
+            continue
+        inline = _iter_inline(rules, unified, s, e)
+        if inline and sum(m[1] - m[0] for m in inline) == e - s:
+            removed.extend(Removal(a, b, source[a:b], kind, builder.length) for a, b, kind in inline)
+            continue
+        if in_head and _is_substantial(stripped):
+            in_head = False
+        if not first:
+            # the newline stands for the line break just before this line in the source
+            builder.emit_char("\n", max(s - 1, 0))
+        first = False
+        pos = s
+        for a, b, kind in inline:
+            builder.emit(unified, pos, a)
+            removed.append(Removal(a, b, source[a:b], kind, builder.length))
+            pos = b
+        builder.emit(unified, pos, e)
+    text = "".join(builder.parts)
+    return Normalized(text, tuple(builder.breaks), tuple(removed))
+
+
+def _match_line_rule(rules: DebrisRules, line: str, *, in_head: bool, in_tail: bool) -> _LineRule | None:
+    for rule in rules.lines:
+        if rule.where == "head" and not in_head:
+            continue
+        if rule.where == "tail" and not in_tail:
+            continue
+        if rule.pattern.fullmatch(line):
+            return rule
+    return None
+
+
+def _iter_inline(rules: DebrisRules, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    for kind, pattern in rules.inline:
+        for m in pattern.finditer(text, start, end):
+            found.append((m.start(), m.end(), kind))
+    found.sort()
+    merged: list[tuple[int, int, str]] = []
+    for item in found:
+        if merged and item[0] < merged[-1][1]:
+            continue
+        merged.append(item)
+    return merged

@@ -1,0 +1,1 @@
+"""Document segmentation: sections, paragraphs, sentences and list items."""

@@ -1,0 +1,114 @@
+"""Compiled structure rules (``structure.yaml``, ``lists.yaml``), validated, cached and frozen."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from auditnlp._data import compile_pattern, load_yaml, read_text
+from auditnlp.errors import LexiconError
+
+
+@dataclass(frozen=True, slots=True)
+class HeadingRule:
+    """One heading marker: its rank (outermost first), kind and pattern anchored at paragraph start."""
+
+    rank: int
+    kind: str
+    pattern: Any
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesRule:
+    """One enumeration series (一是…二是…, 一方面…另一方面…)."""
+
+    kind: str
+    pattern: Any | None
+    markers: tuple[str, ...]
+    last: tuple[str, ...]
+    repeat_from: int | None
+    after: Any | None
+    first_only_after: Any | None
+
+
+@dataclass(frozen=True, slots=True)
+class StructureRules:
+    """All rules the segmenters use."""
+
+    headings: tuple[HeadingRule, ...]
+    heading_max_chars: int
+    roles: tuple[tuple[str, Any], ...]
+    salutation: Any
+    closing: Any
+    title_max_chars: int
+    title_keywords: Any
+    units: tuple[Any, ...]
+    doc_types: tuple[tuple[str, Any | None, bool], ...]
+    list_before: Any
+    series: tuple[SeriesRule, ...]
+
+
+def _need(data: dict[str, Any], key: str, where: str) -> Any:
+    if key not in data:
+        raise LexiconError(where, f"missing key {key!r}")
+    return data[key]
+
+
+@functools.lru_cache(maxsize=8)
+def _load(directory: str | None) -> StructureRules:
+    data = load_yaml("structure.yaml", directory)
+    _, where = read_text("structure.yaml", directory)
+    cn = _need(data, "numerals", where)
+
+    def pat(p: str) -> Any:
+        return compile_pattern(
+            p.replace("{CN}", cn).replace("{NAME}", r"(?:(?![年度月日的及和与])\p{Han})"), where
+        )
+
+    headings = tuple(
+        HeadingRule(int(h["rank"]), h["kind"], pat(h["pattern"])) for h in _need(data, "headings", where)
+    )
+    roles = tuple((role, pat(p)) for role, patterns in _need(data, "roles", where).items() for p in patterns)
+    doc_types = tuple(
+        (d["type"], pat(d["title"]) if "title" in d else None, bool(d.get("salutation", False)))
+        for d in _need(data, "doc_types", where)
+    )
+    lists = load_yaml("lists.yaml", directory)
+    _, lwhere = read_text("lists.yaml", directory)
+    series = []
+    for s in _need(lists, "series", lwhere):
+        if "pattern" not in s and "markers" not in s:
+            raise LexiconError(lwhere, f"series {s.get('kind')!r} needs `pattern` or `markers`")
+        series.append(
+            SeriesRule(
+                kind=s["kind"],
+                pattern=compile_pattern(s["pattern"], lwhere) if "pattern" in s else None,
+                markers=tuple(s.get("markers", ())),
+                last=tuple(s.get("last", ())),
+                repeat_from=s.get("repeat_from"),
+                after=compile_pattern(s["after"], lwhere) if s.get("after") else None,
+                first_only_after=compile_pattern(s["first_only_after"], lwhere)
+                if s.get("first_only_after")
+                else None,
+            )
+        )
+    return StructureRules(
+        headings=headings,
+        heading_max_chars=int(data.get("heading_max_chars", 60)),
+        roles=roles,
+        salutation=pat(_need(data, "salutation", where)),
+        closing=pat(_need(data, "closing", where)),
+        title_max_chars=int(data.get("title_max_chars", 80)),
+        title_keywords=pat(_need(data, "title_keywords", where)),
+        units=tuple(pat(p) for p in _need(data, "units", where)),
+        doc_types=doc_types,
+        list_before=compile_pattern(_need(lists, "before", lwhere), lwhere),
+        series=tuple(series),
+    )
+
+
+def structure_rules(directory: str | Path | None = None) -> StructureRules:
+    """Return the structure rules from `directory` (user override) or the packaged files."""
+    return _load(str(directory) if directory is not None else None)

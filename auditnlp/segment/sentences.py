@@ -1,0 +1,66 @@
+"""Quote-aware sentence boundaries: never split inside “…”, 「…」 or 《…》."""
+
+from __future__ import annotations
+
+_OPEN = {"“": "”", "「": "」", "『": "』", "《": "》", "‘": "’"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
+_END = set("。！？!?…")
+_TRAIL = set("”’」』）)》")
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Return (start, end) of sentences in ``text[start:end]`` (one paragraph), end exclusive.
+
+    A sentence ends at 。！？… (and at an ASCII ``.`` between Han characters, a common typo for 。)
+    outside quotation marks, together with any closing quotes or brackets that follow. When a quote
+    is never closed in the paragraph, the paragraph is split again ignoring quotes.
+    """
+    end = len(text) if end is None else end
+    spans, balanced = _split(text, start, end, quotes=True)
+    if not balanced:
+        spans, _ = _split(text, start, end, quotes=False)
+    return spans
+
+
+def _split(text: str, start: int, end: int, *, quotes: bool) -> tuple[list[tuple[int, int]], bool]:
+    spans: list[tuple[int, int]] = []
+    stack: list[str] = []
+    sent_start = start
+    i = start
+    while i < end:
+        char = text[i]
+        if not quotes:
+            pass
+        elif char in _OPEN and not (char == "‘" and stack and stack[-1] == "’"):
+            stack.append(_OPEN[char])
+        elif stack and char == stack[-1]:
+            stack.pop()
+        elif char in _CLOSE and not stack:
+            pass  # unbalanced closing quote: ignore
+        is_end = char in _END or (
+            char == "." and i > start and i + 1 < end and _is_han(text[i - 1]) and _is_han(text[i + 1])
+        )
+        if is_end and not stack:
+            j = i + 1
+            while j < end and (text[j] in _END or text[j] in _TRAIL):
+                if text[j] in _TRAIL and stack:
+                    stack.pop()
+                j += 1
+            spans.append((sent_start, j))
+            sent_start = j
+            i = j
+            continue
+        i += 1
+    if sent_start < end and text[sent_start:end].strip():
+        spans.append((sent_start, end))
+    return spans, not stack
+
+
+def first_sentence_end(text: str, start: int, end: int) -> int:
+    """Return the end of the first sentence of ``text[start:end]`` (``end`` when there is none)."""
+    spans = sentence_spans(text, start, end)
+    return spans[0][1] if spans else end

@@ -1,0 +1,257 @@
+"""Frozen record types of auditnlp.
+
+Every record that points into a document carries ``start``/``end``: absolute, end-exclusive character
+offsets into :attr:`Report.text` (the normalised text), so ``report.text[r.start:r.end] == r.text``.
+Records are plain data: they hold no references to each other, only ids, so they serialise to JSON and
+DataFrames without cycles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+SCHEMA = "auditnlp.report/1"
+
+SectionRole = Literal["front", "review", "problems", "plans", "other"]
+
+
+def _jsonable(value: Any) -> Any:
+    """Convert a record field to a JSON-compatible value (Decimal → int/float, tuples → lists)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return value.to_dict()  # type: ignore[attr-defined]
+    return value
+
+
+class _Record:
+    """Mixin: ``to_dict`` for JSON and DataFrames."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the record as a JSON-compatible dict (Decimals become numbers)."""
+        return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Source(_Record):
+    """Where a report came from."""
+
+    path: str
+    sha256: str
+    format: str
+    encoding: str | None = None
+    row: int | None = None
+    """Row number (1-based, header excluded) when the report is one row of a CSV/XLSX/JSONL file."""
+
+
+@dataclass(frozen=True, slots=True)
+class Meta(_Record):
+    """Document metadata; ``None`` when the document does not say (nothing is invented)."""
+
+    title: str | None = None
+    unit: str | None = None
+    year: int | None = None
+    doc_type: str | None = None
+    plan_year: int | None = None
+    extra: tuple[tuple[str, str], ...] = ()
+    """Further metadata columns (from a manifest or a spreadsheet row) as ordered (key, value) pairs."""
+
+
+@dataclass(frozen=True, slots=True)
+class Removal(_Record):
+    """Text removed from the analysed text (web debris, page chrome, indentation)."""
+
+    source_start: int
+    source_end: int
+    text: str
+    kind: str
+    at: int
+    """Offset in the normalised text where the removed text stood."""
+
+
+@dataclass(frozen=True, slots=True)
+class Span(_Record):
+    """A plain text span (title, salutation, closing)."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section(_Record):
+    """A section opened by a numbered heading (or the front matter before the first heading, level 0).
+
+    ``start``/``end`` cover the whole section including its sub-sections; sections of one level tile
+    the text from their first heading to the end of their parent.
+    """
+
+    id: int
+    level: int
+    marker: str
+    heading: str
+    heading_start: int
+    heading_end: int
+    role: SectionRole
+    start: int
+    end: int
+    parent: int | None
+    text: str = field(repr=False, default="")
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph(_Record):
+    """One paragraph (one line of the normalised text)."""
+
+    id: int
+    section: int
+    start: int
+    end: int
+    text: str
+    category: str | None = None
+    scores: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence(_Record):
+    """A sentence; never split inside quotation marks."""
+
+    id: int
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem(_Record):
+    """An enumerated item inside a paragraph (一是…, 一方面…, 首先…, 第一…, 比如…, 1. …).
+
+    ``text`` runs from the marker to the end of the item; ``title`` is its short lead clause when it
+    has one (``率先垂范，领导带头学``).
+    """
+
+    id: int
+    kind: str
+    marker: str
+    index: int
+    start: int
+    end: int
+    text: str
+    paragraph: int
+    section: int
+    parent: int | None = None
+    title: str | None = None
+    category: str | None = None
+    scores: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator(_Record):
+    """A numeric indicator: a quantity with its unit, value and what it counts."""
+
+    start: int
+    end: int
+    text: str
+    number: str
+    value: Decimal | None
+    value_max: Decimal | None
+    masked: bool
+    mask: str | None
+    approx: str | None
+    unit: str
+    unit_kind: str
+    base_value: Decimal | None
+    base_unit: str
+    change: str | None
+    subject: str | None
+    name: str | None
+    flag: str | None
+    """``frequency`` (每季度一次) or ``duration`` (近*年): quantities that are not results."""
+    sentence: int
+    paragraph: int
+    section: int
+
+
+@dataclass(frozen=True, slots=True)
+class Slogan(_Record):
+    """A slogan structure, formula, numbered concept or quoted term."""
+
+    start: int
+    end: int
+    text: str
+    kind: str
+    keywords: tuple[str, ...]
+    section: int
+    in_heading: bool
+    expansion: tuple[str, ...] = ()
+    pattern: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(_Record):
+    """A problem admitted or a measure planned, with the item or sub-section it came from."""
+
+    kind: Literal["problem", "measure"]
+    start: int
+    end: int
+    text: str
+    heading: str | None
+    section: int
+    source: str
+    """``section`` (a sub-section under a problems/plans heading), ``item`` (a list item) or ``paragraph``."""
+    item: int | None = None
+    paragraph: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report(_Record):
+    """Everything auditnlp knows about one document."""
+
+    source: Source
+    meta: Meta
+    text: str
+    sections: tuple[Section, ...]
+    paragraphs: tuple[Paragraph, ...]
+    sentences: tuple[Sentence, ...]
+    items: tuple[ListItem, ...]
+    title: Span | None = None
+    salutation: Span | None = None
+    closing: Span | None = None
+    indicators: tuple[Indicator, ...] = ()
+    slogans: tuple[Slogan, ...] = ()
+    problems: tuple[Finding, ...] = ()
+    measures: tuple[Finding, ...] = ()
+    category_shares: tuple[tuple[str, float], ...] = ()
+    removed: tuple[Removal, ...] = ()
+    offset_map: tuple[tuple[int, int], ...] = ()
+    """Breakpoints (text offset, source offset − text offset) mapping ``text`` back to the source text."""
+    warnings: tuple[str, ...] = ()
+
+    def source_offset(self, offset: int) -> int:
+        """Map an offset in :attr:`text` to the offset in the original (decoded) source text."""
+        from auditnlp.normalize import map_offset
+
+        return map_offset(self.offset_map, offset)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as the ``auditnlp.report/1`` JSON object."""
+        data = {"schema": SCHEMA}
+        for f in dataclasses.fields(self):
+            data[f.name] = _jsonable(getattr(self, f.name))
+        for section in data["sections"]:
+            section.pop("text", None)
+        data["category_shares"] = dict(self.category_shares)
+        for group in ("paragraphs", "items"):
+            for rec in data[group]:
+                rec["scores"] = dict(rec["scores"])
+        return data
