@@ -33,15 +33,16 @@ def _split(text: str, start: int, end: int, *, quotes: bool) -> tuple[list[tuple
     i = start
     while i < end:
         char = text[i]
+        closed_after_end = False
         if not quotes:
             pass
         elif char in _OPEN and not (char == "‘" and stack and stack[-1] == "’"):
             stack.append(_OPEN[char])
         elif stack and char == stack[-1]:
             stack.pop()
-        elif char in _CLOSE and not stack:
-            pass  # unbalanced closing quote: ignore
-        is_end = char in _END or (
+            # “…学以致用！” : a quote that closes right after a sentence end ends the sentence
+            closed_after_end = not stack and char != "》" and i > start and text[i - 1] in _END
+        is_end = closed_after_end or char in _END or (
             char == "." and i > start and i + 1 < end and _is_han(text[i - 1]) and _is_han(text[i + 1])
         )
         if is_end and not stack:
