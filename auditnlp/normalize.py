@@ -115,7 +115,9 @@ def map_offset(offset_map: Sequence[tuple[int, int]], offset: int) -> int:
 
 def _is_substantial(line: str) -> bool:
     """A line that is clearly body text (ends the document head where chrome may sit)."""
-    return len(line) >= 30 or (line.endswith(("：", ":")) and len(line) >= 4)
+    if line.endswith(("：", ":")):
+        return len(line) >= 4
+    return len(line) >= 30 or (line.endswith(("。", "！", "？")) and len(line) >= 10)
 
 
 class _Builder:

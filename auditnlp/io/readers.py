@@ -71,7 +71,7 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
     if size > max_bytes:
         raise FileTooLargeError(
             str(path),
-            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (raise max_bytes)",
+            f"file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit (raise max_bytes)",
         )
     if size == 0:
         raise EmptyDocumentError(str(path), "the file is empty")
