@@ -274,8 +274,22 @@ def _first_per_key(fields: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str]
     return tuple(seen.items())
 
 
-def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[Path]:
-    """Expand files, folders (recursively, supported suffixes only, sorted) and glob patterns."""
+def _in_folder(path: Path, *, tables: bool) -> bool:
+    """Whether a file found inside a folder is a report to read.
+
+    READMEs, hidden and temporary files are skipped; spreadsheets only when a text column is named
+    (a folder of reports often carries a manifest.csv).
+    """
+    suffix = path.suffix.lower()
+    if path.name.startswith((".", "~$", "_")) or path.stem.lower() in {"readme", "manifest", "license"}:
+        return False
+    if suffix in TABLE_SUFFIXES:
+        return tables
+    return suffix in SUFFIXES and suffix != ".md"
+
+
+def expand_inputs(inputs: Iterable[str | Path], *, tables: bool = True) -> Iterator[Path]:
+    """Expand files, folders (recursively, sorted; see :func:`_in_folder`) and glob patterns."""
     import glob
 
     for item in inputs:
@@ -283,7 +297,7 @@ def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[Path]:
         path = Path(text)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if child.suffix.lower() in SUFFIXES and not child.name.startswith((".", "~$", "_")):
+                if _in_folder(child, tables=tables):
                     yield child
         elif not path.exists() and any(ch in text for ch in "*?["):
             matches = sorted(glob.glob(text, recursive=True))
@@ -302,7 +316,7 @@ def iter_documents(
 ) -> Iterator[RawDocument | InputError]:
     """Yield documents from files, folders and globs; a failing file yields its error instead."""
     try:
-        paths = list(expand_inputs(inputs))
+        paths = list(expand_inputs(inputs, tables=text_column is not None))
     except InputError as exc:
         yield exc
         return

@@ -1,0 +1,80 @@
+"""The command line through click's runner, and the import contract of the package."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from click.testing import CliRunner
+from conftest import SAMPLES
+
+from auditnlp.cli import cli
+
+
+def test_every_command_has_help():
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    commands = list(cli.commands)
+    assert "analyze" in commands
+    for name in commands:
+        sub = runner.invoke(cli, [name, "--help"])
+        assert sub.exit_code == 0, name
+        assert cli.commands[name].help, f"{name} has no help text"
+
+
+def test_analyze_json_schema():
+    path = SAMPLES / "qingshan_2023_summary.txt"
+    result = CliRunner().invoke(cli, ["analyze", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    (line,) = result.output.strip().splitlines()
+    data = json.loads(line)
+    assert data["schema"] == "auditnlp.report/1"
+    assert data["source"]["path"] == str(path) and len(data["source"]["sha256"]) == 64
+    assert data["source"]["encoding"] == "utf-8"
+    assert data["meta"]["unit"] == "青山区审计局" and data["meta"]["year"] == 2023
+    for key in ("text", "sections", "paragraphs", "items", "warnings", "indicators", "slogans"):
+        assert key in data
+    section = data["sections"][1]
+    assert set(section) >= {"id", "level", "marker", "heading", "role", "start", "end", "parent"}
+    for para in data["paragraphs"]:
+        assert data["text"][para["start"] : para["end"]] == para["text"]
+
+
+def test_analyze_folder_is_json_lines():
+    result = CliRunner().invoke(cli, ["analyze", str(SAMPLES), "--json"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 10
+    assert len({json.loads(line)["source"]["path"] for line in lines}) == 10
+
+
+def test_analyze_human_summary():
+    result = CliRunner().invoke(cli, ["analyze", str(SAMPLES / "qingshan_2023_summary.txt")])
+    assert result.exit_code == 0
+    assert "unit=青山区审计局 year=2023" in result.output
+    assert "[problems]" in result.output and "[plans]" in result.output
+
+
+def test_import_is_light():
+    code = (
+        "import sys, auditnlp; heavy = [m for m in ('spacy', 'hanlp', 'torch', 'pandas', 'sklearn', 'jieba') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_lexicon_dir_overrides_packaged_rules(tmp_path):
+    from auditnlp._data import read_text
+
+    text, _ = read_text("structure.yaml")
+    (tmp_path / "structure.yaml").write_text(text.replace("'下一步|下步'", "'下一步|下步|展望'"), encoding="utf-8")
+    body = "东湖区审计局2024年工作总结\n一、主要工作\n完成审计。\n二、2025年展望\n继续努力。"
+    from auditnlp import Options, analyze_text
+
+    default = analyze_text(body)
+    custom = analyze_text(body, options=Options(lexicon_dir=str(tmp_path)))
+    assert default.sections[-1].role == "review"
+    assert custom.sections[-1].role == "plans"
