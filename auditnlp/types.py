@@ -245,7 +245,7 @@ class Report(_Record):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the report as the ``auditnlp.report/1`` JSON object."""
-        data = {"schema": SCHEMA}
+        data: dict[str, Any] = {"schema": SCHEMA}
         for f in dataclasses.fields(self):
             data[f.name] = _jsonable(getattr(self, f.name))
         for section in data["sections"]:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import SEED_000, SEED_004, needs_shared
 
 from auditnlp import analyze, analyze_text
-from conftest import SEED_000, SEED_004, needs_shared
 
 CASES = yaml.safe_load((Path(__file__).parent / "cases" / "structure.yaml").read_text(encoding="utf-8"))
 TITLE = "青山区审计局2024年工作总结\n"
@@ -53,6 +53,23 @@ def test_sub_sections_inherit_role_and_levels():
     ]
     assert sections[1].parent == sections[0].id
     assert sections[4].parent == sections[3].id
+
+
+def test_plans_children_keep_plans_role_and_glossary_is_other():
+    text = (
+        "一、主要工作\n完成审计。\n二、下一步工作思路\n（一）补齐数据短板。加强数据分析。\n"
+        "名词解释\n1.“两重”：国家重大战略实施和重点领域安全能力建设。\n2.“两新”：设备更新。"
+    )
+    _, sections = body_sections(text)
+    assert [(s.marker, s.role) for s in sections] == [
+        ("一、", "review"),
+        ("二、", "plans"),
+        ("（一）", "plans"),
+        ("", "other"),
+        ("1.", "other"),
+        ("2.", "other"),
+    ]
+    assert sections[3].heading == "名词解释" and sections[3].level == 1
 
 
 @pytest.mark.parametrize("case", CASES["items"], ids=lambda c: c["text"][3:18])
@@ -130,7 +147,7 @@ def test_seed_004_structure():
     assert report.salutation is not None and report.salutation.text.startswith("尊敬的**组长")
     assert report.closing is not None and report.closing.text.startswith("汇报完毕")
     assert report.meta.doc_type == "speech"
-    assert [s.heading for s in report.sections if s.level == 1][0] == "坚持深学细悟，理论学习凝心铸魂"
+    assert next(s.heading for s in report.sections if s.level == 1) == "坚持深学细悟，理论学习凝心铸魂"
     kinds = [i.kind for i in report.items]
     assert kinds.count("aspect") == 4
     assert kinds.count("example") == 3

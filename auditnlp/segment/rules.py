@@ -38,6 +38,7 @@ class StructureRules:
     """All rules the segmenters use."""
 
     headings: tuple[HeadingRule, ...]
+    plain_headings: tuple[Any, ...]
     heading_max_chars: int
     roles: tuple[tuple[str, Any], ...]
     salutation: Any
@@ -96,6 +97,7 @@ def _load(directory: str | None) -> StructureRules:
         )
     return StructureRules(
         headings=headings,
+        plain_headings=tuple(pat(p) for p in data.get("plain_headings", ())),
         heading_max_chars=int(data.get("heading_max_chars", 60)),
         roles=roles,
         salutation=pat(_need(data, "salutation", where)),

@@ -55,6 +55,9 @@ def match_heading(
         if h_end <= h_start:
             continue
         return rule.rank, rule.kind, marker.strip(), h_start, h_end
+    for pattern in rules.plain_headings:
+        if pattern.fullmatch(text, start, end):
+            return 1, "plain", "", start, end
     if styled_level is not None:
         h_end = _heading_end(text, start, end, rules.heading_max_chars)
         return -10 + styled_level, f"style{styled_level}", "", start, h_end
@@ -123,11 +126,10 @@ def build_sections(
         parent = stack[-1] if stack else None
         heading = text[m.heading_start : m.heading_end]
         role = _role(heading, rules)
-        if role is None:
-            if parent is not None:
-                role = raw[parent][3]
-            else:
-                role = previous_top_role if previous_top_role in ("review", "plans", "problems") else "review"
+        if parent is not None and (role is None or raw[parent][3] in ("problems", "plans", "other")):
+            role = raw[parent][3]
+        elif role is None:
+            role = previous_top_role if previous_top_role in ("review", "plans", "problems") else "review"
         if parent is None:
             previous_top_role = role
         raw.append((level, m, parent, role))
