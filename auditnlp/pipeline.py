@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from auditnlp.errors import InputError
 from auditnlp.extract.meta import find_formula, find_meta, find_title
@@ -89,7 +90,19 @@ def analyze_document(doc: RawDocument, options: Options | None = None) -> Report
 
 
 def _run_extractors(report: Report, options: Options) -> Report:
-    """Add indicators, slogans, findings and categories (each stage optional)."""
+    """Add indicators, slogans, findings and categories (each stage optional, in this order)."""
+    stages = set(options.stages)
+    lexicons = options.lexicon_dir
+    if "slogans" in stages:
+        from auditnlp.extract.slogans import extract_slogans, load_slogan_patterns
+
+        slogans = tuple(extract_slogans(report, patterns=load_slogan_patterns(lexicons)))
+        report = replace(report, slogans=slogans)
+    if "findings" in stages:
+        from auditnlp.extract.findings import extract_findings, load_finding_cues
+
+        problems, measures = extract_findings(report, cues=load_finding_cues(lexicons))
+        report = replace(report, problems=problems, measures=measures)
     return report
 
 
@@ -135,6 +148,6 @@ def analyze_many(
             yield exc
 
 
-def with_meta(report: Report, **fields: object) -> Report:
+def with_meta(report: Report, **fields: Any) -> Report:
     """Return `report` with metadata fields replaced (e.g. from a manifest)."""
     return replace(report, meta=replace(report.meta, **fields))

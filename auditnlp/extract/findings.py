@@ -1,0 +1,514 @@
+"""Problems a report admits and measures it plans.
+
+Problems come from problems sections (存在问题 / 存在的不足 / 困难和问题 / 短板) and from statements in
+running text (我们也清醒看到… 一是…; 还存在一些不足：…); measures from plans sections (下一步工作思路 /
+工作计划 / 工作安排 / 打算 / 审计建议) and single-paragraph 下一步 statements. Under a section the unit is
+its sub-sections, else its list items, else its paragraphs. Cue phrases live in ``lexicons/findings.yaml``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import regex
+
+from auditnlp._data import compile_pattern, load_yaml, read_text
+from auditnlp.errors import LexiconError
+from auditnlp.types import Finding, ListItem, Paragraph, Report, Section
+
+CUES_FILE = "findings.yaml"
+_FLAGS = regex.VERBOSE
+_PIECE = regex.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
+_TRIM = "，,。；;：:、 \u3000"
+_MIN_PIECE = 4
+_HEADING_MAX = 30
+_LEAD_SENTENCE = regex.compile(rf"[^。！？\n]{{2,{_HEADING_MAX}}}?(?=[。！？])")
+
+Kind = Literal["problem", "measure"]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingCues:
+    """Compiled cue patterns (from ``findings.yaml``)."""
+
+    problem_headings: Any
+    problem_running: Any
+    framing: Any
+    lead: Any
+    response: Any
+    continuation: Any
+    measure_headings: Any
+    measure_running: Any
+    measure_exclude: Any
+    notes: Any
+    annex: Any
+    source: str
+
+
+def _pattern(data: dict[str, Any], group: str, key: str, where: str) -> Any:
+    section = data.get(group)
+    if not isinstance(section, dict) or not isinstance(section.get(key), str):
+        raise LexiconError(where, f"{group}.{key}: expected a regex string")
+    return compile_pattern(section[key], where, _FLAGS)
+
+
+def _top_pattern(data: dict[str, Any], key: str, where: str) -> Any:
+    if not isinstance(data.get(key), str):
+        raise LexiconError(where, f"{key}: expected a regex string")
+    return compile_pattern(data[key], where, _FLAGS)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(directory: str | None) -> FindingCues:
+    data = load_yaml(CUES_FILE, directory)
+    _, where = read_text(CUES_FILE, directory)
+    if not isinstance(data, dict):
+        raise LexiconError(where, "top level: expected a mapping with `problems` and `measures`")
+    return FindingCues(
+        problem_headings=_pattern(data, "problems", "headings", where),
+        problem_running=_pattern(data, "problems", "running", where),
+        framing=_pattern(data, "problems", "framing", where),
+        lead=_pattern(data, "problems", "lead", where),
+        response=_pattern(data, "problems", "response", where),
+        continuation=_pattern(data, "problems", "continuation", where),
+        measure_headings=_pattern(data, "measures", "headings", where),
+        measure_running=_pattern(data, "measures", "running", where),
+        measure_exclude=_pattern(data, "measures", "exclude", where),
+        notes=_top_pattern(data, "notes", where),
+        annex=_top_pattern(data, "annex", where),
+        source=where,
+    )
+
+
+def load_finding_cues(directory: str | Path | None = None) -> FindingCues:
+    """Load and compile ``findings.yaml`` from `directory` (a user override) or the package."""
+    return _load_cached(str(directory) if directory is not None else None)
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+
+
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink [start, end) past surrounding whitespace and clause punctuation (keep a final 。)."""
+    while start < end and (text[start].isspace() or text[start] in _TRIM):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in "，,；;：:、 \u3000"):
+        end -= 1
+    return start, end
+
+
+def _finding(
+    report: Report,
+    kind: Kind,
+    start: int,
+    end: int,
+    *,
+    heading: str | None,
+    section: int,
+    source: str,
+    item: int | None = None,
+    paragraph: int | None = None,
+) -> Finding | None:
+    start, end = _trimmed(report.text, start, end)
+    if end - start < _MIN_PIECE:
+        return None
+    return Finding(kind, start, end, report.text[start:end], heading, section, source, item, paragraph)
+
+
+def _paragraph_at(report: Report, offset: int) -> Paragraph | None:
+    for para in report.paragraphs:
+        if para.start <= offset < para.end:
+            return para
+    return None
+
+
+def _short_heading(text: str) -> str | None:
+    """The lead sentence of a paragraph when it reads as a heading (加快制造强省建设。…)."""
+    match = _LEAD_SENTENCE.match(text)
+    if match is None or ("，" in match.group() and len(match.group()) > 20):
+        return None
+    return match.group()
+
+
+def _response_cut(report: Report, start: int, end: int, cues: FindingCues) -> int:
+    """End of [start, end) before the first response sentence (我们将…加以解决), if any."""
+    text = report.text
+    for piece in _PIECE.finditer(text, start, end):
+        if piece.start() > start and cues.response.search(text[piece.start() : piece.end()].lstrip(_TRIM)):
+            return piece.start()
+    return end
+
+
+def _is_role(section: Section, kind: Kind, cues: FindingCues) -> bool:
+    if kind == "problem":
+        return section.role == "problems" or (
+            section.role == "other" and bool(cues.problem_headings.search(section.heading))
+        )
+    return section.role == "plans" or (
+        section.role == "other" and bool(cues.measure_headings.search(section.heading))
+    )
+
+
+def _roots(report: Report, kind: Kind, cues: FindingCues) -> list[Section]:
+    """Outermost problems (or plans) sections; one nested in a section of the other kind is skipped
+    (a plans sub-section titled 补齐数据短板 is a measure, not a problem)."""
+    by_id = {s.id: s for s in report.sections}
+    other: Kind = "measure" if kind == "problem" else "problem"
+    roots = []
+    for section in report.sections:
+        if section.level == 0 or not _is_role(section, kind, cues):
+            continue
+        ancestors = []
+        parent = by_id.get(section.parent) if section.parent is not None else None
+        while parent is not None:
+            ancestors.append(parent)
+            parent = by_id.get(parent.parent) if parent.parent is not None else None
+        if any(_is_role(a, kind, cues) or _is_role(a, other, cues) for a in ancestors):
+            continue
+        roots.append(section)
+    return roots
+
+
+def _body_start(section: Section) -> int:
+    return section.heading_end if section.heading_end > section.heading_start else section.start
+
+
+# --------------------------------------------------------------------------------------------------
+# findings under a section
+
+
+def _in_regions(offset: int, regions: Sequence[tuple[int, int]]) -> bool:
+    return any(lo <= offset < hi for lo, hi in regions)
+
+
+def _under_section(
+    report: Report, root: Section, kind: Kind, cues: FindingCues, regions: Sequence[tuple[int, int]]
+) -> Iterator[Finding]:
+    children = [s for s in report.sections if s.parent == root.id and not _in_regions(s.start, regions)]
+    if children:
+        for child in children:
+            end = _response_cut(report, child.start, child.end, cues) if kind == "problem" else child.end
+            para = _paragraph_at(report, child.heading_start)
+            found = _finding(
+                report,
+                kind,
+                child.start,
+                end,
+                heading=child.heading or None,
+                section=child.id,
+                source="section",
+                paragraph=para.id if para is not None else None,
+            )
+            if found is not None:
+                yield found
+        return
+    body = _body_start(root)
+    items = [
+        i
+        for i in report.items
+        if i.parent is None and body <= i.start < root.end and not _in_regions(i.start, regions)
+    ]
+    if items:
+        yield from _from_items(report, items, kind, cues)
+        return
+    yield from _paragraph_findings(report, root, kind, cues, regions)
+
+
+def _is_heading_line(text: str) -> bool:
+    """A one-sentence short paragraph that heads the paragraphs after it (旗帜鲜明讲政治。)."""
+    text = text.strip()
+    body = text.rstrip("。")
+    return 2 <= len(body) <= _HEADING_MAX and not regex.search(r"[。；;！？：:]", body)
+
+
+def _paragraph_findings(
+    report: Report, root: Section, kind: Kind, cues: FindingCues, regions: Sequence[tuple[int, int]]
+) -> Iterator[Finding]:
+    """Findings of a section without sub-sections or items.
+
+    Headed paragraph groups (旗帜鲜明讲政治。 + its paragraphs) when there are some; else the whole
+    section when its heading is specific (稳定和扩大就业); else one per paragraph (under a generic
+    heading such as 下一步工作思路).
+    """
+    body = _body_start(root)
+    generic = cues.problem_headings if kind == "problem" else cues.measure_headings
+    paras = []
+    for para in report.paragraphs:
+        if para.end <= body or para.start >= root.end or _in_regions(para.start, regions):
+            continue
+        start = max(para.start, body)
+        segment = report.text[start : para.end].strip()
+        if not segment or (kind == "measure" and cues.measure_exclude.search(segment)):
+            continue
+        paras.append((para, start))
+    if not paras:
+        return
+    heads = [
+        i
+        for i, (para, start) in enumerate(paras[:-1])
+        if _is_heading_line(report.text[start : para.end])
+        and paras[i + 1][0].end - paras[i + 1][1] > para.end - start
+    ]
+    if heads:
+        bounds = [*heads, len(paras)]
+        for first, stop in itertools.pairwise(bounds):
+            para, start = paras[first]
+            last = paras[stop - 1][0]
+            end = _response_cut(report, start, last.end, cues) if kind == "problem" else last.end
+            found = _finding(
+                report,
+                kind,
+                start,
+                end,
+                heading=report.text[start : para.end].strip().rstrip("。") or None,
+                section=para.section,
+                source="paragraph",
+                paragraph=para.id,
+            )
+            if found is not None:
+                yield found
+        return
+    if root.heading and not generic.search(root.heading):
+        first_para = paras[0][0]
+        end = _response_cut(report, root.start, root.end, cues) if kind == "problem" else root.end
+        found = _finding(
+            report,
+            kind,
+            root.start,
+            end,
+            heading=root.heading,
+            section=root.id,
+            source="section",
+            paragraph=first_para.id,
+        )
+        if found is not None:
+            yield found
+        return
+    for para, start in paras:
+        segment = report.text[start : para.end].strip()
+        if segment.endswith(("：", ":")):
+            continue  # an introduction (存在以下问题：)
+        end = _response_cut(report, start, para.end, cues) if kind == "problem" else para.end
+        found = _finding(
+            report,
+            kind,
+            start,
+            end,
+            heading=_short_heading(report.text[start:end].lstrip(_TRIM)),
+            section=para.section,
+            source="paragraph",
+            paragraph=para.id,
+        )
+        if found is not None:
+            yield found
+
+
+def _from_items(
+    report: Report, items: Sequence[ListItem], kind: Kind, cues: FindingCues
+) -> Iterator[Finding]:
+    for item in items:
+        end = _response_cut(report, item.start, item.end, cues) if kind == "problem" else item.end
+        found = _finding(
+            report,
+            kind,
+            item.start,
+            end,
+            heading=item.title,
+            section=item.section,
+            source="item",
+            item=item.id,
+            paragraph=item.paragraph,
+        )
+        if found is not None:
+            yield found
+
+
+# --------------------------------------------------------------------------------------------------
+# statements in running text
+
+
+def _statement_pieces(
+    report: Report, para: Paragraph, cue_end: int, cues: FindingCues
+) -> Iterator[tuple[int, int]]:
+    """Problem pieces (sentences and ；-clauses) after a running-text cue, up to the response."""
+    text = report.text
+    first = True
+    for piece in _PIECE.finditer(text, cue_end, para.end):
+        start, end = piece.span()
+        body = text[start:end].strip(_TRIM)
+        if cues.response.search(body):
+            return
+        if first:
+            first = False
+            colon = regex.search(r"[：:]", text[start:end])
+            if colon is not None:
+                start += colon.end()  # 面临的困难和挑战：有效需求不足… → the part after the colon
+            elif cues.framing.search(body):
+                continue
+        lead = cues.lead.search(text[start:end].lstrip(_TRIM))
+        if lead is not None:
+            start = start + (len(text[start:end]) - len(text[start:end].lstrip(_TRIM))) + lead.end()
+        if cues.framing.search(text[start:end].strip(_TRIM)):
+            continue
+        yield start, end
+
+
+def _running_problems(report: Report, para: Paragraph, match: Any, cues: FindingCues) -> Iterator[Finding]:
+    items = [
+        i for i in report.items if i.paragraph == para.id and i.parent is None and i.start >= match.end()
+    ]
+    if items:
+        yield from _from_items(report, items, "problem", cues)
+        yield from _following(report, para, cues, next_index=items[-1].index + 1, dashes=False)
+        return
+    pieces = []
+    if not report.text[para.start : para.end].rstrip().endswith(("：", ":")):
+        pieces = list(_statement_pieces(report, para, match.end(), cues))
+    if not pieces:  # 我们也清醒看到…困难和挑战。 followed by 一是… / ——… paragraphs
+        yield from _following(report, para, cues)
+        return
+    for start, end in pieces:
+        found = _finding(
+            report,
+            "problem",
+            start,
+            end,
+            heading=None,
+            section=para.section,
+            source="paragraph",
+            paragraph=para.id,
+        )
+        if found is not None:
+            yield found
+
+
+def _following(
+    report: Report, para: Paragraph, cues: FindingCues, *, next_index: int | None = None, dashes: bool = True
+) -> Iterator[Finding]:
+    """Problems in the paragraphs right after `para` that open with a list item (continuing the
+    numbering at `next_index` when given: 一是… in the cue paragraph, 二是… below) or a dash (——…)."""
+    if not _ids_are_positions(report):
+        return
+    for nxt in report.paragraphs[para.id + 1 :]:
+        opening = [i for i in report.items if i.paragraph == nxt.id and i.parent is None]
+        if opening and opening[0].start <= nxt.start + 4:
+            if next_index is not None and opening[0].index != next_index:
+                return
+            yield from _from_items(report, opening, "problem", cues)
+            next_index = opening[-1].index + 1 if next_index is not None else None
+            continue
+        dash = cues.continuation.match(report.text, nxt.start, nxt.end) if dashes else None
+        if dash is None:
+            return
+        start = dash.end()
+        end = _response_cut(report, start, nxt.end, cues)
+        found = _finding(
+            report,
+            "problem",
+            start,
+            end,
+            heading=_short_heading(report.text[start:end]),
+            section=nxt.section,
+            source="paragraph",
+            paragraph=nxt.id,
+        )
+        if found is not None:
+            yield found
+
+
+def _ids_are_positions(report: Report) -> bool:
+    return all(p.id == i for i, p in enumerate(report.paragraphs))
+
+
+def _inside(offset: int, roots: Sequence[Section]) -> bool:
+    return any(r.start <= offset < r.end for r in roots)
+
+
+def extract_findings(
+    report: Report, /, *, cues: FindingCues | None = None
+) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    """Return ``(problems, measures)`` of `report`, each in document order.
+
+    `cues` defaults to the packaged ``findings.yaml`` (see :func:`load_finding_cues`).
+    """
+    cues = cues if cues is not None else load_finding_cues()
+    regions = _notes_regions(report, cues)
+    problem_roots = _roots(report, "problem", cues)
+    plan_roots = _roots(report, "measure", cues)
+    problems: list[Finding] = []
+    measures: list[Finding] = []
+    for root in problem_roots:
+        problems.extend(_under_section(report, root, "problem", cues, regions))
+    for root in plan_roots:
+        measures.extend(_under_section(report, root, "measure", cues, regions))
+    for para in report.paragraphs:
+        if _inside(para.start, problem_roots):
+            continue
+        text = report.text[para.start : para.end]
+        match = cues.problem_running.search(report.text, para.start, para.end)
+        if match is not None:  # also inside a plans section: 今年…但是，仍然存在一些突出矛盾和问题。…
+            problems.extend(_running_problems(report, para, match, cues))
+            continue
+        if _inside(para.start, plan_roots):
+            continue
+        if cues.measure_running.match(text):
+            items = [i for i in report.items if i.paragraph == para.id and i.parent is None]
+            if items:
+                measures.extend(_from_items(report, items, "measure", cues))
+            else:
+                found = _finding(
+                    report,
+                    "measure",
+                    para.start,
+                    para.end,
+                    heading=None,
+                    section=para.section,
+                    source="paragraph",
+                    paragraph=para.id,
+                )
+                if found is not None:
+                    measures.append(found)
+    return tuple(_dedupe(report, problems, regions)), tuple(_dedupe(report, measures, regions))
+
+
+def _notes_regions(report: Report, cues: FindingCues) -> list[tuple[int, int]]:
+    """Spans of glossaries and footnotes (名词解释 … up to 附件 or the end)."""
+    regions: list[tuple[int, int]] = []
+    start: int | None = None
+    for para in report.paragraphs:
+        line = para.text.strip()
+        if start is None and cues.notes.search(line):
+            start = para.start
+        elif start is not None and cues.annex.search(line):
+            regions.append((start, para.start))
+            start = None
+    if start is not None:
+        regions.append((start, len(report.text)))
+    return regions
+
+
+def _dedupe(report: Report, findings: list[Finding], regions: Sequence[tuple[int, int]]) -> list[Finding]:
+    """Document order; drop findings inside notes regions (cut those running into one) and findings
+    inside one already kept (items after a `：` paragraph)."""
+    kept: list[Finding] = []
+    for found in sorted(findings, key=lambda f: (f.start, -f.end)):
+        for lo, hi in regions:
+            if lo <= found.start < hi:
+                break
+            if found.start < lo < found.end:
+                start, end = _trimmed(report.text, found.start, lo)
+                if end - start < _MIN_PIECE:
+                    break
+                found = dataclasses.replace(found, end=end, text=report.text[start:end])
+        else:
+            if kept and found.start < kept[-1].end:
+                continue
+            kept.append(found)
+    return kept

@@ -1,0 +1,310 @@
+"""Slogan structures, formulas, numbered concepts and quoted terms.
+
+Every kind is a *frame* in ``lexicons/slogan_patterns.yaml`` (a `regex` VERBOSE pattern with ``kw``
+groups for the keywords); this module only compiles the frames, runs them over the report text, adds
+expansions (“五型”（政治型、学习型…）), drops negatives (《…》 titles, redacted “XXXXXX”, quotations in
+speech) and resolves overlaps by priority. A new frame needs a YAML entry, no code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from auditnlp._data import compile_pattern, load_yaml, read_text
+from auditnlp.errors import LexiconError
+from auditnlp.types import Report, Section, Slogan
+
+PATTERNS_FILE = "slogan_patterns.yaml"
+_FLAGS = regex.VERBOSE
+_FRAGMENT_REF = regex.compile(r"(?<!\\[pPN])\{([a-z][a-z0-9_]*)\}")
+_TITLE = regex.compile(r"《[^《》\n]{0,200}》")
+_NUMERAL = {"一": 1, "二": 2, "两": 2, "双": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_SPEECH_WINDOW = 8
+_BEFORE_WINDOW = 80
+_CLAUSE_END = "，。；：！？,;:!?\n“”（）《》"
+_CLAUSE_PUNCT = "，。；：！？,;:!?\n"
+_MIN_BEFORE_ITEMS = 3
+"""A list written before a numbered concept must have this many items (and as many as the numeral)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One compiled slogan frame."""
+
+    name: str
+    kind: str
+    priority: int
+    pattern: Any
+    expand: bool = False
+    speech: bool = True
+    reject: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SloganPatterns:
+    """Compiled slogan frames, expansion patterns and negatives (from ``slogan_patterns.yaml``)."""
+
+    frames: tuple[Frame, ...]
+    expand_after: tuple[Any, ...]
+    expand_before: Any | None
+    separators: Any
+    speech_cue: Any | None
+    reject: tuple[Any, ...]
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    start: int
+    end: int
+    core_start: int
+    core_end: int
+    kind: str
+    keywords: tuple[str, ...]
+    expansion: tuple[str, ...]
+    frame: str
+    priority: int
+
+
+def _substitute(pattern: str, fragments: Mapping[str, str], where: str, context: str) -> str:
+    """Insert ``{name}`` fragments into `pattern` (each as a non-capturing group)."""
+
+    def repl(match: Any) -> str:
+        name = match.group(1)
+        if name not in fragments:
+            raise LexiconError(where, f"{context}: unknown fragment {{{name}}}")
+        return f"(?:{fragments[name]})"
+
+    return _FRAGMENT_REF.sub(repl, pattern)
+
+
+def _require(value: Any, kind: type | tuple[type, ...], where: str, context: str) -> Any:
+    if not isinstance(value, kind):
+        raise LexiconError(where, f"{context}: expected {getattr(kind, '__name__', kind)}, got {value!r}")
+    return value
+
+
+def _compile_regex_list(items: Any, where: str, context: str) -> tuple[Any, ...]:
+    items = _require(items or [], list, where, context)
+    return tuple(compile_pattern(_require(p, str, where, context), where) for p in items)
+
+
+def _build(data: Any, where: str) -> SloganPatterns:
+    data = _require(data, dict, where, "top level")
+    fragments = {
+        str(k): str(v) for k, v in _require(data.get("fragments") or {}, dict, where, "fragments").items()
+    }
+    known = [str(t) for t in _require(data.get("known_numbered") or [], list, where, "known_numbered")]
+    fragments["known_numbered"] = (
+        "|".join(regex.escape(t) for t in sorted(known, key=len, reverse=True)) or "(?!)"
+    )
+    frames: list[Frame] = []
+    names: set[str] = set()
+    for i, entry in enumerate(_require(data.get("frames"), list, where, "frames"), 1):
+        context = f"frame #{i}"
+        entry = _require(entry, dict, where, context)
+        missing = [k for k in ("name", "kind", "pattern") if not entry.get(k)]
+        if missing:
+            raise LexiconError(where, f"{context}: missing {', '.join(missing)}")
+        name = str(entry["name"])
+        context = f"frame {name!r}"
+        if name in names:
+            raise LexiconError(where, f"{context}: duplicate name")
+        names.add(name)
+        pattern = compile_pattern(
+            _substitute(str(entry["pattern"]), fragments, where, context), where, _FLAGS
+        )
+        frames.append(
+            Frame(
+                name=name,
+                kind=str(entry["kind"]),
+                priority=int(entry.get("priority", 0)),
+                pattern=pattern,
+                expand=bool(entry.get("expand", False)),
+                speech=bool(entry.get("speech", True)),
+                reject=_compile_regex_list(entry.get("reject"), where, f"{context} reject"),
+            )
+        )
+    expansion = _require(data.get("expansion") or {}, dict, where, "expansion")
+    after = tuple(
+        compile_pattern(_substitute(str(p), fragments, where, "expansion.after"), where, _FLAGS)
+        for p in _require(expansion.get("after") or [], list, where, "expansion.after")
+    )
+    before_src = expansion.get("before")
+    before = (
+        compile_pattern(_substitute(str(before_src), fragments, where, "expansion.before"), where, _FLAGS)
+        if before_src
+        else None
+    )
+    cue_src = data.get("speech_cue")
+    cue = (
+        compile_pattern(_substitute(str(cue_src), fragments, where, "speech_cue"), where, _FLAGS)
+        if cue_src
+        else None
+    )
+    return SloganPatterns(
+        frames=tuple(frames),
+        expand_after=after,
+        expand_before=before,
+        separators=compile_pattern(str(expansion.get("separators", "[、；;]")), where),
+        speech_cue=cue,
+        reject=_compile_regex_list(data.get("reject_keywords"), where, "reject_keywords"),
+        source=where,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(directory: str | None) -> SloganPatterns:
+    data = load_yaml(PATTERNS_FILE, directory)
+    _, where = read_text(PATTERNS_FILE, directory)
+    return _build(data, where)
+
+
+def load_slogan_patterns(directory: str | Path | None = None) -> SloganPatterns:
+    """Load and compile ``slogan_patterns.yaml`` from `directory` (a user override) or the package."""
+    return _load_cached(str(directory) if directory is not None else None)
+
+
+def _keywords(match: Any) -> tuple[str, ...]:
+    """The ``kw*`` captures of `match`, in text order."""
+    found: list[tuple[int, str]] = []
+    for name in match.re.groupindex:
+        if name.startswith("kw"):
+            for (start, _), text in zip(match.spans(name), match.captures(name), strict=True):
+                if text.strip():
+                    found.append((start, text.strip()))
+    found.sort()
+    return tuple(text for _, text in found)
+
+
+def _numeral_value(keyword: str) -> int | None:
+    """The count a numbered concept starts with (``三个倒逼`` → 3, ``十大战略`` → 10), if simple."""
+    head = regex.match(r"[一二两双三四五六七八九十]+", keyword)
+    if head is None:
+        return None
+    token = head.group()
+    if token in _NUMERAL:
+        return _NUMERAL[token]
+    if token == "十":
+        return 10
+    if len(token) == 2 and token[0] == "十" and token[1] in _NUMERAL:
+        return 10 + _NUMERAL[token[1]]
+    return None
+
+
+def _split(patterns: SloganPatterns, text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in patterns.separators.split(text) if part.strip())
+
+
+def _expand(text: str, cand: _Candidate, patterns: SloganPatterns) -> _Candidate:
+    """Extend `cand` with an expansion written right after it, or (count-checked) right before it."""
+    for pattern in patterns.expand_after:
+        match = pattern.match(text, cand.end)
+        if match is not None and match.group("expansion"):
+            items = _split(patterns, match.group("expansion"))
+            if len(items) >= 2:
+                return dataclasses.replace(cand, end=match.end(), expansion=items)
+    if patterns.expand_before is None or not cand.keywords:
+        return cand
+    count = _numeral_value(cand.keywords[0])
+    if count is None or count < _MIN_BEFORE_ITEMS:
+        return cand
+    lo = max(0, cand.start - _BEFORE_WINDOW)
+    boundary = max(text.rfind(ch, lo, cand.start) for ch in _CLAUSE_END)
+    if boundary >= 0 and text[boundary] not in _CLAUSE_PUNCT:
+        return cand  # the list would start inside a quotation or bracket: too uncertain
+    lo = boundary + 1 if boundary >= 0 else lo
+    match = patterns.expand_before.fullmatch(text, lo, cand.start)
+    if match is None:
+        return cand
+    items = _split(patterns, match.group("expansion"))
+    if len(items) != count or len(items[0]) > 2 * max(len(item) for item in items[1:]):
+        return cand  # a first item much longer than the rest still holds its verb phrase: 梳理制定支持政策
+    return dataclasses.replace(cand, start=match.start("expansion"), expansion=items)
+
+
+def _is_rejected(keywords: Sequence[str], rejects: Sequence[Any]) -> bool:
+    return any(pattern.fullmatch(kw) for kw in keywords for pattern in rejects)
+
+
+def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
+    titles = [m.span() for m in _TITLE.finditer(text)]
+    for frame in patterns.frames:
+        for match in frame.pattern.finditer(text):
+            start, end = match.span()
+            if start == end:
+                continue
+            keywords = _keywords(match)
+            if not keywords or _is_rejected(keywords, patterns.reject):
+                continue
+            if frame.reject and _is_rejected(keywords[:1], frame.reject):
+                continue
+            if any(t_start < end and start < t_end for t_start, t_end in titles):
+                continue
+            if (
+                not frame.speech
+                and patterns.speech_cue is not None
+                and patterns.speech_cue.search(text, max(0, start - _SPEECH_WINDOW), start)
+            ):
+                continue
+            expansion: tuple[str, ...] = ()
+            if "expansion" in frame.pattern.groupindex and match.group("expansion"):
+                expansion = _split(patterns, match.group("expansion"))
+            cand = _Candidate(
+                start, end, start, end, frame.kind, keywords, expansion, frame.name, frame.priority
+            )
+            if frame.expand and not expansion:
+                cand = _expand(text, cand, patterns)
+            yield cand
+
+
+def _select(candidates: Sequence[_Candidate]) -> list[_Candidate]:
+    """Keep non-overlapping candidates: higher priority first, then longer, then earlier."""
+    chosen: list[_Candidate] = []
+    for cand in sorted(candidates, key=lambda c: (-c.priority, -(c.end - c.start), c.start)):
+        if all(cand.end <= kept.start or kept.end <= cand.start for kept in chosen):
+            chosen.append(cand)
+    chosen.sort(key=lambda c: (c.start, c.end))
+    return chosen
+
+
+def _innermost(sections: Sequence[Section], offset: int) -> Section | None:
+    """The deepest section holding `offset` (sections nest, so the latest start, then the deepest level)."""
+    holding = [s for s in sections if s.start <= offset < s.end]
+    return max(holding, key=lambda s: (s.start, s.level)) if holding else None
+
+
+def _in_heading(sections: Sequence[Section], start: int, end: int) -> bool:
+    return any(
+        s.heading_end > s.heading_start and start < s.heading_end and s.heading_start < end for s in sections
+    )
+
+
+def extract_slogans(report: Report, /, *, patterns: SloganPatterns | None = None) -> Iterator[Slogan]:
+    """Yield the slogans of `report` in document order.
+
+    `patterns` defaults to the packaged ``slogan_patterns.yaml`` (see :func:`load_slogan_patterns`).
+    ``section`` is the innermost section holding the slogan's start (0 when the report has none).
+    """
+    patterns = patterns if patterns is not None else load_slogan_patterns()
+    text = report.text
+    for cand in _select(list(_candidates(text, patterns))):
+        section = _innermost(report.sections, cand.start)
+        yield Slogan(
+            start=cand.start,
+            end=cand.end,
+            text=text[cand.start : cand.end],
+            kind=cand.kind,
+            keywords=cand.keywords,
+            section=section.id if section is not None else 0,
+            in_heading=_in_heading(report.sections, cand.start, cand.end),
+            expansion=cand.expansion,
+            pattern=cand.frame,
+        )
