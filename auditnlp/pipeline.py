@@ -93,6 +93,11 @@ def _run_extractors(report: Report, options: Options) -> Report:
     """Add indicators, slogans, findings and categories (each stage optional, in this order)."""
     stages = set(options.stages)
     lexicons = options.lexicon_dir
+    if "indicators" in stages:
+        from auditnlp.extract.indicators import extract_indicators, load_indicator_lexicon
+
+        indicators = tuple(extract_indicators(report, lexicon=load_indicator_lexicon(lexicons)))
+        report = replace(report, indicators=indicators)
     if "slogans" in stages:
         from auditnlp.extract.slogans import extract_slogans, load_slogan_patterns
 

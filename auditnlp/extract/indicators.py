@@ -1,0 +1,322 @@
+"""Numeric indicators: quantities with what they count (subject), change words and canonical names.
+
+Built on the number grammar of :mod:`auditnlp.extract.numbers`; subjects are read on characters from the
+clause before the number (组织党组会学习XX次 → 党组会学习) or the noun phrase after it (XXXX名领导干部 →
+领导干部). Every word list and pattern comes from the lexicon files (``change_words.tsv``,
+``subject_rules.yaml``, ``indicator_names.tsv``), which users override with a folder of the same names.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import regex
+
+from auditnlp._data import compile_pattern, iter_tsv, load_yaml, read_text
+from auditnlp.errors import LexiconError
+from auditnlp.extract.numbers import NumberGrammar, Quantity, find_numbers, load_number_grammar
+from auditnlp.types import Indicator, Report
+
+__all__ = ["IndicatorLexicon", "NameRule", "extract_indicators", "find_quantities", "load_indicator_lexicon"]
+
+_KINDS = {"count", "money", "percent", "percent_point", "multiple", "physical", "time", "age", "*"}
+
+
+@dataclass(frozen=True, slots=True)
+class NameRule:
+    """One row of ``indicator_names.tsv``."""
+
+    name: str
+    label: str
+    kinds: frozenset[str]
+    units: Any
+    change: str
+    subject: Any
+    context: Any
+
+    def matches(self, subject: str | None, context: str, unit: str, kind: str, change: str | None) -> bool:
+        """Whether this rule names a quantity of `kind`/`unit` with this subject, context and change."""
+        if "*" not in self.kinds and kind not in self.kinds:
+            return False
+        if self.units is not None and not self.units.fullmatch(unit):
+            return False
+        if (self.change == "yes" and change is None) or (self.change == "no" and change is not None):
+            return False
+        if self.subject is not None and subject and self.subject.search(subject):
+            return True
+        return self.context is not None and self.context.search(context) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorLexicon:
+    """Everything :func:`extract_indicators` reads from data files, compiled and frozen."""
+
+    grammar: NumberGrammar
+    change_re: Any
+    delimiters: frozenset[str]
+    tail_re: Any
+    head_re: Any
+    cut_re: Any
+    after_stop_re: Any
+    person_units: frozenset[str]
+    person_head_re: Any
+    money_noun_re: Any
+    max_length: int
+    names: tuple[NameRule, ...]
+    names_by_kind: Mapping[str, tuple[NameRule, ...]]
+    """The rules of :attr:`names` that accept each unit kind, in file order (a lookup index)."""
+
+
+def _alt(words: Sequence[str]) -> str:
+    return "|".join(regex.escape(str(w)) for w in sorted(set(words), key=lambda w: (-len(str(w)), str(w))))
+
+
+@functools.lru_cache(maxsize=8)
+def _load(directory: str | None) -> IndicatorLexicon:
+    changes = [row["word"] for _, row in iter_tsv("change_words.tsv", directory, required=("word",))]
+    rules = load_yaml("subject_rules.yaml", directory) or {}
+    where = read_text("subject_rules.yaml", directory)[1]
+    tail_alts = [_alt(rules.get("tail_words", ()))] + [
+        str(p).rstrip("$") for p in rules.get("tail_patterns", ())
+    ]
+    names: list[NameRule] = []
+    names_where = read_text("indicator_names.tsv", directory)[1]
+    seen: set[str] = set()
+    for lineno, row in iter_tsv("indicator_names.tsv", directory, required=("name", "kinds", "change")):
+        kinds = frozenset(k.strip() for k in row["kinds"].split(",") if k.strip())
+        if not kinds <= _KINDS or row["change"] not in {"yes", "no", "*"}:
+            raise LexiconError(
+                names_where, f"line {lineno}: bad kinds or change ({row['kinds']!r}, {row['change']!r})"
+            )
+        if row["name"] in seen:
+            raise LexiconError(names_where, f"line {lineno}: duplicate name {row['name']!r}")
+        if not row.get("subject") and not row.get("context"):
+            raise LexiconError(names_where, f"line {lineno}: needs a subject or a context pattern")
+        seen.add(row["name"])
+        names.append(
+            NameRule(
+                name=row["name"],
+                label=row.get("label", ""),
+                kinds=kinds,
+                units=compile_pattern(row["units"], names_where) if row.get("units") else None,
+                change=row["change"],
+                subject=compile_pattern(row["subject"], names_where) if row.get("subject") else None,
+                context=compile_pattern(row["context"], names_where) if row.get("context") else None,
+            )
+        )
+    return IndicatorLexicon(
+        grammar=load_number_grammar(directory),
+        # the change word right before the number: 同比增长5.4%, 增长了3%, 分别下降
+        change_re=compile_pattern(f"(?P<change>{_alt(changes)})(?:了|达|为|分别为|分别)?$", where),
+        delimiters=frozenset(str(rules.get("delimiters", "，。；\n"))),
+        tail_re=compile_pattern(f"(?:{'|'.join(tail_alts)})$", where),
+        head_re=compile_pattern(f"^(?:{_alt(rules.get('head_words', ()))})", where),
+        cut_re=compile_pattern(f"(?:{_alt(rules.get('cut_verbs', ()))})", where),
+        after_stop_re=compile_pattern(f"(?:{_alt(rules.get('after_stops', ()))})", where),
+        person_units=frozenset(str(u) for u in rules.get("person_units", ())),
+        person_head_re=compile_pattern(f"(?:{_alt(rules.get('person_heads', ()))})", where),
+        money_noun_re=compile_pattern(f"(?:{_alt(rules.get('money_nouns', ()))})$", where),
+        max_length=int(rules.get("max_length", 16)),
+        names=tuple(names),
+        names_by_kind=MappingProxyType(
+            {kind: tuple(n for n in names if "*" in n.kinds or kind in n.kinds) for kind in _KINDS - {"*"}}
+        ),
+    )
+
+
+def load_indicator_lexicon(directory: str | Path | None = None) -> IndicatorLexicon:
+    """Return the indicator lexicon (cached, frozen): files in `directory` where present, else packaged."""
+    return _load(str(directory) if directory is not None else None)
+
+
+_STOP_AFTER = regex.compile(r"[^\p{Han}“”]")
+
+
+def _before_clause(text: str, lex: IndicatorLexicon, lead: int, floor: int) -> int:
+    i = lead
+    lo = max(floor, lead - 40)
+    while i > lo and text[i - 1] not in lex.delimiters:
+        i -= 1
+    return i
+
+
+def _clause_end(text: str, lex: IndicatorLexicon, pos: int) -> int:
+    end = min(len(text), pos + 16)
+    for i in range(pos, end):
+        if text[i] in lex.delimiters:
+            return i
+    return end
+
+
+def _strip_tail(lex: IndicatorLexicon, clause: str) -> str:
+    while clause:
+        m = lex.tail_re.search(clause)
+        if m is None or m.start() == m.end():
+            return clause
+        clause = clause[: m.start()]
+    return clause
+
+
+def _strip_head(lex: IndicatorLexicon, clause: str) -> str:
+    while clause:
+        m = lex.head_re.match(clause)
+        if m is None or m.end() == m.start():
+            return clause
+        clause = clause[m.end() :]
+    return clause
+
+
+def _subject_before(lex: IndicatorLexicon, clause: str) -> str:
+    clause = _strip_tail(lex, clause)
+    cut = None
+    for m in lex.cut_re.finditer(clause, overlapped=False):
+        if m.end() < len(clause):
+            cut = m
+    if cut is not None:
+        clause = clause[cut.end() :]
+    ending = [m for m in lex.cut_re.finditer(clause) if m.end() == len(clause) and m.start() > 0]
+    if ending:
+        clause = clause[: ending[-1].start()]  # 帮扶XXX村新建 → XXX村
+    clause = _strip_head(lex, _strip_tail(lex, clause))
+    if "等" in clause[1:]:
+        clause = clause[clause.rindex("等") + 1 :] or clause  # “A”“B”等专题研讨 → 专题研讨
+    return _balance_quotes(clause[-lex.max_length :])
+
+
+def _balance_quotes(phrase: str) -> str:
+    phrase = phrase.strip("\"' ")
+    if phrase.count("“") != phrase.count("”"):
+        phrase = phrase.replace("“", "").replace("”", "")
+    return phrase
+
+
+def _subject_after(lex: IndicatorLexicon, text: str, pos: int, q: Quantity) -> str:
+    end = min(len(text), pos + lex.max_length)
+    if lex.after_stop_re.match(text, pos):
+        return ""
+    i = pos
+    while i < end:
+        if i > pos and lex.after_stop_re.match(text, i):
+            break
+        if _STOP_AFTER.match(text, i) and text[i] not in "“”":
+            break
+        i += 1
+    phrase = text[pos:i]
+    if len(phrase) < 2:
+        return ""
+    if q.unit_kind == "money":
+        m = lex.money_noun_re.search(phrase)
+        return phrase if m and m.end() == len(phrase) and len(phrase) <= 6 else ""
+    if q.unit_kind not in ("count", "physical"):
+        return ""
+    if q.unit.lstrip("十百千万亿") in lex.person_units:
+        head = lex.person_head_re.search(phrase)
+        if head is not None:
+            phrase = phrase[: head.end()]
+    return _balance_quotes(phrase)
+
+
+def _name(
+    lex: IndicatorLexicon, subject: str | None, context: str, q: Quantity, change: str | None
+) -> str | None:
+    if q.flag is not None:
+        return None
+    unit = q.unit.lstrip("十百千万亿")
+    for rule in lex.names_by_kind.get(q.unit_kind, lex.names):
+        if rule.matches(subject, context, unit, q.unit_kind, change):
+            return rule.name
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    q: Quantity
+    change: str | None
+    subject: str | None
+    name: str | None
+
+
+def _drafts(text: str, lex: IndicatorLexicon, start: int = 0, end: int | None = None) -> Iterator[_Draft]:
+    prev: _Draft | None = None
+    for q in find_numbers(text, start=start, end=end, grammar=lex.grammar):
+        floor = prev.q.tail if prev is not None else 0
+        cs = _before_clause(text, lex, q.lead, floor)
+        left = text[cs : q.lead]
+        change = None
+        m = lex.change_re.search(left)
+        if m is not None:
+            change = m.group("change")
+            left = left[: m.start()]
+        after = _subject_after(lex, text, q.tail, q)
+        subject = after or _subject_before(lex, left) or None
+        if (
+            subject is None
+            and prev is not None
+            and q.lead - prev.q.tail <= 12
+            and not any(c in "。；！？\n" for c in text[prev.q.tail : q.lead])
+        ):
+            # 地区生产总值31534亿元、增长3.3%; 从3826.5亿元增长到4398.6亿元: the subject carries over
+            subject = prev.subject
+        context = text[cs : q.lead] + "|" + text[q.tail : _clause_end(text, lex, q.tail)]
+        draft = _Draft(q, change, subject, _name(lex, subject, context, q, change))
+        yield draft
+        prev = draft
+
+
+def _indicator(d: _Draft, sentence: int, paragraph: int, section: int) -> Indicator:
+    q = d.q
+    return Indicator(
+        start=q.start,
+        end=q.end,
+        text=q.text,
+        number=q.number,
+        value=q.value,
+        value_max=q.value_max,
+        masked=q.masked,
+        mask=q.mask,
+        approx=q.approx,
+        unit=q.unit,
+        unit_kind=q.unit_kind,
+        base_value=q.base_value,
+        base_unit=q.base_unit,
+        change=d.change,
+        subject=d.subject,
+        name=d.name,
+        flag=q.flag,
+        sentence=sentence,
+        paragraph=paragraph,
+        section=section,
+    )
+
+
+def _locate(starts: list[int], ids: list[int], offset: int) -> int:
+    i = bisect.bisect_right(starts, offset) - 1
+    return ids[i] if i >= 0 else (ids[0] if ids else 0)
+
+
+def extract_indicators(report: Report, /, *, lexicon: IndicatorLexicon | None = None) -> Iterator[Indicator]:
+    """Yield the numeric indicators of `report` in document order, with sentence/paragraph/section ids."""
+    lex = lexicon or load_indicator_lexicon()
+    sentences = [(s.start, s.id) for s in report.sentences]
+    paragraphs = [(p.start, p.id) for p in report.paragraphs]
+    sections = sorted((s.start, s.level, s.id) for s in report.sections)
+    s_starts, s_ids = [a for a, _ in sentences], [b for _, b in sentences]
+    p_starts, p_ids = [a for a, _ in paragraphs], [b for _, b in paragraphs]
+    para_section = {p.id: p.section for p in report.paragraphs}
+    sec_starts, sec_ids = [a for a, _, _ in sections], [c for _, _, c in sections]
+    for d in _drafts(report.text, lex):
+        paragraph = _locate(p_starts, p_ids, d.q.start)
+        section = para_section.get(paragraph, _locate(sec_starts, sec_ids, d.q.start))
+        yield _indicator(d, _locate(s_starts, s_ids, d.q.start), paragraph, section)
+
+
+def find_quantities(text: str, /, *, lexicon: IndicatorLexicon | None = None) -> list[Indicator]:
+    """Return the indicators of a plain string (no report structure: sentence/paragraph/section are 0)."""
+    lex = lexicon or load_indicator_lexicon()
+    return [_indicator(d, 0, 0, 0) for d in _drafts(text, lex)]

@@ -1,0 +1,506 @@
+"""A mask-aware number grammar on characters and offsets.
+
+Quantities are found in the text as it stands: redaction masks (``X``, ``XXXX``, ``*``, ``*.**``, ``○○``)
+first, then Arabic numbers (``2,377.2``) and Chinese numerals (``十二``, ``三十余``, ``一百二十``), each
+followed by an optional magnitude (``万``, ``亿``) and a unit from ``units.tsv``; ranges (``3至5万元``,
+``10—15个``) and ``百分之三十五`` are one quantity. Chinese numerals are converted to exact
+:class:`~decimal.Decimal` only inside spans already matched; the text is never rewritten.
+
+What is not a quantity (dates, ordinals, quoted concepts, formulas, redacted names) comes from
+``number_rules.yaml``; frequencies (每季度一次) and durations (近*年) are flagged, not dropped.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from auditnlp._data import compile_pattern, iter_tsv, load_yaml, read_text
+from auditnlp.errors import LexiconError
+
+__all__ = [
+    "NumberGrammar",
+    "Quantity",
+    "find_numbers",
+    "load_number_grammar",
+    "parse_chinese_numeral",
+    "parse_number",
+]
+
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
+_CN_LARGE = {"万": 10**4, "亿": 10**8}
+_SEPARATORS = frozenset(" 至到—–－-~～〜")
+_HAN = regex.compile(r"\p{Han}")
+_LIST_MARKER = regex.compile(r"\d{1,2}\.(?=\d)")
+_CLAUSE_END = "，。；：！？\n,;!?"
+
+# One number token. Masks are tried before numerals, so `*.**` and `XX` never reach a converter.
+_TOKEN = r"""
+      (?P<percent> 百分之 (?P<pnum> \d+(?:\.\d+)? | [一二两三四五六七八九十〇零百]+ ) )
+    | (?P<mask>                                   # redaction placeholders
+          (?<![A-Za-zＡ-Ｚａ-ｚ])
+          (?: X{1,16} (?: \.X{1,4} )? | x{1,16} (?: \.x{1,4} )? | Ｘ{1,16} | ｘ{1,16} )   # XX, X.XX, ＸＸ
+          (?![A-Za-zＡ-Ｚａ-ｚ])
+        | [*＊]{1,8} (?: \.[*＊]{1,4} )?            # *, **, ***, *.**
+        | ○{1,8}
+      )
+    | (?P<arabic>                                 # 27, 2,377.2, 0.5 (not inside PM2.5, 5G's neighbours)
+          (?<![\dA-Za-z._])
+          (?: \d{1,3} (?: ,\d{3} )+ | \d+ ) (?: \.\d+ )?
+      )
+    | (?P<chinese>                                # 十二, 两, 一百二十, 三万五千 (validated later)
+          (?<![一二两三四五六七八九十〇零百千万亿])
+          [一二两三四五六七八九十] [一二两三四五六七八九十〇零百千万亿]*
+      )
+"""
+_RANGE_SEP = r"""
+    \s? (?: 至 | 到 | — | – | － | - | ~ | ～ | 〜 ) \s?   # 3至5万元, 10—15个, 10-15个
+"""
+
+
+def parse_chinese_numeral(text: str) -> int | None:
+    """Convert a Chinese numeral (``十二``, ``一百零五``, ``三万五千``, ``二〇二三``) to an int.
+
+    Returns ``None`` for strings that are not a well-formed numeral (``十四五``, ``一一``).
+    """
+    if not text:
+        return None
+    if all(c in _CN_DIGITS for c in text):
+        if len(text) == 1:
+            return _CN_DIGITS[text]
+        if len(text) == 4 or any(c in "零〇" for c in text[1:]):
+            return int("".join(str(_CN_DIGITS[c]) for c in text))
+        return None
+    total = section = number = 0
+    pending_digit = False
+    last_small = 10**5
+    last_large = 10**9
+    for char in text:
+        if char in _CN_DIGITS:
+            if pending_digit:
+                return None
+            if char in "零〇":
+                continue
+            number = _CN_DIGITS[char]
+            pending_digit = True
+        elif char in _CN_SMALL:
+            unit = _CN_SMALL[char]
+            if unit >= last_small:
+                return None
+            if not pending_digit:
+                if char != "十" or section % 100:
+                    return None  # 百/千 need a digit before them; 十 may lead (十二, 一百十)
+                number = 1
+            section += number * unit
+            number, pending_digit, last_small = 0, False, unit
+        elif char in _CN_LARGE:
+            unit = _CN_LARGE[char]
+            section += number
+            if section == 0 and not (total and unit == 10**8):
+                return None
+            if unit == 10**8:
+                total = (total + section) * unit
+            else:
+                if unit >= last_large:
+                    return None
+                total += section * unit
+            last_large = unit if unit != 10**8 else 10**9
+            section, number, pending_digit, last_small = 0, 0, False, 10**5
+        else:
+            return None
+    return total + section + number
+
+
+def parse_number(surface: str) -> Decimal | None:
+    """Return the exact value of an Arabic number or Chinese numeral; ``None`` for masks and malformed."""
+    text = surface.replace(",", "")
+    if not text:
+        return None
+    try:
+        if text[0].isdigit():
+            return Decimal(text)
+    except InvalidOperation:
+        return None
+    value = parse_chinese_numeral(text)
+    return Decimal(value) if value is not None else None
+
+
+def _clean(value: Decimal) -> Decimal:
+    """Drop exponent notation and trailing zeros after the point (1.20 → 1.2, 1.2E+8 → 120000000)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+@dataclass(frozen=True, slots=True)
+class UnitInfo:
+    """One row of ``units.tsv``."""
+
+    unit: str
+    kind: str
+    base_unit: str
+    factor: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number with its unit, found on characters (offsets into the text searched)."""
+
+    start: int
+    end: int
+    text: str
+    number: str
+    value: Decimal | None
+    value_max: Decimal | None
+    masked: bool
+    mask: str | None
+    approx: str | None
+    unit: str
+    unit_kind: str
+    base_value: Decimal | None
+    base_unit: str
+    flag: str | None
+    lead: int
+    """Start of the approximation word before the number (``约``), or ``start``."""
+    tail: int
+    """End of the approximation word after the unit (``以上``), or ``end``."""
+
+
+@dataclass(frozen=True, slots=True)
+class NumberGrammar:
+    """Compiled number grammar: tokens, units, approximation words and negative rules (frozen)."""
+
+    token: Any
+    range_sep: Any
+    units: Mapping[str, UnitInfo]
+    unit_re: Any
+    magnitudes: Mapping[str, Decimal]
+    magnitude_re: Any
+    per_re: Any
+    inner_re: Any
+    pre_re: Any
+    post_re: Any
+    blocked: tuple[tuple[str, Any], ...]
+    breakers: Mapping[str, frozenset[str]]
+    single_numerals: frozenset[str]
+    single_keep_kinds: frozenset[str]
+    frequency_units: frozenset[str]
+    frequency_re: Any
+    duration_before: Any
+    duration_after: Any
+    followers: frozenset[str]
+    """Characters that may follow a number token inside a quantity (first characters of units, magnitudes,
+    approximation words and range separators): a quick test before the full parse."""
+
+    def blocked_spans(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """Return the merged spans of `text` where no quantity may stand (dates, quotes, ordinals …)."""
+        end = len(text) if end is None else end
+        spans = sorted((m.start(), m.end()) for _, p in self.blocked for m in p.finditer(text, start, end))
+        merged: list[tuple[int, int]] = []
+        for s, e in spans:
+            if merged and s < merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+            else:
+                merged.append((s, e))
+        return merged
+
+
+def _alternation(words: list[str]) -> str:
+    return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+@functools.lru_cache(maxsize=8)
+def _load(directory: str | None) -> NumberGrammar:
+    units: dict[str, UnitInfo] = {}
+    for lineno, row in iter_tsv("units.tsv", directory, required=("unit", "kind", "base_unit", "factor")):
+        try:
+            factor = Decimal(row["factor"])
+        except InvalidOperation:
+            raise LexiconError(read_text("units.tsv", directory)[1], f"line {lineno}: bad factor") from None
+        units[row["unit"]] = UnitInfo(row["unit"], row["kind"], row["base_unit"], factor)
+    magnitudes = {
+        row["magnitude"]: Decimal(row["factor"])
+        for _, row in iter_tsv("magnitudes.tsv", directory, required=("magnitude", "factor"))
+    }
+    per = [row["per"] for _, row in iter_tsv("per_units.tsv", directory, required=("per",))]
+    approx: dict[str, list[str]] = {"pre": [], "inner": [], "post": []}
+    for lineno, row in iter_tsv("approx.tsv", directory, required=("word", "position")):
+        if row["position"] not in approx:
+            raise LexiconError(read_text("approx.tsv", directory)[1], f"line {lineno}: bad position")
+        approx[row["position"]].append(row["word"])
+    rules = load_yaml("number_rules.yaml", directory) or {}
+    where = read_text("number_rules.yaml", directory)[1]
+    macros = {k: str(v) for k, v in (rules.get("macros") or {}).items()}
+
+    def expand(pattern: str) -> str:
+        for key, value in macros.items():
+            pattern = pattern.replace("{" + key + "}", value)
+        return pattern
+
+    flags = regex.VERBOSE
+    blocked = tuple(
+        (str(r["kind"]), compile_pattern(expand(str(r["pattern"])), where, flags))
+        for r in rules.get("blocked", ())
+    )
+    breakers = {str(k): frozenset(str(c) for c in v) for k, v in (rules.get("unit_breakers") or {}).items()}
+    freq = rules.get("frequency") or {}
+    single = rules.get("single_numerals") or {}
+    dur = rules.get("duration") or {}
+    return NumberGrammar(
+        token=regex.compile(_TOKEN, flags),
+        range_sep=regex.compile(_RANGE_SEP, flags),
+        units=units,
+        unit_re=regex.compile(f"(?:{_alternation(list(units))})"),
+        magnitudes=magnitudes,
+        magnitude_re=regex.compile(f"(?:{_alternation(list(magnitudes))})"),
+        per_re=regex.compile(f"/(?:{_alternation(per)})"),
+        inner_re=regex.compile(f"(?:{_alternation(approx['inner'])})"),
+        pre_re=regex.compile(f"(?:{_alternation(approx['pre'])})$"),
+        post_re=regex.compile(f"(?:{_alternation(approx['post'])})"),
+        blocked=blocked,
+        breakers=breakers,
+        single_numerals=frozenset(str(single.get("chars", ""))),
+        single_keep_kinds=frozenset(str(k) for k in single.get("keep_kinds", ())),
+        frequency_units=frozenset(str(u) for u in freq.get("units", ())),
+        frequency_re=compile_pattern(expand(str(freq.get("markers", "(?!)"))), where),
+        duration_before=compile_pattern(expand(str(dur.get("before", "(?!)"))), where),
+        duration_after=compile_pattern(expand(str(dur.get("after", "(?!)"))), where),
+        followers=frozenset(w[0] for w in (*units, *magnitudes, *approx["inner"]) if w) | _SEPARATORS,
+    )
+
+
+def load_number_grammar(directory: str | Path | None = None) -> NumberGrammar:
+    """Return the compiled number grammar (cached), from `directory` (user overrides) or packaged files."""
+    return _load(str(directory) if directory is not None else None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Num:
+    start: int
+    end: int
+    surface: str
+    value: Decimal | None
+    mask: str | None
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Suffix:
+    end: int
+    magnitude: str
+    unit: str
+    info: UnitInfo | None
+    inner: str | None
+    per: str
+
+
+def _number_at(g: NumberGrammar, text: str, pos: int, end: int) -> _Num | None:
+    m = g.token.match(text, pos, end)
+    if m is None:
+        return None
+    kind = m.lastgroup or ""
+    if kind == "mask":
+        return _Num(m.start(), m.end(), m.group(), None, m.group(), kind)
+    if kind == "percent":
+        value = parse_number(m.group("pnum"))
+        return _Num(m.start(), m.end(), m.group("pnum"), value, None, kind) if value is not None else None
+    surface = m.group()
+    n_end = m.end()
+    if kind == "chinese":
+        # a trailing 万/亿 is a magnitude of the unit (一百二十万元 → 一百二十 + 万元), as with Arabic numbers
+        for mag in ("万亿", "亿", "万"):
+            if (
+                surface.endswith(mag)
+                and len(surface) > len(mag)
+                and parse_number(surface[: -len(mag)]) is not None
+            ):
+                surface, n_end = surface[: -len(mag)], n_end - len(mag)
+                break
+    value = parse_number(surface)
+    if value is None:
+        return None
+    return _Num(m.start(), n_end, surface, value, None, kind)
+
+
+def _suffix_at(g: NumberGrammar, text: str, pos: int, end: int) -> _Suffix:
+    inner = None
+    m = g.inner_re.match(text, pos, end)
+    if m:
+        inner, pos = m.group(), m.end()
+    magnitude = unit = per = ""
+    u = g.unit_re.match(text, pos, end)
+    if u is None:
+        mg = g.magnitude_re.match(text, pos, end)
+        if mg:
+            magnitude, pos = mg.group(), mg.end()
+            m = g.inner_re.match(text, pos, end)
+            if m:
+                inner, pos = inner or m.group(), m.end()
+            u = g.unit_re.match(text, pos, end)
+    if u is not None:
+        unit, pos = u.group(), u.end()
+        p = g.per_re.match(text, pos, end)
+        if p:
+            per, pos = p.group(), p.end()
+    if (unit or magnitude) and pos < len(text):
+        nxt = text[pos]
+        if nxt in g.breakers.get("*", ()) or (unit and nxt in g.breakers.get(unit, ())):
+            return _Suffix(pos, "", "", None, inner, "")
+    return _Suffix(pos, magnitude, unit, g.units.get(unit), inner, per)
+
+
+def _clause_start(text: str, pos: int, limit: int = 40) -> int:
+    lo = max(0, pos - limit)
+    for i in range(pos - 1, lo - 1, -1):
+        if text[i] in _CLAUSE_END:
+            return i + 1
+    return lo
+
+
+def _overlaps(spans: list[tuple[int, int]], starts: list[int], s: int, e: int) -> bool:
+    i = bisect.bisect_left(starts, e) - 1
+    return i >= 0 and spans[i][1] > s
+
+
+def find_numbers(
+    text: str, /, *, start: int = 0, end: int | None = None, grammar: NumberGrammar | None = None
+) -> Iterator[Quantity]:
+    """Yield the quantities (number + unit) in ``text[start:end]``, in order, with absolute offsets."""
+    g = grammar or load_number_grammar()
+    end = len(text) if end is None else end
+    spans = g.blocked_spans(text, start, end)
+    starts = [s for s, _ in spans]
+    pos = start
+    while True:
+        m = g.token.search(text, pos, end)
+        if m is None:
+            return
+        if m.group("arabic") and (m.start() == 0 or text[m.start() - 1] == "\n"):
+            marker = _LIST_MARKER.match(text, m.start(), end)
+            if marker is not None:  # 14.2025年…, 3.10种有色金属: a list number before the text
+                pos = marker.end()
+                continue
+        if m.lastgroup != "percent" and (m.end() >= end or text[m.end()] not in g.followers):
+            pos = m.end()
+            continue
+        q = _quantity_at(g, text, m.start(), end, spans, starts)
+        if q is None:
+            pos = m.end()
+            continue
+        yield q
+        pos = q.end
+
+
+def _quantity_at(
+    g: NumberGrammar, text: str, pos: int, end: int, spans: list[tuple[int, int]], starts: list[int]
+) -> Quantity | None:
+    first = _number_at(g, text, pos, end)
+    if first is None:
+        return None
+    if first.start > 0 and text[first.start - 1] in "-—–－~～" and first.start > 1:
+        before = text[first.start - 2]
+        if before.isdigit() or before in "X*○x":
+            return None  # the tail of a range or of a date written with dashes
+    if first.kind == "percent":
+        suffix = _Suffix(first.end, "", "百分之", g.units.get("%"), None, "")
+    else:
+        suffix = _suffix_at(g, text, first.end, end)
+    second: _Num | None = None
+    sep_text = ""
+    q_end = suffix.end
+    sep = g.range_sep.match(text, q_end if suffix.unit or suffix.magnitude else first.end, end)
+    if sep and first.kind != "percent" and text[max(0, first.start - 1) : first.start] != "从":
+        cand = _number_at(g, text, sep.end(), end)
+        if cand is not None and cand.kind == first.kind:
+            again = _suffix_at(g, text, cand.end, end)
+            if suffix.unit or suffix.magnitude:
+                if (again.unit, again.magnitude, again.per) == (suffix.unit, suffix.magnitude, suffix.per):
+                    second, q_end = cand, again.end
+            elif again.unit or again.magnitude:
+                second, suffix, q_end = cand, again, again.end
+            if second is not None:
+                sep_text = sep.group().strip()
+    if not (suffix.unit or suffix.magnitude):
+        return None
+    if _overlaps(spans, starts, first.start, q_end):
+        return None
+    info = suffix.info
+    if info is None:  # a magnitude alone: 突破1万, 超1.2亿 (not 过五百亿的县市, 千亿级)
+        if q_end < len(text) and _HAN.match(text, q_end) and not g.post_re.match(text, q_end, end):
+            return None
+        info = UnitInfo(suffix.magnitude, "count", "", Decimal(1))
+    pre = g.pre_re.search(text, max(0, first.start - 4), first.start)
+    lead = pre.start() if pre else first.start
+    post = g.post_re.match(text, q_end, end)
+    tail = post.end() if post else q_end
+    approx = (pre.group() if pre else None) or suffix.inner or (post.group() if post else None)
+    flag = _flag(g, text, info, lead, first.start, tail, end)
+    if (
+        first.kind == "chinese"
+        and len(first.surface) == 1
+        and first.surface in g.single_numerals
+        and not (flag or suffix.inner or second or info.kind in g.single_keep_kinds)
+    ):
+        return None  # 一批, 五个新城, 重点做好八方面工作: structure, not a result
+    factor = g.magnitudes.get(suffix.magnitude, Decimal(1)) * info.factor
+    masked = first.mask is not None or (second is not None and second.mask is not None)
+    mask = first.mask if first.mask is not None else (second.mask if second is not None else None)
+    unit = "百分之" if first.kind == "percent" else suffix.magnitude + suffix.unit + suffix.per
+    base_unit = info.base_unit + suffix.per
+    value = None if masked else first.value
+    value_max = None if second is None or masked else second.value
+    return Quantity(
+        start=first.start,
+        end=q_end,
+        text=text[first.start : q_end],
+        number=first.surface + (sep_text + second.surface if second is not None else ""),
+        value=value,
+        value_max=value_max,
+        masked=masked,
+        mask=mask,
+        approx=approx,
+        unit=unit,
+        unit_kind=info.kind,
+        base_value=None if value is None else _clean(value * factor),
+        base_unit=base_unit,
+        flag=flag,
+        lead=lead,
+        tail=tail,
+    )
+
+
+def _flag(
+    g: NumberGrammar, text: str, info: UnitInfo, lead: int, number_start: int, tail: int, end: int
+) -> str | None:
+    """``frequency`` for 每…一次, ``duration`` for 近*年 / 五年来; otherwise ``None``."""
+    if info.unit in g.frequency_units:
+        clause = text[_clause_start(text, lead, 30) : lead]
+        if g.frequency_re.search(clause):
+            return "frequency"
+    if info.kind == "time":
+        if g.duration_before.search(text, max(0, lead - 2), number_start):
+            return "duration"
+        if g.duration_after.match(text, tail, end):
+            return "duration"
+    return None
