@@ -98,6 +98,31 @@ def _summary(report: Any) -> Iterator[str]:
         yield f"  warning: {warning}"
 
 
+@cli.command()
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), required=True, help="Model file (.skops) to write."
+)
+@click.option("--design", default=None, help="Pipeline design: hash_lr (default), vocab_lr, words_lr, …")
+@click.option(
+    "--taxonomy", type=click.Path(exists=True, dir_okay=False), default=None, help="Categories YAML file."
+)
+def train(labels: str, output: str, design: str | None, taxonomy: str | None) -> None:
+    """Train the paragraph/item category model from a LABELS file (TSV of references) and save it."""
+    from auditnlp.classify import train_model
+
+    try:
+        sidecar = train_model(labels, output, design=design, taxonomy=taxonomy)
+    except (AuditNLPError, ValueError) as exc:
+        _fail(str(exc))
+        sys.exit(1)
+    for message in sidecar["skipped_messages"]:
+        click.echo(f"skipped: {message}", err=True)
+    cv, data = sidecar["cv"], sidecar["training"]
+    summary = f"{data['units']} units, {data['documents']} documents, CV macro-F1 {cv['macro_f1']:.3f}"
+    click.echo(f"{output}: {summary}")
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

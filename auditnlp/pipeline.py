@@ -108,6 +108,10 @@ def _run_extractors(report: Report, options: Options) -> Report:
 
         problems, measures = extract_findings(report, cues=load_finding_cues(lexicons))
         report = replace(report, problems=problems, measures=measures)
+    if "classify" in stages:
+        from auditnlp.classify import classify_report
+
+        report = classify_report(report, model=options.model)
     return report
 
 

@@ -1,0 +1,412 @@
+"""Category model: scikit-learn pipelines, the keyword baseline, safe saving and loading (skops + sidecar).
+
+Designs (:data:`DESIGNS`), each a ``Pipeline`` with named steps ``features`` and ``clf``:
+
+- ``hash_lr``: hashed character 1–3-grams (:class:`CharNgramHasher`, numpy-vectorised) → TF-IDF →
+  logistic regression (probabilities from the model itself). The shipped design: fast to apply and to load.
+- ``vocab_lr``: scikit-learn's ``TfidfVectorizer`` character 1–3-grams (a vocabulary) → logistic regression.
+- ``words_lr``: hashed character n-grams ∪ jieba words (private tokenizer) → logistic regression.
+- ``hash_svm_cal``: hashed character n-grams → linear SVM calibrated with ``CalibratedClassifierCV``.
+- ``keywords``: the keyword-lexicon baseline of ``categories.yaml`` (no learning).
+
+A model file is a skops dump loaded with an explicit list of trusted types (:data:`TRUSTED_TYPES`) plus a
+JSON sidecar (same name, ``.json``) holding labels, library versions, the training-data hash and CV scores.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import platform
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from auditnlp.errors import ModelError
+
+FORMAT = "auditnlp.category_model/1"
+DESIGNS = ("hash_lr", "vocab_lr", "words_lr", "hash_svm_cal", "keywords")
+DEFAULT_DESIGN = "hash_lr"
+_LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "jieba", "auditnlp")
+
+# Types a category model may contain beyond skops' defaults: exactly what the designs above build.
+TRUSTED_TYPES = (
+    "auditnlp.classify.model.CharNgramHasher",
+    "auditnlp.classify.model.JiebaWords",
+    "auditnlp.classify.model.KeywordClassifier",
+    "builtins.dict",
+    "builtins.list",
+    "builtins.tuple",
+    "numpy.dtype",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.ndarray",
+    "scipy.sparse._csr.csr_matrix",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.svm._classes.LinearSVC",
+)
+
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)
+_MIX = np.uint64(0xBF58476D1CE4E5B9)
+
+
+class CharNgramHasher(TransformerMixin, BaseEstimator):
+    """Counts of character n-grams hashed into `n_features` columns, computed with numpy (no vocabulary).
+
+    Equivalent in spirit to ``HashingVectorizer(analyzer="char")`` but vectorised per text, so a report's
+    few hundred units transform in milliseconds, and nothing but parameters is stored. With `fold_digits`
+    every digit (ASCII or full-width) counts as ``0``, so ``27个`` and ``31个`` share features. Like
+    ``TfidfVectorizer``, `fit` keeps only columns found in at least `min_df` texts and at most a `max_df`
+    fraction of them (``keep_``); other columns are zero.
+    """
+
+    def __init__(
+        self,
+        ngram_range: tuple[int, int] = (1, 3),
+        n_features: int = 2**17,
+        fold_digits: bool = True,
+        min_df: int = 2,
+        max_df: float = 0.9,
+    ):
+        self.ngram_range = ngram_range
+        self.n_features = n_features
+        self.fold_digits = fold_digits
+        self.min_df = min_df
+        self.max_df = max_df
+
+    def fit(self, X: Any, y: Any = None) -> CharNgramHasher:
+        """Learn which hashed columns pass the document-frequency limits."""
+        counts = self._counts(X)
+        df = np.bincount(counts.indices, minlength=self.n_features)
+        self.keep_ = (df >= self.min_df) & (df <= self.max_df * counts.shape[0])
+        self.n_features_out_ = self.n_features
+        return self
+
+    def transform(self, X: Any) -> sparse.csr_matrix:
+        """A sparse matrix of n-gram counts (kept columns only), one row per text."""
+        counts = self._counts(X)
+        counts.data[~self.keep_[counts.indices]] = 0.0
+        counts.eliminate_zeros()
+        return counts
+
+    def _counts(self, X: Any) -> sparse.csr_matrix:
+        """Hash the n-grams of all texts in one numpy pass over their concatenation, then count per row."""
+        texts = list(X)
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if texts else np.zeros(0, dtype=np.int64)
+        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        if self.fold_digits:
+            digit = ((codes >= 48) & (codes <= 57)) | ((codes >= 0xFF10) & (codes <= 0xFF19))
+            codes = np.where(digit, np.uint64(48), codes)
+        rows_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        keys: list[np.ndarray] = []
+        lo, hi = self.ngram_range
+        with np.errstate(over="ignore"):
+            for n in range(lo, hi + 1):
+                m = len(codes) - n + 1
+                if m <= 0:
+                    break
+                h = np.full(m, n, dtype=np.uint64)
+                for k in range(n):
+                    h = h * _MULT + codes[k : k + m]
+                h ^= h >> np.uint64(31)
+                h *= _MIX
+                h ^= h >> np.uint64(29)
+                cols = (h % np.uint64(self.n_features)).astype(np.int64)
+                pos = np.arange(m, dtype=np.int64)
+                row = rows_of[:m]
+                inside = pos + n <= starts[row] + lengths[row]  # the n-gram does not cross into the next text
+                keys.append(row[inside] * self.n_features + cols[inside])
+        flat = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+        uniq, counts = np.unique(flat, return_counts=True)
+        rows, cols = np.divmod(uniq, self.n_features)
+        indptr = np.searchsorted(rows, np.arange(len(texts) + 1))
+        return sparse.csr_matrix(
+            (counts.astype(np.float64), cols, indptr), shape=(len(texts), self.n_features)
+        )
+
+
+class JiebaWords:
+    """A TF-IDF analyzer: jieba words (optionally word bigrams) of a text, punctuation and numbers dropped.
+
+    Uses a private ``jieba.Tokenizer`` through :class:`auditnlp.segment.words.JiebaSegmenter` (never the
+    global one), created on first call and not pickled: only the parameters are part of the state.
+    """
+
+    def __init__(self, ngrams: int = 1, hmm: bool = False) -> None:
+        self.ngrams = ngrams
+        self.hmm = hmm
+        self._segmenter: Any = None
+
+    def __call__(self, text: str) -> list[str]:
+        """Return the features of `text`: words, then ``w1 w2`` bigrams when ``ngrams == 2``."""
+        if self._segmenter is None:
+            from auditnlp.segment.words import JiebaSegmenter
+
+            self._segmenter = JiebaSegmenter(hmm=self.hmm)
+        words = [w for w in self._segmenter.cut(text) if _is_word(w)]
+        if self.ngrams >= 2:
+            words += [f"{a} {b}" for a, b in itertools.pairwise(words)]
+        return words
+
+    def __repr__(self) -> str:
+        return f"JiebaWords(ngrams={self.ngrams}, hmm={self.hmm})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"ngrams": self.ngrams, "hmm": self.hmm}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["ngrams"], state["hmm"])  # type: ignore[misc]
+
+
+def _is_word(token: str) -> bool:
+    return any(ch.isalpha() for ch in token) and not token.isascii()
+
+
+class KeywordClassifier(ClassifierMixin, BaseEstimator):
+    """Keyword-lexicon baseline: scores each label by weighted keyword counts; `default` when none match.
+
+    `keywords` maps label → ((keyword, weight), …); ``None`` uses the packaged ``categories.yaml``.
+    """
+
+    def __init__(
+        self, keywords: dict[str, tuple[tuple[str, float], ...]] | None = None, default: str = "other"
+    ):
+        self.keywords = keywords
+        self.default = default
+
+    def fit(self, X: Any, y: Any) -> KeywordClassifier:
+        """Record the labels (the lexicon is not learned)."""
+        if self.keywords is None:
+            from auditnlp.classify.taxonomy import load_taxonomy
+
+            keywords = load_taxonomy().keywords()
+        else:
+            keywords = self.keywords
+        self.classes_ = np.array(sorted(set(y) | {self.default}))
+        self.keywords_ = {label: tuple(keywords.get(label, ())) for label in self.classes_}
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Keyword scores normalised to sum to 1 per text."""
+        out = np.zeros((len(X), len(self.classes_)))
+        default = int(np.flatnonzero(self.classes_ == self.default)[0])
+        for i, text in enumerate(X):
+            for j, label in enumerate(self.classes_):
+                out[i, j] = sum(text.count(word) * weight for word, weight in self.keywords_[label])
+            total = out[i].sum()
+            if total > 0:
+                out[i] /= total
+            else:
+                out[i, default] = 1.0
+        return out
+
+    def predict(self, X: Any) -> np.ndarray:
+        """The best-scoring label per text."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _char_tfidf() -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_df=0.9)
+
+
+def _hashed_tfidf() -> Pipeline:
+    return Pipeline([("hash", CharNgramHasher()), ("tfidf", TfidfTransformer(sublinear_tf=True))])
+
+
+def _logistic() -> LogisticRegression:
+    return LogisticRegression(
+        C=20.0, solver="saga", tol=1e-3, max_iter=2000, class_weight="balanced", random_state=0
+    )
+
+
+def build_pipeline(design: str = DEFAULT_DESIGN, *, keywords: Any = None, default: str = "other") -> Pipeline:
+    """An unfitted pipeline of one of :data:`DESIGNS`: steps ``features``, ``clf`` (keywords: ``clf``)."""
+    if design == "hash_lr":
+        return Pipeline([("features", _hashed_tfidf()), ("clf", _logistic())])
+    if design == "vocab_lr":
+        return Pipeline([("features", _char_tfidf()), ("clf", _logistic())])
+    if design == "words_lr":
+        union = FeatureUnion(
+            [
+                ("chars", _hashed_tfidf()),
+                ("words", TfidfVectorizer(analyzer=JiebaWords(ngrams=1), sublinear_tf=True, min_df=2)),
+            ]
+        )
+        return Pipeline([("features", union), ("clf", _logistic())])
+    if design == "hash_svm_cal":
+        svm = LinearSVC(C=0.5, class_weight="balanced")
+        return Pipeline(
+            [("features", _hashed_tfidf()), ("clf", CalibratedClassifierCV(svm, method="sigmoid", cv=3))]
+        )
+    if design == "keywords":
+        return Pipeline([("clf", KeywordClassifier(keywords=keywords, default=default))])
+    raise ValueError(f"unknown design {design!r}; choose one of {', '.join(DESIGNS)}")
+
+
+@dataclass(frozen=True)
+class CategoryModel:
+    """A fitted pipeline with its labels and sidecar metadata."""
+
+    pipeline: Any
+    labels: tuple[str, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """Probabilities, one row per text, columns in :attr:`labels` order."""
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        proba = self.pipeline.predict_proba(texts)
+        classes = list(self.pipeline.classes_)
+        return proba[:, [classes.index(label) for label in self.labels]]
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a model depends on (and Python)."""
+    versions = {"python": platform.python_version()}
+    for name in _LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:  # pragma: no cover
+            versions[name] = "unknown"
+    return versions
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """The JSON sidecar of a model file (``model.skops`` → ``model.json``)."""
+    return Path(path).with_suffix(".json")
+
+
+def save_model(pipeline: Any, path: str | Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """Save a fitted pipeline with skops and write its sidecar; returns the sidecar dict."""
+    import skops.io as sio
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sio.dump(pipeline, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
+    if untrusted:
+        path.unlink()
+        raise ModelError(str(path), f"model holds types outside TRUSTED_TYPES: {', '.join(untrusted)}")
+    sidecar = {
+        "format": FORMAT,
+        "labels": [str(c) for c in meta["labels"]],
+        "versions": library_versions(),
+        **meta,
+    }
+    sidecar_path(path).write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return sidecar
+
+
+def read_sidecar(path: str | Path) -> dict[str, Any]:
+    """Read and check the JSON sidecar of model file `path`."""
+    side = sidecar_path(path)
+    try:
+        meta = json.loads(side.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(
+            str(path), f"no sidecar {side.name} beside the model (labels and versions unknown)"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(str(side), f"cannot read model sidecar: {exc}") from None
+    if meta.get("format") != FORMAT or not meta.get("labels"):
+        raise ModelError(str(side), f"not an auditnlp category model sidecar (format {meta.get('format')!r})")
+    return meta
+
+
+def check_versions(meta: dict[str, Any], where: str, *, strict: bool = False) -> None:
+    """Warn (or raise :class:`ModelError` if `strict`) when the model was made with another scikit-learn."""
+    made = meta.get("versions", {}).get("scikit-learn")
+    here = metadata.version("scikit-learn")
+    if made != here:
+        message = (
+            f"model was trained with scikit-learn {made}, this environment has scikit-learn {here}; "
+            f"predictions may differ or fail: retrain with `auditnlp train LABELS -o PATH`"
+        )
+        if strict:
+            raise ModelError(where, message)
+        warnings.warn(f"{where}: {message}", ModelVersionWarning, stacklevel=3)
+
+
+class ModelVersionWarning(UserWarning):
+    """A model was saved with a different scikit-learn version than the one installed."""
+
+
+def load_model(path: str | Path, *, strict: bool = False) -> CategoryModel:
+    """Load a model file and its sidecar (skops with :data:`TRUSTED_TYPES` only).
+
+    A scikit-learn version different from the sidecar's gives a :class:`ModelVersionWarning` naming both
+    versions (a :class:`ModelError` if `strict`); a missing, untrusted or corrupt file a :class:`ModelError`.
+    """
+    import skops.io as sio
+
+    where = str(path)
+    if not Path(path).is_file():
+        raise ModelError(where, "model file not found")
+    meta = read_sidecar(path)
+    check_versions(meta, where, strict=strict)
+    try:
+        untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
+        if untrusted:
+            raise ModelError(where, f"model holds untrusted types: {', '.join(untrusted)}")
+        pipeline = sio.load(path, trusted=list(TRUSTED_TYPES))
+    except ModelError:
+        raise
+    except Exception as exc:
+        made = meta.get("versions", {}).get("scikit-learn")
+        raise ModelError(
+            where,
+            f"cannot load model ({type(exc).__name__}: {exc}); made with scikit-learn {made}, "
+            f"installed {metadata.version('scikit-learn')}",
+        ) from None
+    labels = tuple(meta["labels"])
+    missing = set(labels) - {str(c) for c in pipeline.classes_}
+    if missing:
+        raise ModelError(
+            where, f"model does not predict label(s) {', '.join(sorted(missing))} of its sidecar"
+        )
+    return CategoryModel(pipeline, labels, meta, where)
+
+
+def default_model_path() -> Path:
+    """Path of the model shipped in the package (``auditnlp/models/category_model.skops``)."""
+    from importlib import resources
+
+    return Path(str(resources.files("auditnlp").joinpath("models", "category_model.skops")))
+
+
+@functools.lru_cache(maxsize=8)
+def _cached(path: str, mtime_ns: int) -> CategoryModel:
+    return load_model(path)
+
+
+def get_model(path: str | Path | None = None) -> CategoryModel:
+    """Load a model lazily, cached per path (and modification time); ``None`` is the packaged model."""
+    resolved = Path(path) if path is not None else default_model_path()
+    try:
+        mtime = resolved.stat().st_mtime_ns
+    except OSError:
+        raise ModelError(str(resolved), "model file not found") from None
+    return _cached(str(resolved.resolve()), mtime)
