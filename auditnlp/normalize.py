@@ -44,6 +44,9 @@ def _build_table() -> dict[int, str]:
 
 
 _TABLE = _build_table()
+_TABLE_STR = {chr(k): v for k, v in _TABLE.items()}
+# only the characters that change: str.translate with a dict is slow on long texts
+_CHANGING = regex.compile("[" + "".join(regex.escape(c) for c in sorted(_TABLE_STR)) + "]")
 # ASCII punctuation that becomes full-width when it stands in Chinese text
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
 _HAN = regex.compile(r"\p{Han}")
@@ -54,7 +57,7 @@ _CONTEXT_PUNCT = regex.compile(
 
 def unify_chars(text: str) -> str:
     """Unify full-width and half-width forms, one character for one character (length-preserving)."""
-    out = text.translate(_TABLE)
+    out = _CHANGING.sub(lambda m: _TABLE_STR[m.group()], text)
     if not any(c in out for c in _HALF_TO_FULL):
         return out
     return _CONTEXT_PUNCT.sub(lambda m: _HALF_TO_FULL[m.group()], out)

@@ -106,6 +106,8 @@ def find_items(
             carry = {}
             current_section = para.section
         body_start = body_starts.get(para.id, para.start)
+        if rules.any_marker.search(text, body_start, para.end) is None:
+            continue
         markers = _runs(text, para, body_start, rules, carry)
         items.extend(_items_of(text, para, markers, len(items)))
     return tuple(items)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from auditnlp._data import compile_pattern, load_yaml, read_text
 from auditnlp.errors import LexiconError
 
@@ -49,6 +51,8 @@ class StructureRules:
     doc_types: tuple[tuple[str, Any | None, bool], ...]
     list_before: Any
     series: tuple[SeriesRule, ...]
+    any_marker: Any
+    """One alternation of every series' markers: a paragraph it does not match has no list item."""
 
 
 def _need(data: dict[str, Any], key: str, where: str) -> Any:
@@ -108,6 +112,13 @@ def _load(directory: str | None) -> StructureRules:
         doc_types=doc_types,
         list_before=compile_pattern(_need(lists, "before", lwhere), lwhere),
         series=tuple(series),
+        any_marker=compile_pattern(
+            "|".join(
+                f"(?:{s.pattern.pattern})" if s.pattern is not None else "|".join(map(regex.escape, s.markers))
+                for s in series
+            ),
+            lwhere,
+        ),
     )
 
 

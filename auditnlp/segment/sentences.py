@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 _OPEN = {"“": "”", "「": "」", "『": "』", "《": "》", "‘": "’"}
 _CLOSE = {v: k for k, v in _OPEN.items()}
 _END = set("。！？!?…")
 _TRAIL = set("”’」』）)》")
+_SPECIAL = re.compile("[“”「」『』《》‘’。！？!?….]")
 
 
 def _is_han(char: str) -> bool:
@@ -26,36 +29,41 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
-def _split(text: str, start: int, end: int, *, quotes: bool) -> tuple[list[tuple[int, int]], bool]:
+def _split(
+    text: str, start: int, end: int, *, quotes: bool, first_only: bool = False
+) -> tuple[list[tuple[int, int]], bool]:
+    """Split by visiting only quote and sentence-end characters (the rest cannot change the state)."""
     spans: list[tuple[int, int]] = []
     stack: list[str] = []
     sent_start = start
-    i = start
-    while i < end:
+    skip_to = start
+    for m in _SPECIAL.finditer(text, start, end):
+        i = m.start()
+        if i < skip_to:
+            continue
         char = text[i]
         closed_after_end = False
-        if not quotes:
-            pass
-        elif char in _OPEN and not (char == "‘" and stack and stack[-1] == "’"):
-            stack.append(_OPEN[char])
-        elif stack and char == stack[-1]:
-            stack.pop()
-            # “…学以致用！” : a quote that closes right after a sentence end ends the sentence
-            closed_after_end = not stack and char != "》" and i > start and text[i - 1] in _END
-        is_end = closed_after_end or char in _END or (
-            char == "." and i > start and i + 1 < end and _is_han(text[i - 1]) and _is_han(text[i + 1])
-        )
-        if is_end and not stack:
+        if quotes:
+            if char in _OPEN and not (char == "‘" and stack and stack[-1] == "’"):
+                stack.append(_OPEN[char])
+                continue
+            if stack and char == stack[-1]:
+                stack.pop()
+                # “…学以致用！” : a quote that closes right after a sentence end ends the sentence
+                closed_after_end = not stack and char != "》" and i > start and text[i - 1] in _END
+        if stack:
+            continue
+        is_end = closed_after_end or char in _END
+        if not is_end and char == ".":
+            is_end = i > start and i + 1 < end and _is_han(text[i - 1]) and _is_han(text[i + 1])
+        if is_end:
             j = i + 1
             while j < end and (text[j] in _END or text[j] in _TRAIL):
-                if text[j] in _TRAIL and stack:
-                    stack.pop()
                 j += 1
             spans.append((sent_start, j))
-            sent_start = j
-            i = j
-            continue
-        i += 1
+            if first_only:
+                return spans, True
+            sent_start = skip_to = j
     if sent_start < end and text[sent_start:end].strip():
         spans.append((sent_start, end))
     return spans, not stack
@@ -63,5 +71,7 @@ def _split(text: str, start: int, end: int, *, quotes: bool) -> tuple[list[tuple
 
 def first_sentence_end(text: str, start: int, end: int) -> int:
     """Return the end of the first sentence of ``text[start:end]`` (``end`` when there is none)."""
-    spans = sentence_spans(text, start, end)
+    spans, _ = _split(text, start, end, quotes=True, first_only=True)
+    if not spans or spans[0][1] == end:
+        spans = sentence_spans(text, start, end)  # an unclosed quote: split again without quotes
     return spans[0][1] if spans else end
