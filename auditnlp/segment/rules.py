@@ -112,14 +112,15 @@ def _load(directory: str | None) -> StructureRules:
         doc_types=doc_types,
         list_before=compile_pattern(_need(lists, "before", lwhere), lwhere),
         series=tuple(series),
-        any_marker=compile_pattern(
-            "|".join(
-                f"(?:{s.pattern.pattern})" if s.pattern is not None else "|".join(map(regex.escape, s.markers))
-                for s in series
-            ),
-            lwhere,
-        ),
+        any_marker=compile_pattern("|".join(_alternative(s) for s in series), lwhere),
     )
+
+
+def _alternative(series: SeriesRule) -> str:
+    """The markers of one series as a regex alternative."""
+    if series.pattern is not None:
+        return f"(?:{series.pattern.pattern})"
+    return "|".join(map(regex.escape, series.markers))
 
 
 def structure_rules(directory: str | Path | None = None) -> StructureRules:
