@@ -8,6 +8,7 @@ speech) and resolves overlaps by priority. A new frame needs a YAML entry, no co
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 from collections.abc import Iterator, Mapping, Sequence
@@ -236,6 +237,7 @@ def _is_rejected(keywords: Sequence[str], rejects: Sequence[Any]) -> bool:
 
 def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
     titles = [m.span() for m in _TITLE.finditer(text)]
+    title_starts = [t[0] for t in titles]
     for frame in patterns.frames:
         for match in frame.pattern.finditer(text):
             start, end = match.span()
@@ -246,7 +248,7 @@ def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
                 continue
             if frame.reject and _is_rejected(keywords[:1], frame.reject):
                 continue
-            if any(t_start < end and start < t_end for t_start, t_end in titles):
+            if _overlaps_title(titles, title_starts, start, end):
                 continue
             if (
                 not frame.speech
@@ -263,6 +265,12 @@ def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
             if frame.expand and not expansion:
                 cand = _expand(text, cand, patterns)
             yield cand
+
+
+def _overlaps_title(titles: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of the sorted, non-overlapping 《…》 spans."""
+    i = bisect.bisect_left(starts, end) - 1
+    return i >= 0 and titles[i][1] > start
 
 
 def _select(candidates: Sequence[_Candidate]) -> list[_Candidate]:
