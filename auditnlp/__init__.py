@@ -33,10 +33,14 @@ _LAZY = {
     "read_documents": "auditnlp.io.readers",
     "iter_documents": "auditnlp.io.readers",
     "normalize": "auditnlp.normalize",
+    "compare_reports": "auditnlp.compare",
+    "Comparison": "auditnlp.compare",
+    "compare_inputs": "auditnlp.batch",
 }
 
 __all__ = [
     "AuditNLPError",
+    "Comparison",
     "Finding",
     "Indicator",
     "InputError",
@@ -44,6 +48,7 @@ __all__ = [
     "Meta",
     "Options",
     "Paragraph",
+    "ProblemPair",
     "Report",
     "Section",
     "Sentence",
@@ -53,12 +58,24 @@ __all__ = [
     "analyze_document",
     "analyze_many",
     "analyze_text",
+    "compare_inputs",
+    "compare_reports",
+    "extract_findings",
+    "extract_slogans",
     "iter_documents",
+    "load_finding_cues",
+    "load_slogan_patterns",
     "normalize",
+    "pair_problems",
     "read_documents",
 ]
 
 if TYPE_CHECKING:
+    from auditnlp.batch import compare_inputs
+    from auditnlp.compare import Comparison, compare_reports
+    from auditnlp.extract.findings import extract_findings, load_finding_cues
+    from auditnlp.extract.recurrence import ProblemPair, pair_problems
+    from auditnlp.extract.slogans import extract_slogans, load_slogan_patterns
     from auditnlp.io.readers import iter_documents, read_documents
     from auditnlp.normalize import normalize
     from auditnlp.pipeline import Options, analyze, analyze_document, analyze_many, analyze_text

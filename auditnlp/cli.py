@@ -99,6 +99,48 @@ def _summary(report: Any) -> Iterator[str]:
 
 
 @cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(), help="Workbook (.xlsx), .jsonl file or folder."
+)
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False), help="CSV: path → unit, year, …")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores]."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["xlsx", "csv", "parquet", "jsonl"]),
+    default=None,
+    help="Output format [default: from the suffix of -o, else xlsx]; csv/parquet write a folder.",
+)
+@_common
+def compare(
+    inputs: tuple[str, ...],
+    output: str,
+    manifest: str | None,
+    jobs: int | None,
+    fmt: str | None,
+    text_column: str | None,
+    lexicon_dir: str | None,
+    max_mb: float,
+) -> None:
+    """Compare reports across units and years: one workbook with indicators, matrix, slogans, problems."""
+    from auditnlp.batch import compare_inputs
+    from auditnlp.io.tables import write_comparison
+
+    options = _options(lexicon_dir, text_column, max_mb)
+    result = compare_inputs(inputs, options=options, manifest=manifest, jobs=jobs)
+    written = write_comparison(result, output, fmt)
+    for error in result.errors.itertuples(index=False):
+        _fail(f"{error.path}: {error.reason}")
+    click.echo(f"{len(result.reports)} report(s) compared → {written}", err=True)
+    if len(result.errors):
+        click.echo(f"{len(result.errors)} input(s) failed", err=True)
+        sys.exit(1)
+
+
+@cli.command()
 @click.argument("labels", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), required=True, help="Model file (.skops) to write."
