@@ -33,6 +33,15 @@ _LAZY = {
     "read_documents": "auditnlp.io.readers",
     "iter_documents": "auditnlp.io.readers",
     "normalize": "auditnlp.normalize",
+    "extract_slogans": "auditnlp.extract.slogans",
+    "load_slogan_patterns": "auditnlp.extract.slogans",
+    "extract_findings": "auditnlp.extract.findings",
+    "load_finding_cues": "auditnlp.extract.findings",
+    "pair_problems": "auditnlp.extract.recurrence",
+    "ProblemPair": "auditnlp.extract.recurrence",
+    "extract_indicators": "auditnlp.extract.indicators",
+    "load_indicator_lexicon": "auditnlp.extract.indicators",
+    "classify_report": "auditnlp.classify",
     "compare_reports": "auditnlp.compare",
     "Comparison": "auditnlp.compare",
     "compare_inputs": "auditnlp.batch",
@@ -58,12 +67,15 @@ __all__ = [
     "analyze_document",
     "analyze_many",
     "analyze_text",
+    "classify_report",
     "compare_inputs",
     "compare_reports",
     "extract_findings",
+    "extract_indicators",
     "extract_slogans",
     "iter_documents",
     "load_finding_cues",
+    "load_indicator_lexicon",
     "load_slogan_patterns",
     "normalize",
     "pair_problems",
@@ -72,8 +84,10 @@ __all__ = [
 
 if TYPE_CHECKING:
     from auditnlp.batch import compare_inputs
+    from auditnlp.classify import classify_report
     from auditnlp.compare import Comparison, compare_reports
     from auditnlp.extract.findings import extract_findings, load_finding_cues
+    from auditnlp.extract.indicators import extract_indicators, load_indicator_lexicon
     from auditnlp.extract.recurrence import ProblemPair, pair_problems
     from auditnlp.extract.slogans import extract_slogans, load_slogan_patterns
     from auditnlp.io.readers import iter_documents, read_documents

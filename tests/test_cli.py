@@ -78,3 +78,10 @@ def test_lexicon_dir_overrides_packaged_rules(tmp_path):
     custom = analyze_text(body, options=Options(lexicon_dir=str(tmp_path)))
     assert default.sections[-1].role == "review"
     assert custom.sections[-1].role == "plans"
+
+
+def test_every_public_name_resolves():
+    import auditnlp
+
+    for name in auditnlp.__all__:
+        assert getattr(auditnlp, name) is not None, name
