@@ -111,6 +111,7 @@ def _read_docx(data: bytes, name: str, digest: str) -> RawDocument:
     import zipfile
 
     import docx
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -122,13 +123,18 @@ def _read_docx(data: bytes, name: str, digest: str) -> RawDocument:
         raise CorruptDocumentError(name, f"cannot open as .docx: {type(exc).__name__}: {exc}") from None
     lines: list[str] = []
     headings: list[tuple[str, int]] = []
+    # one lookup table: `Paragraph.style` scans every style of the document for every paragraph
+    style_names = {style.style_id: style.name or "" for style in document.styles}
+    default_style = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    default_name = (default_style.name or "") if default_style is not None else ""
     body = document.element.body
     for child in body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "p":
             para = Paragraph(child, document)
             text = para.text
-            style = (para.style.name if para.style is not None else "") or ""
+            style_id = child.style
+            style = style_names.get(style_id, default_name) if style_id else default_name
             level = _heading_level(style)
             if level is not None and text.strip():
                 headings.append((text.strip(), level))
