@@ -42,6 +42,8 @@ _LAZY = {
     "extract_indicators": "auditnlp.extract.indicators",
     "load_indicator_lexicon": "auditnlp.extract.indicators",
     "classify_report": "auditnlp.classify",
+    "JiebaSegmenter": "auditnlp.segment.words",
+    "Segmenter": "auditnlp.segment.words",
     "compare_reports": "auditnlp.compare",
     "Comparison": "auditnlp.compare",
     "compare_inputs": "auditnlp.batch",
@@ -53,6 +55,7 @@ __all__ = [
     "Finding",
     "Indicator",
     "InputError",
+    "JiebaSegmenter",
     "ListItem",
     "Meta",
     "Options",
@@ -60,6 +63,7 @@ __all__ = [
     "ProblemPair",
     "Report",
     "Section",
+    "Segmenter",
     "Sentence",
     "Slogan",
     "Source",
@@ -93,6 +97,7 @@ if TYPE_CHECKING:
     from auditnlp.io.readers import iter_documents, read_documents
     from auditnlp.normalize import normalize
     from auditnlp.pipeline import Options, analyze, analyze_document, analyze_many, analyze_text
+    from auditnlp.segment.words import JiebaSegmenter, Segmenter
 
 
 def __getattr__(name: str) -> Any:

@@ -141,6 +141,28 @@ def compare(
 
 
 @cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
+def render(file: str, output: str) -> None:
+    """Write FILE (a spreadsheet's first row) as HTML with indicators and slogans highlighted (spaCy)."""
+    try:
+        from auditnlp.integrations.spacy import render_html
+    except ImportError:
+        _fail("render needs spaCy: pip install 'auditnlp[spacy]'")
+        sys.exit(2)
+    try:
+        from auditnlp.io.readers import read_file
+
+        doc = read_file(file)[0]
+    except AuditNLPError as exc:
+        _fail(str(exc))
+        sys.exit(1)
+    with open(output, "w", encoding="utf-8") as out:
+        out.write(render_html(doc.text, title=doc.name.replace("\\", "/").rsplit("/", 1)[-1]))
+    click.echo(f"{file} → {output}", err=True)
+
+
+@cli.command()
 @click.argument("labels", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), required=True, help="Model file (.skops) to write."
