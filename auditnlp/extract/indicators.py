@@ -70,6 +70,9 @@ class IndicatorLexicon:
     max_length: int
     names: tuple[NameRule, ...]
     names_by_kind: Mapping[str, tuple[NameRule, ...]]
+    name_gate_by_kind: Mapping[str, tuple[Any, Any]]
+    """Per unit kind, one alternation of all subject patterns and one of all context patterns: a quantity
+    neither matches gets no name without testing every rule (most quantities get none)."""
     """The rules of :attr:`names` that accept each unit kind, in file order (a lookup index)."""
 
 
@@ -110,6 +113,7 @@ def _load(directory: str | None) -> IndicatorLexicon:
                 context=compile_pattern(row["context"], names_where) if row.get("context") else None,
             )
         )
+    by_kind = {kind: tuple(n for n in names if "*" in n.kinds or kind in n.kinds) for kind in _KINDS - {"*"}}
     return IndicatorLexicon(
         grammar=load_number_grammar(directory),
         # the change word right before the number: 同比增长5.4%, 增长了3%, 分别下降
@@ -124,9 +128,20 @@ def _load(directory: str | None) -> IndicatorLexicon:
         money_noun_re=compile_pattern(f"(?:{_alt(rules.get('money_nouns', ()))})$", where),
         max_length=int(rules.get("max_length", 16)),
         names=tuple(names),
-        names_by_kind=MappingProxyType(
-            {kind: tuple(n for n in names if "*" in n.kinds or kind in n.kinds) for kind in _KINDS - {"*"}}
-        ),
+        names_by_kind=MappingProxyType(by_kind),
+        name_gate_by_kind=MappingProxyType({kind: _gate(r, names_where) for kind, r in by_kind.items()}),
+    )
+
+
+def _gate(rules: tuple[NameRule, ...], where: str) -> tuple[Any, Any]:
+    """One alternation of the subject patterns and one of the context patterns of `rules`."""
+
+    def union(patterns: list[str]) -> Any:
+        return compile_pattern("|".join(f"(?:{p})" for p in patterns), where) if patterns else None
+
+    return (
+        union([r.subject.pattern for r in rules if r.subject is not None]),
+        union([r.context.pattern for r in rules if r.context is not None]),
     )
 
 
@@ -227,6 +242,13 @@ def _name(
 ) -> str | None:
     if q.flag is not None:
         return None
+    gate = lex.name_gate_by_kind.get(q.unit_kind)
+    if gate is not None:
+        subject_gate, context_gate = gate
+        if not (subject and subject_gate is not None and subject_gate.search(subject)) and not (
+            context_gate is not None and context_gate.search(context)
+        ):
+            return None
     unit = q.unit.lstrip("十百千万亿")
     for rule in lex.names_by_kind.get(q.unit_kind, lex.names):
         if rule.matches(subject, context, unit, q.unit_kind, change):
