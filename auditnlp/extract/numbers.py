@@ -24,6 +24,7 @@ import regex
 
 from auditnlp._data import compile_pattern, iter_tsv, load_yaml, read_text
 from auditnlp.errors import LexiconError
+from auditnlp.numerals import parse_chinese_numeral
 
 __all__ = [
     "NumberGrammar",
@@ -34,22 +35,6 @@ __all__ = [
     "parse_number",
 ]
 
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_SMALL = {"十": 10, "百": 100, "千": 1000}
-_CN_LARGE = {"万": 10**4, "亿": 10**8}
 _SEPARATORS = frozenset(" 至到—–－-~～〜")
 _HAN = regex.compile(r"\p{Han}")
 _LIST_MARKER = regex.compile(r"\d{1,2}\.(?=\d)")
@@ -77,59 +62,6 @@ _TOKEN = r"""
 _RANGE_SEP = r"""
     \s? (?: 至 | 到 | — | – | － | - | ~ | ～ | 〜 ) \s?   # 3至5万元, 10—15个, 10-15个
 """
-
-
-def parse_chinese_numeral(text: str) -> int | None:
-    """Convert a Chinese numeral (``十二``, ``一百零五``, ``三万五千``, ``二〇二三``) to an int.
-
-    Returns ``None`` for strings that are not a well-formed numeral (``十四五``, ``一一``).
-    """
-    if not text:
-        return None
-    if all(c in _CN_DIGITS for c in text):
-        if len(text) == 1:
-            return _CN_DIGITS[text]
-        if len(text) == 4 or any(c in "零〇" for c in text[1:]):
-            return int("".join(str(_CN_DIGITS[c]) for c in text))
-        return None
-    total = section = number = 0
-    pending_digit = False
-    last_small = 10**5
-    last_large = 10**9
-    for char in text:
-        if char in _CN_DIGITS:
-            if pending_digit:
-                return None
-            if char in "零〇":
-                continue
-            number = _CN_DIGITS[char]
-            pending_digit = True
-        elif char in _CN_SMALL:
-            unit = _CN_SMALL[char]
-            if unit >= last_small:
-                return None
-            if not pending_digit:
-                if char != "十" or section % 100:
-                    return None  # 百/千 need a digit before them; 十 may lead (十二, 一百十)
-                number = 1
-            section += number * unit
-            number, pending_digit, last_small = 0, False, unit
-        elif char in _CN_LARGE:
-            unit = _CN_LARGE[char]
-            section += number
-            if section == 0 and not (total and unit == 10**8):
-                return None
-            if unit == 10**8:
-                total = (total + section) * unit
-            else:
-                if unit >= last_large:
-                    return None
-                total += section * unit
-            last_large = unit if unit != 10**8 else 10**9
-            section, number, pending_digit, last_small = 0, 0, False, 10**5
-        else:
-            return None
-    return total + section + number
 
 
 def parse_number(surface: str) -> Decimal | None:

@@ -20,13 +20,13 @@ import regex
 
 from auditnlp._data import compile_pattern, load_yaml, read_text
 from auditnlp.errors import LexiconError
+from auditnlp.numerals import parse_chinese_numeral
 from auditnlp.types import Report, Section, Slogan
 
 PATTERNS_FILE = "slogan_patterns.yaml"
 _FLAGS = regex.VERBOSE
 _FRAGMENT_REF = regex.compile(r"(?<!\\[pPN])\{([a-z][a-z0-9_]*)\}")
 _TITLE = regex.compile(r"《[^《》\n]{0,200}》")
-_NUMERAL = {"一": 1, "二": 2, "两": 2, "双": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _SPEECH_WINDOW = 8
 _BEFORE_WINDOW = 80
 _CLAUSE_END = "，。；：！？,;:!?\n“”（）《》"
@@ -186,18 +186,12 @@ def _keywords(match: Any) -> tuple[str, ...]:
 
 
 def _numeral_value(keyword: str) -> int | None:
-    """The count a numbered concept starts with (``三个倒逼`` → 3, ``十大战略`` → 10), if simple."""
+    """The count a numbered concept starts with (``三个倒逼`` → 3, ``十大战略`` → 10, ``双循环`` → 2)."""
     head = regex.match(r"[一二两双三四五六七八九十]+", keyword)
     if head is None:
         return None
     token = head.group()
-    if token in _NUMERAL:
-        return _NUMERAL[token]
-    if token == "十":
-        return 10
-    if len(token) == 2 and token[0] == "十" and token[1] in _NUMERAL:
-        return 10 + _NUMERAL[token[1]]
-    return None
+    return 2 if token == "双" else parse_chinese_numeral(token)
 
 
 def _split(patterns: SloganPatterns, text: str) -> tuple[str, ...]:
