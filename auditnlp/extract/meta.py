@@ -73,12 +73,20 @@ def find_meta(
         m = _PLAN_YEAR.search(title_text)
         if m and len(years) > 1:
             plan_year = int(m.group(1))
-    if year is None:
-        for start, end in paragraphs[:4]:
-            m = _DATELINE.search(text[start:end])
-            if m:
-                year = int(m.group(1))
-                break
+    for start, end in paragraphs[:4]:
+        line = text[start:end]
+        dateline = _DATELINE.search(line)
+        if dateline is None:
+            continue
+        if year is None:
+            year = int(dateline.group(1))
+        if unit is None:
+            for pattern in rules.dateline_units:
+                m = pattern.search(line)
+                if m:
+                    unit = m.group("unit")
+                    break
+        break
     if fields.get("unit"):
         unit = unit or fields["unit"]
     if fields.get("year", "").isdigit():

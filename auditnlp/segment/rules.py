@@ -48,6 +48,7 @@ class StructureRules:
     title_max_chars: int
     title_keywords: Any
     units: tuple[Any, ...]
+    dateline_units: tuple[Any, ...]
     doc_types: tuple[tuple[str, Any | None, bool], ...]
     list_before: Any
     series: tuple[SeriesRule, ...]
@@ -109,6 +110,7 @@ def _load(directory: str | None) -> StructureRules:
         title_max_chars=int(data.get("title_max_chars", 80)),
         title_keywords=pat(_need(data, "title_keywords", where)),
         units=tuple(pat(p) for p in _need(data, "units", where)),
+        dateline_units=tuple(pat(p) for p in data.get("dateline_units", ())),
         doc_types=doc_types,
         list_before=compile_pattern(_need(lists, "before", lwhere), lwhere),
         series=tuple(series),

@@ -1,0 +1,53 @@
+"""An audit results report (审计工作报告 to a people's congress standing committee): a style unlike the
+seeds, written for this test. Checks the formulas, metadata, findings and indicators it must yield."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditnlp import Report, analyze
+
+PATH = Path(__file__).parent / "data" / "audit_results_report.txt"
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return analyze(PATH)
+
+
+def test_metadata_and_formulas(report):
+    assert report.meta.doc_type == "audit_work_report"
+    assert report.meta.year == 2024
+    # the title names no unit: the dateline's 在东山区第十八届人民代表大会… does
+    assert report.meta.unit == "东山区"
+    assert report.salutation is not None and report.salutation.text == "主任、各位副主任、秘书长、各位委员："
+    assert report.closing is not None and report.closing.text == "以上报告，请予审议。"
+
+
+def test_sections_and_roles(report):
+    top = [(s.heading, s.role) for s in report.sections if s.level == 1]
+    assert top[-1] == ("审计建议", "plans")
+    assert [r for _, r in top[:3]] == ["review"] * 3
+
+
+def test_audit_findings_are_problems_and_suggestions_are_measures(report):
+    assert [p.text for p in report.problems] == [
+        "一是12名不符合条件人员领取高龄津贴3.6万元",
+        "二是医疗救助资金闲置1,050万元超过一年。",
+    ]
+    assert [m.heading for m in report.measures] == ["深化预算管理改革", "加强民生资金监管"]
+
+
+def test_headline_indicators(report):
+    by_name = {i.name: i for i in report.indicators if i.name}
+    assert by_name["problem_amount"].base_value == 456_000_000
+    assert by_name["violation_amount"].base_value == 32_015_000
+    assert by_name["irregular_management_amount"].base_value == 424_000_000
+    assert by_name["clues_referred"].value == 5
+    assert by_name["suggestions_made"].value == 68
+    subjects = {i.text: i.subject for i in report.indicators}
+    assert subjects["1,050万元"] == "医疗救助资金闲置"  # the list marker 二是 is not part of the subject
+    frequency = [i for i in report.indicators if i.flag == "frequency"]
+    assert [i.text for i in frequency] == ["一次"]
