@@ -162,3 +162,52 @@ def test_gov_csv_and_docx_read():
     assert len(docs) == 1 and dict(docs[0].fields)["unit"] == "上海市"
     report = analyze(GOV / "2025-docx" / "2025年上海市政府工作报告.docx")
     assert report.meta.title == "2025年上海市政府工作报告"
+
+
+def _minimal_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with a text layer in the standard Helvetica font (ASCII only)."""
+    content = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({line}) '" for line in lines) + " ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        " /Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_pdf_text_layer(tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(_minimal_pdf(["Audit Office 2024 Work Summary", "1. Completed 27 audit projects."]))
+    (doc,) = read_file(path)
+    assert doc.format == "pdf"
+    assert "Completed 27 audit projects." in doc.text
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\nnot really a pdf")
+    with pytest.raises(CorruptDocumentError, match=r"broken\.pdf"):
+        read_file(tmp_path / "broken.pdf")
+
+
+def test_html_visible_text(tmp_path):
+    path = tmp_path / "report.html"
+    html = (
+        "<html><head><title>页面标题</title><script>var x = '不应出现';</script></head><body>"
+        "<nav>首页 &gt; 工作动态</nav><h1>东湖区审计局2024年工作总结</h1>"
+        "<p>一、主要工作</p><p>全年完成审计项目27个。</p></body></html>"
+    )
+    path.write_bytes(html.encode("gbk"))
+    report = analyze(path)
+    assert report.source.format == "html" and report.source.encoding == "gbk"
+    assert report.meta.unit == "东湖区审计局"
+    assert "不应出现" not in report.text and "工作动态" not in report.text
+    assert [s.heading for s in report.sections if s.level == 1] == ["主要工作"]
