@@ -57,14 +57,16 @@ def analyze_document(doc: RawDocument, options: Options | None = None) -> Report
         for span in (title, salutation, closing)
         if span is not None and span.start == s
     }
-    sections, paragraphs, headings = build_sections(text, rules, styled=styled, skip=skip)
+    meta = find_meta(text, paras, title, salutation, rules, dict(doc.fields))
+    sections, paragraphs, headings = build_sections(
+        text, rules, styled=styled, skip=skip, doc_type=meta.doc_type
+    )
     body_starts = {h.paragraph: h.heading_end for h in headings}
     sentences: list[Sentence] = []
     for para in paragraphs:
         for start, end in sentence_spans(text, para.start, para.end):
             sentences.append(Sentence(len(sentences), para.id, start, end, text[start:end]))
     items = find_items(text, paragraphs, body_starts, rules)
-    meta = find_meta(text, paras, title, salutation, rules, dict(doc.fields))
     if meta.unit is None:
         warnings.append("no issuing unit found in the title")
     if meta.year is None:

@@ -43,6 +43,8 @@ class StructureRules:
     plain_headings: tuple[Any, ...]
     heading_max_chars: int
     roles: tuple[tuple[str, Any], ...]
+    default_roles: tuple[tuple[str, str], ...]
+    """(document type, role) for the first unmatched top-level section."""
     salutation: Any
     closing: Any
     title_max_chars: int
@@ -105,6 +107,7 @@ def _load(directory: str | None) -> StructureRules:
         plain_headings=tuple(pat(p) for p in data.get("plain_headings", ())),
         heading_max_chars=int(data.get("heading_max_chars", 60)),
         roles=roles,
+        default_roles=tuple((str(k), str(v)) for k, v in (data.get("default_roles") or {}).items()),
         salutation=pat(_need(data, "salutation", where)),
         closing=pat(_need(data, "closing", where)),
         title_max_chars=int(data.get("title_max_chars", 80)),

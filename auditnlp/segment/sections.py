@@ -91,11 +91,13 @@ def build_sections(
     *,
     styled: dict[str, int] | None = None,
     skip: set[int] | None = None,
+    doc_type: str | None = None,
 ) -> tuple[tuple[Section, ...], tuple[Paragraph, ...], list[HeadingMatch]]:
     """Find paragraphs and sections of the normalised `text`.
 
     `styled` maps paragraph texts to heading levels given by the container (.docx heading styles);
-    `skip` holds paragraph indexes that cannot be headings (title, salutation, closing).
+    `skip` holds paragraph indexes that cannot be headings (title, salutation, closing); `doc_type`
+    chooses the default role of unmatched top-level sections (``rules.default_roles``).
     """
     paras = paragraph_spans(text)
     styled = styled or {}
@@ -117,7 +119,8 @@ def build_sections(
     if first_start > 0 or not matches:
         sections.append(Section(0, 0, "", "", 0, 0, "front", 0, first_start, None, text[0:first_start]))
     stack: list[int] = []  # indexes into `sections` of open sections
-    previous_top_role: SectionRole | None = None
+    default_role = dict(rules.default_roles).get(doc_type or "")
+    previous_top_role: SectionRole | None = default_role  # type: ignore[assignment]
     raw: list[tuple[int, HeadingMatch, int | None, SectionRole]] = []
     for m in matches:
         level = level_of[m.rank]

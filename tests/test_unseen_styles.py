@@ -1,5 +1,5 @@
-"""An audit results report (审计工作报告 to a people's congress standing committee): a style unlike the
-seeds, written for this test. Checks the formulas, metadata, findings and indicators it must yield."""
+"""Styles unlike the seeds, written for these tests: an audit results report (审计工作报告 to a people's
+congress standing committee) and a plan of key points (工作要点) with （一） headings and 1、 sub-headings."""
 
 from __future__ import annotations
 
@@ -51,3 +51,16 @@ def test_headline_indicators(report):
     assert subjects["1,050万元"] == "医疗救助资金闲置"  # the list marker 二是 is not part of the subject
     frequency = [i for i in report.indicators if i.flag == "frequency"]
     assert [i.text for i in frequency] == ["一次"]
+
+
+def test_plan_of_key_points():
+    plan = analyze(Path(__file__).parent / "data" / "plan_key_points.txt")
+    assert plan.meta.doc_type == "plan" and plan.meta.unit == "西湖县审计局" and plan.meta.year == 2025
+    # a plan's sections are plans even when no heading says 计划/下一步
+    assert {s.role for s in plan.sections if s.level} == {"plans"}
+    assert [m.heading for m in plan.measures][2:] == ["做实财政审计", "做强民生审计", "压实整改责任"]
+    assert [i.kind for i in plan.items] == ["ordinal"] * 3
+    subjects = {i.text: i.subject for i in plan.indicators}
+    assert subjects["6个"] == "经济责任审计"  # 计 ends 审计 here, it is not 共计
+    target = next(i for i in plan.indicators if i.text == "12次")
+    assert target.approx == "不少于" and target.name == "study_sessions"
