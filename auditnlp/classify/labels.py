@@ -207,7 +207,7 @@ def write_labels(
     comment: str | None = None,
 ) -> None:
     """Write references as a labels file (with ``# root:`` / ``# text_column:`` directives)."""
-    lines = []
+    lines: list[str] = []
     if comment:
         lines.extend(f"# {c}" if c else "#" for c in comment.splitlines())
     lines.append(f"# root: {root}")

@@ -353,7 +353,7 @@ def _money_mask(frame: pd.DataFrame) -> list[bool]:
 def _matrix_formats(book: Workbook) -> dict[tuple[str, bool], Any]:
     """Cell formats of the matrix: light grid, a darker line where a unit's columns begin."""
     base = {"font_size": 10, "valign": "top", "border": 1, "border_color": "#D9D9D9"}
-    kinds = {
+    kinds: dict[str, dict[str, object]] = {
         "int": {"num_format": "#,##0"},
         "num": {"num_format": "#,##0.0##"},
         "money": {"num_format": "#,##0"},
