@@ -146,6 +146,11 @@ def _response_cut(report: Report, start: int, end: int, cues: FindingCues) -> in
     return end
 
 
+def _finding_end(report: Report, kind: Kind, start: int, end: int, cues: FindingCues) -> int:
+    """Where a finding ends: a problem stops before the report's answer to it (对此，… / 我们将…)."""
+    return _response_cut(report, start, end, cues) if kind == "problem" else end
+
+
 def _is_role(section: Section, kind: Kind, cues: FindingCues) -> bool:
     if kind == "problem":
         return section.role == "problems" or (
@@ -194,7 +199,7 @@ def _under_section(
     children = [s for s in report.sections if s.parent == root.id and not _in_regions(s.start, regions)]
     if children:
         for child in children:
-            end = _response_cut(report, child.start, child.end, cues) if kind == "problem" else child.end
+            end = _finding_end(report, kind, child.start, child.end, cues)
             para = _paragraph_at(report, child.heading_start)
             found = _finding(
                 report,
@@ -261,7 +266,7 @@ def _paragraph_findings(
         for first, stop in itertools.pairwise(bounds):
             para, start = paras[first]
             last = paras[stop - 1][0]
-            end = _response_cut(report, start, last.end, cues) if kind == "problem" else last.end
+            end = _finding_end(report, kind, start, last.end, cues)
             found = _finding(
                 report,
                 kind,
@@ -277,7 +282,7 @@ def _paragraph_findings(
         return
     if root.heading and not generic.search(root.heading):
         first_para = paras[0][0]
-        end = _response_cut(report, root.start, root.end, cues) if kind == "problem" else root.end
+        end = _finding_end(report, kind, root.start, root.end, cues)
         found = _finding(
             report,
             kind,
@@ -295,7 +300,7 @@ def _paragraph_findings(
         segment = report.text[start : para.end].strip()
         if segment.endswith(("：", ":")):
             continue  # an introduction (存在以下问题：)
-        end = _response_cut(report, start, para.end, cues) if kind == "problem" else para.end
+        end = _finding_end(report, kind, start, para.end, cues)
         found = _finding(
             report,
             kind,
@@ -314,7 +319,7 @@ def _from_items(
     report: Report, items: Sequence[ListItem], kind: Kind, cues: FindingCues
 ) -> Iterator[Finding]:
     for item in items:
-        end = _response_cut(report, item.start, item.end, cues) if kind == "problem" else item.end
+        end = _finding_end(report, kind, item.start, item.end, cues)
         found = _finding(
             report,
             kind,
