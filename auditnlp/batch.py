@@ -34,8 +34,9 @@ def expand(
 ) -> tuple[list[str], list[ErrorRow]]:
     """Expand files, folders and globs into file paths; an input that matches nothing is an error.
 
-    Inside a folder, files that describe the corpus rather than hold a report are left out: ``README*``,
-    ``manifest.csv`` and the paths in `skip` (the manifest in use). Files named explicitly are kept.
+    Inside a folder, files that describe the corpus rather than hold a report are left out (``README*``,
+    ``manifest.*``: see :func:`auditnlp.io.readers.expand_inputs`) and so are the paths in `skip` (the
+    manifest in use). Files named explicitly are kept.
     """
     from auditnlp.io.readers import expand_inputs
 
@@ -49,14 +50,9 @@ def expand(
             errors.append((str(exc.path), exc.reason, type(exc).__name__))
             continue
         if Path(item).is_dir():
-            found = [p for p in found if not _corpus_file(p) and p.resolve() not in skipped]
+            found = [p for p in found if p.resolve() not in skipped]
         paths.extend(str(p) for p in found)
     return paths, errors
-
-
-def _corpus_file(path: Path) -> bool:
-    name = path.name.lower()
-    return name.startswith("readme") or name == "manifest.csv"
 
 
 def analyze_chunk(

@@ -287,7 +287,8 @@ def _in_folder(path: Path, *, tables: bool) -> bool:
     (a folder of reports often carries a manifest.csv).
     """
     suffix = path.suffix.lower()
-    if path.name.startswith((".", "~$", "_")) or path.stem.lower() in {"readme", "manifest", "license"}:
+    stem = path.stem.lower()
+    if path.name.startswith((".", "~$", "_")) or stem.startswith("readme") or stem in {"manifest", "license"}:
         return False
     if suffix in TABLE_SUFFIXES:
         return tables
