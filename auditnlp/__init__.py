@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from auditnlp.errors import AuditNLPError, InputError
+from auditnlp.errors import AuditNLPError, InputError, LexiconError, OptionsError
 from auditnlp.types import (
     Finding,
     Indicator,
     ListItem,
     Meta,
     Paragraph,
+    Period,
+    ProblemPair,
     Report,
     Section,
     Sentence,
@@ -30,23 +32,27 @@ _LAZY = {
     "analyze_many": "auditnlp.pipeline",
     "analyze_document": "auditnlp.pipeline",
     "Options": "auditnlp.pipeline",
-    "read_documents": "auditnlp.io.readers",
-    "iter_documents": "auditnlp.io.readers",
+    "read_documents": "auditnlp.readers",
+    "iter_documents": "auditnlp.readers",
+    "load_lexicons": "auditnlp.lexicon",
+    "Lexicons": "auditnlp.lexicon",
+    "load_manifest": "auditnlp.corpus.manifest",
+    "write_comparison": "auditnlp.writers.tables",
+    "train_model": "auditnlp.training",
     "normalize": "auditnlp.normalize",
     "extract_slogans": "auditnlp.extract.slogans",
     "load_slogan_patterns": "auditnlp.extract.slogans",
     "extract_findings": "auditnlp.extract.findings",
     "load_finding_cues": "auditnlp.extract.findings",
-    "pair_problems": "auditnlp.extract.recurrence",
-    "ProblemPair": "auditnlp.extract.recurrence",
+    "pair_problems": "auditnlp.corpus.recurrence",
     "extract_indicators": "auditnlp.extract.indicators",
     "load_indicator_lexicon": "auditnlp.extract.indicators",
     "classify_report": "auditnlp.classify",
-    "JiebaSegmenter": "auditnlp.segment.words",
-    "Segmenter": "auditnlp.segment.words",
-    "compare_reports": "auditnlp.compare",
-    "Comparison": "auditnlp.compare",
-    "compare_inputs": "auditnlp.batch",
+    "JiebaSegmenter": "auditnlp.tokenizer",
+    "Segmenter": "auditnlp.tokenizer",
+    "compare_reports": "auditnlp.corpus.compare",
+    "Comparison": "auditnlp.corpus.compare",
+    "compare_inputs": "auditnlp.corpus.batch",
 }
 
 __all__ = [
@@ -56,10 +62,14 @@ __all__ = [
     "Indicator",
     "InputError",
     "JiebaSegmenter",
+    "LexiconError",
+    "Lexicons",
     "ListItem",
     "Meta",
     "Options",
+    "OptionsError",
     "Paragraph",
+    "Period",
     "ProblemPair",
     "Report",
     "Section",
@@ -80,24 +90,32 @@ __all__ = [
     "iter_documents",
     "load_finding_cues",
     "load_indicator_lexicon",
+    "load_lexicons",
+    "load_manifest",
     "load_slogan_patterns",
     "normalize",
     "pair_problems",
     "read_documents",
+    "train_model",
+    "write_comparison",
 ]
 
 if TYPE_CHECKING:
-    from auditnlp.batch import compare_inputs
     from auditnlp.classify import classify_report
-    from auditnlp.compare import Comparison, compare_reports
+    from auditnlp.corpus.batch import compare_inputs
+    from auditnlp.corpus.compare import Comparison, compare_reports
+    from auditnlp.corpus.manifest import load_manifest
+    from auditnlp.corpus.recurrence import pair_problems
     from auditnlp.extract.findings import extract_findings, load_finding_cues
     from auditnlp.extract.indicators import extract_indicators, load_indicator_lexicon
-    from auditnlp.extract.recurrence import ProblemPair, pair_problems
     from auditnlp.extract.slogans import extract_slogans, load_slogan_patterns
-    from auditnlp.io.readers import iter_documents, read_documents
+    from auditnlp.lexicon import Lexicons, load_lexicons
     from auditnlp.normalize import normalize
     from auditnlp.pipeline import Options, analyze, analyze_document, analyze_many, analyze_text
-    from auditnlp.segment.words import JiebaSegmenter, Segmenter
+    from auditnlp.readers import iter_documents, read_documents
+    from auditnlp.tokenizer import JiebaSegmenter, Segmenter
+    from auditnlp.training import train_model
+    from auditnlp.writers.tables import write_comparison
 
 
 def __getattr__(name: str) -> Any:

@@ -1,35 +1,41 @@
-"""Loading packaged data files (YAML/TSV lexicons) through importlib.resources, cached and validated."""
+"""Parsing packaged data files (YAML/TSV lexicons): one read, errors that name file and line.
+
+Reading and caching are :class:`auditnlp.lexicon.Lexicons`' job; this module only parses text it is given
+and compiles patterns, naming the file (``where``) in every error.
+"""
 
 from __future__ import annotations
 
 import csv
-import functools
 import io
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
+import regex
 import yaml
 
 from auditnlp.errors import LexiconError
 
+Pattern: TypeAlias = "regex.Pattern[str]"
+"""A compiled `regex` pattern (the type of every rule compiled from a lexicon file)."""
+
 PACKAGE_LEXICONS = "auditnlp.lexicons"
 
 
-def read_text(name: str, directory: str | Path | None = None) -> tuple[str, str]:
-    """Return (text, display path) of lexicon file `name`, from `directory` if it has it, else packaged."""
-    if directory is not None:
-        path = Path(directory) / name
-        if path.exists():
-            return path.read_text(encoding="utf-8"), str(path)
-    resource = resources.files(PACKAGE_LEXICONS).joinpath(name)
-    return resource.read_text(encoding="utf-8"), f"auditnlp/lexicons/{name}"
+def read_file(path: str | Path, where: str | None = None) -> str:
+    """Read a UTF-8 data file (a BOM is allowed), naming the file in the error when it is not UTF-8."""
+    where = where or str(path)
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise LexiconError(where, f"not UTF-8 (byte {exc.start}): save the file as UTF-8") from None
+    except OSError as exc:
+        raise LexiconError(where, f"cannot read: {exc.strerror or exc}") from None
 
 
-@functools.lru_cache(maxsize=64)
-def _load_yaml_cached(name: str, directory: str | None) -> Any:
-    text, where = read_text(name, directory)
+def parse_yaml(text: str, where: str) -> Any:
+    """Parse YAML text (safe loader only), naming file and line on error."""
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -38,16 +44,10 @@ def _load_yaml_cached(name: str, directory: str | None) -> Any:
         raise LexiconError(where, f"invalid YAML{line}: {getattr(exc, 'problem', exc)}") from None
 
 
-def load_yaml(name: str, directory: str | Path | None = None) -> Any:
-    """Load a YAML lexicon (cached; callers must not mutate the result)."""
-    return _load_yaml_cached(name, str(directory) if directory is not None else None)
-
-
-def iter_tsv(
-    name: str, directory: str | Path | None = None, *, required: tuple[str, ...] = ()
+def parse_tsv(
+    text: str, where: str, *, required: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) from a UTF-8 TSV lexicon with a header; `#` lines are comments."""
-    text, where = read_text(name, directory)
+    """Yield (line number, row) from TSV text with a header; ``#`` lines are comments."""
     lines = [
         (n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.startswith("#")
     ]
@@ -71,11 +71,9 @@ def iter_tsv(
         yield lineno, record
 
 
-def compile_pattern(pattern: str, where: str, flags: int = 0) -> Any:
+def compile_pattern(pattern: str, where: str, flags: int = 0) -> Pattern:
     """Compile a `regex` pattern from a data file, naming the file on error."""
-    import regex
-
     try:
         return regex.compile(pattern, flags)
-    except regex.error as exc:
+    except (regex.error, TypeError) as exc:
         raise LexiconError(where, f"bad pattern {pattern!r}: {exc}") from None

@@ -1,6 +1,8 @@
 """The ``auditnlp`` command line: thin commands over the public API.
 
-Exit codes: 0 all inputs analysed; 1 some inputs failed (each named on stderr); 2 bad usage.
+Exit codes: :data:`EXIT_OK` (0) every input analysed; :data:`EXIT_INPUT_FAILED` (1) some inputs failed,
+each named on stderr; :data:`EXIT_USAGE` (2) bad usage (click's own code); :data:`EXIT_MISSING_EXTRA` (3) a
+command needs an optional extra that is not installed.
 """
 
 from __future__ import annotations
@@ -13,6 +15,11 @@ from typing import Any
 import click
 
 from auditnlp.errors import AuditNLPError
+
+EXIT_OK = 0
+EXIT_INPUT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_MISSING_EXTRA = 3
 
 
 def _options(lexicon_dir: str | None, text_column: str | None, max_mb: float, **extra: Any) -> Any:
@@ -79,7 +86,7 @@ def analyze(
                 click.echo(line)
     if failures:
         click.echo(f"{failures} input(s) failed", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_INPUT_FAILED)
 
 
 def _summary(report: Any) -> Iterator[str]:
@@ -126,8 +133,8 @@ def compare(
     max_mb: float,
 ) -> None:
     """Compare reports across units and years: one workbook with indicators, matrix, slogans, problems."""
-    from auditnlp.batch import compare_inputs
-    from auditnlp.io.tables import write_comparison
+    from auditnlp.corpus.batch import compare_inputs
+    from auditnlp.writers.tables import write_comparison
 
     options = _options(lexicon_dir, text_column, max_mb)
     result = compare_inputs(inputs, options=options, manifest=manifest, jobs=jobs)
@@ -137,7 +144,7 @@ def compare(
     click.echo(f"{len(result.reports)} report(s) compared → {written}", err=True)
     if len(result.errors):
         click.echo(f"{len(result.errors)} input(s) failed", err=True)
-        sys.exit(1)
+        sys.exit(EXIT_INPUT_FAILED)
 
 
 @cli.command()
@@ -149,14 +156,14 @@ def render(file: str, output: str) -> None:
         from auditnlp.integrations.spacy import render_html
     except ImportError:
         _fail("render needs spaCy: pip install 'auditnlp[spacy]'")
-        sys.exit(2)
+        sys.exit(EXIT_MISSING_EXTRA)
     try:
-        from auditnlp.io.readers import read_file
+        from auditnlp.readers import read_file
 
         doc = read_file(file)[0]
     except AuditNLPError as exc:
         _fail(str(exc))
-        sys.exit(1)
+        sys.exit(EXIT_INPUT_FAILED)
     with open(output, "w", encoding="utf-8") as out:
         out.write(render_html(doc.text, title=doc.name.replace("\\", "/").rsplit("/", 1)[-1]))
     click.echo(f"{file} → {output}", err=True)
@@ -173,13 +180,13 @@ def render(file: str, output: str) -> None:
 )
 def train(labels: str, output: str, design: str | None, taxonomy: str | None) -> None:
     """Train the paragraph/item category model from a LABELS file (TSV of references) and save it."""
-    from auditnlp.classify import train_model
+    from auditnlp.training import train_model
 
     try:
         sidecar = train_model(labels, output, design=design, taxonomy=taxonomy)
-    except (AuditNLPError, ValueError) as exc:
+    except AuditNLPError as exc:
         _fail(str(exc))
-        sys.exit(1)
+        sys.exit(EXIT_INPUT_FAILED)
     for message in sidecar["skipped_messages"]:
         click.echo(f"skipped: {message}", err=True)
     cv, data = sidecar["cv"], sidecar["training"]
@@ -193,7 +200,7 @@ def main() -> None:
         cli(standalone_mode=True)
     except AuditNLPError as exc:  # pragma: no cover - commands catch their own
         _fail(str(exc))
-        sys.exit(1)
+        sys.exit(EXIT_INPUT_FAILED)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,3 +46,10 @@ class LexiconError(AuditNLPError):
 
 class ModelError(AuditNLPError):
     """A classifier model is missing, incompatible or corrupt."""
+
+
+class OptionsError(AuditNLPError, ValueError):
+    """An option names something auditnlp does not know (a stage, a design, an output format)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(None, reason)

@@ -14,17 +14,14 @@ Two kinds of change, kept apart:
 
 from __future__ import annotations
 
-import bisect
-import functools
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import regex
 
-from auditnlp._data import compile_pattern, load_yaml, read_text
-from auditnlp.types import Removal
+from auditnlp._data import Pattern, compile_pattern
+from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
+from auditnlp.types import Removal, map_offset
 
 _KEEP_FULLWIDTH = set("（），：；！？")
 _SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\t"
@@ -67,7 +64,7 @@ def unify_chars(text: str) -> str:
 class _LineRule:
     kind: str
     where: str
-    pattern: Any
+    pattern: Pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +75,10 @@ class DebrisRules:
     lines: tuple[_LineRule, ...]
 
 
-@functools.lru_cache(maxsize=8)
-def _debris_rules(directory: str | None) -> DebrisRules:
-    data = load_yaml("debris.yaml", directory)
-    _, where = read_text("debris.yaml", directory)
+def build_debris_rules(lex: Lexicons) -> DebrisRules:
+    """Compile ``debris.yaml`` of `lex`."""
+    data = lex.yaml_mapping("debris.yaml")
+    where = lex.where("debris.yaml")
     inline = tuple((r["kind"], compile_pattern(r["pattern"], where)) for r in data.get("inline", ()))
     lines = tuple(
         _LineRule(r["kind"], r.get("where", "any"), compile_pattern(r["pattern"], where))
@@ -90,9 +87,9 @@ def _debris_rules(directory: str | None) -> DebrisRules:
     return DebrisRules(inline, lines)
 
 
-def debris_rules(directory: str | Path | None = None) -> DebrisRules:
-    """Return the compiled debris rules, from `directory` (user override) or the packaged file."""
-    return _debris_rules(str(directory) if directory is not None else None)
+def debris_rules(lexicon: LexiconsLike = None) -> DebrisRules:
+    """The compiled debris rules of `lexicon` (a bundle or a folder of user files; ``None``: packaged)."""
+    return as_lexicons(lexicon).part("debris", build_debris_rules)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +103,6 @@ class Normalized:
     def source_offset(self, offset: int) -> int:
         """Map an offset in :attr:`text` to the source text."""
         return map_offset(self.offset_map, offset)
-
-
-def map_offset(offset_map: Sequence[tuple[int, int]], offset: int) -> int:
-    """Map a normalised-text offset to a source offset using breakpoints (offset, delta)."""
-    if not offset_map:
-        return offset
-    i = bisect.bisect_right(offset_map, (offset, float("inf"))) - 1
-    return offset + (offset_map[i][1] if i >= 0 else 0)
 
 
 def _is_substantial(line: str) -> bool:
@@ -147,12 +136,12 @@ class _Builder:
         self.length += 1
 
 
-def normalize(source: str, *, lexicon_dir: str | Path | None = None) -> Normalized:
+def normalize(source: str, *, lexicon: LexiconsLike = None) -> Normalized:
     """Normalise `source` (decoded text) into the analysed text with an offset map back to `source`.
 
     Lines are stripped and blank lines dropped; each kept line becomes one line of the result.
     """
-    rules = debris_rules(lexicon_dir)
+    rules = debris_rules(lexicon)
     unified = unify_chars(source)
     builder = _Builder()
     removed: list[Removal] = []

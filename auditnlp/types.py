@@ -8,7 +8,9 @@ DataFrames without cycles.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -29,6 +31,14 @@ def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return value.to_dict()  # type: ignore[attr-defined]
     return value
+
+
+def map_offset(offset_map: Sequence[tuple[int, int]], offset: int) -> int:
+    """Map a normalised-text offset to a source offset using breakpoints (offset, delta)."""
+    if not offset_map:
+        return offset
+    i = bisect.bisect_right(offset_map, (offset, float("inf"))) - 1
+    return offset + (offset_map[i][1] if i >= 0 else 0)
 
 
 class _Record:
@@ -54,8 +64,54 @@ class Source(_Record):
 
 
 @dataclass(frozen=True, slots=True)
+class Period(_Record):
+    """The time a report (or a figure) covers: a year, part of a year, or several years.
+
+    ``year``/``start_month`` to ``end_year``/``end_month``, both ends included: 2023 is
+    ``Period(2023, 2023)``, the first half of 2024 ``Period(2024, 2024, 1, 6)``, the 14th five-year plan
+    ``Period(2021, 2025)``.
+    """
+
+    year: int
+    end_year: int
+    start_month: int = 1
+    end_month: int = 12
+
+    @property
+    def span(self) -> str:
+        """``year``, ``half``, ``quarter``, ``months`` (another part of a year) or ``years``."""
+        if self.end_year != self.year:
+            return "years"
+        months = self.end_month - self.start_month + 1
+        if months == 12:
+            return "year"
+        if months == 6 and self.start_month in (1, 7):
+            return "half"
+        if months == 3 and self.start_month in (1, 4, 7, 10):
+            return "quarter"
+        return "months"
+
+    @property
+    def label(self) -> str:
+        """A Chinese label: ``2023年``, ``2024年上半年``, ``2024年1-9月``, ``2021—2025年``."""
+        span = self.span
+        if span == "years":
+            return f"{self.year}—{self.end_year}年"
+        if span == "year":
+            return f"{self.year}年"
+        if span == "half":
+            return f"{self.year}年{'上' if self.start_month == 1 else '下'}半年"
+        if span == "quarter":
+            return f"{self.year}年第{'一二三四'[(self.start_month - 1) // 3]}季度"
+        return f"{self.year}年{self.start_month}-{self.end_month}月"
+
+
+@dataclass(frozen=True, slots=True)
 class Meta(_Record):
-    """Document metadata; ``None`` when the document does not say (nothing is invented)."""
+    """Document metadata; ``None`` when the document does not say (nothing is invented).
+
+    ``year`` is the covered year: a 2023 summary covers 2023, a 政府工作报告 delivered in 2025 reviews 2024.
+    """
 
     title: str | None = None
     unit: str | None = None
@@ -64,6 +120,11 @@ class Meta(_Record):
     plan_year: int | None = None
     extra: tuple[tuple[str, str], ...] = ()
     """Further metadata columns (from a manifest or a spreadsheet row) as ordered (key, value) pairs."""
+    period: Period | None = None
+    """The covered period (a year, part of a year or several years) when the document says."""
+    sources: tuple[tuple[str, str], ...] = ()
+    """Where each field came from, as (field, source) pairs: ``("unit", "title")``, ``("year", "manifest")``.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +275,40 @@ class Finding(_Record):
 
 
 @dataclass(frozen=True, slots=True)
+class ProblemSource(_Record):
+    """The problems of one report with what identifies it: what recurrence pairing needs, and no text.
+
+    Unlike a :class:`Report`, it holds no analysed text, so its findings' offsets point into a text it does
+    not carry (``finding.text`` has the words).
+    """
+
+    source: Source
+    meta: Meta
+    problems: tuple[Finding, ...]
+
+    @classmethod
+    def of(cls, report: Report) -> ProblemSource:
+        """The problem source of `report`."""
+        return cls(report.source, report.meta, report.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemPair(_Record):
+    """A problem of an earlier report paired with a similar problem of a later report of the same unit."""
+
+    unit: str | None
+    earlier_id: str
+    earlier_path: str
+    earlier_year: int | None
+    earlier: Finding
+    later_id: str
+    later_path: str
+    later_year: int | None
+    later: Finding
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
 class Report(_Record):
     """Everything auditnlp knows about one document."""
 
@@ -239,8 +334,6 @@ class Report(_Record):
 
     def source_offset(self, offset: int) -> int:
         """Map an offset in :attr:`text` to the offset in the original (decoded) source text."""
-        from auditnlp.normalize import map_offset
-
         return map_offset(self.offset_map, offset)
 
     def to_dict(self) -> dict[str, Any]:

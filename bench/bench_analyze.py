@@ -25,8 +25,8 @@ def main() -> None:
     parser.add_argument("--stages", default=None, help="comma-separated pipeline stages (default: all)")
     args = parser.parse_args()
 
-    from auditnlp.io.readers import read_documents
     from auditnlp.pipeline import STAGES, Options, analyze_document
+    from auditnlp.readers import read_documents
 
     if not GOV.exists():
         sys.exit(f"{GOV} not found: this benchmark needs ../shared beside the checkout")

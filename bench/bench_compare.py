@@ -1,6 +1,6 @@
 """Benchmark: batch comparison of 1,000 reports (the sample corpus repeated) vs jieba segmentation.
 
-Run by hand:  /work/venv/bin/python bench/bench_compare.py [--reports 1000] [--profile]
+Run by hand:  python bench/bench_compare.py [--reports 1000] [--profile]
 
 Each configuration runs in a fresh interpreter so peak memory (max RSS of this process and of its largest
 worker, from ``resource.getrusage``) belongs to that configuration alone. Reported:
@@ -37,7 +37,7 @@ def corpus(n: int) -> list[str]:
 
 def run_compare(n: int, jobs: int) -> dict[str, float]:
     """Time compare_inputs over `n` reports with `jobs` processes (called in a fresh interpreter)."""
-    from auditnlp.batch import compare_inputs
+    from auditnlp.corpus.batch import compare_inputs
 
     paths = corpus(n)
     start = time.perf_counter()
@@ -64,7 +64,7 @@ def run_jieba(n: int) -> dict[str, float]:
     """Time jieba.lcut over the texts of the same `n` reports (dictionary loaded beforehand)."""
     import jieba
 
-    from auditnlp.io.readers import read_file
+    from auditnlp.readers import read_file
 
     texts = {p: read_file(p)[0].text for p in set(corpus(n))}
     jieba.initialize()
@@ -83,8 +83,8 @@ def rows_memory(n: int) -> dict[str, float]:
     import pickle
     import tracemalloc
 
-    from auditnlp.batch import analyze_chunk
-    from auditnlp.compare import compare_rows
+    from auditnlp.corpus.batch import analyze_chunk
+    from auditnlp.corpus.compare import compare_rows
     from auditnlp.pipeline import Options
 
     files = corpus(10)
@@ -125,7 +125,7 @@ def profile(n: int) -> None:
     import cProfile
     import pstats
 
-    from auditnlp.batch import compare_inputs
+    from auditnlp.corpus.batch import compare_inputs
 
     paths = corpus(n)
     prof = cProfile.Profile()

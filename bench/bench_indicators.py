@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditnlp.extract.indicators import extract_indicators, load_indicator_lexicon  # noqa: E402
+from auditnlp.extract.indicators import extract_indicators  # noqa: E402
+from auditnlp.lexicon import load_lexicons  # noqa: E402
 from auditnlp.pipeline import Options, analyze_many  # noqa: E402
 from auditnlp.types import Report  # noqa: E402
 
@@ -34,7 +35,7 @@ def main() -> int:
     reports = [
         r for r in analyze_many(paths, options=Options(stages=("structure",))) if isinstance(r, Report)
     ]
-    lexicon = load_indicator_lexicon()
+    lexicon = load_lexicons()
     size = sum(len(r.text.encode("utf-8")) for r in reports)
     chars = sum(len(r.text) for r in reports)
     best = float("inf")

@@ -38,7 +38,7 @@ def load_text(chars: int) -> tuple[str, str]:
         rows.sort(key=lambda r: -int(r.get("year") or 0))
         text = "\n".join(r["content"] for r in rows)[:chars]
         return text, f"State Council reports ({len(rows)} documents), first {len(text):,} chars"
-    from auditnlp.io.readers import read_file
+    from auditnlp.readers import read_file
 
     parts = [d.text for p in sorted(SAMPLES.iterdir()) if p.suffix in {".txt", ".docx"} for d in read_file(p)]
     text = "\n".join(parts)
@@ -62,7 +62,7 @@ def tiny_hanlp_model(directory: str) -> tuple[str, float]:
     """Train the test's tiny RNN tagger on the sample corpus; return its folder and the training time."""
     import auditnlp
     from auditnlp.integrations.hanlp import train_rnn_tagger
-    from auditnlp.segment.words import JiebaSegmenter
+    from auditnlp.tokenizer import JiebaSegmenter
 
     seg = JiebaSegmenter()
     sentences = []
@@ -100,7 +100,7 @@ def main() -> None:
 
     import jieba
 
-    from auditnlp.segment.words import JiebaSegmenter
+    from auditnlp.tokenizer import JiebaSegmenter
 
     seg = JiebaSegmenter()
     run("jieba private (JiebaSegmenter.spans)", seg.spans)

@@ -26,7 +26,7 @@ from bench_segment import load_text
 
 def lexicon(size: int) -> list[str]:
     """`size` words: the audit user dictionary first, then jieba main-dictionary words (fixed sample)."""
-    from auditnlp.segment.words import read_userdict
+    from auditnlp.tokenizer import read_userdict
 
     words = [w for w, _, _ in read_userdict()]
     if size <= len(words):

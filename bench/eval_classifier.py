@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    /work/venv/bin/python bench/eval_classifier.py [--labels LABELS.tsv] [--out models/classifier_report.md]
+    python bench/eval_classifier.py [--labels LABELS.tsv] [--out models/classifier_report.md]
 
 Needs ``../shared`` for the labels that point into the seeds and the gov-reports corpus (they are skipped,
 and the report says so, when it is absent). Also times classification per report with the shipped model.
@@ -58,10 +58,10 @@ def main() -> None:
     args = parser.parse_args()
     os.chdir(ROOT)
 
-    from auditnlp.classify.evaluate import compare_designs, markdown_report
-    from auditnlp.classify.labels import load_labels
     from auditnlp.classify.model import DEFAULT_DESIGN
     from auditnlp.classify.taxonomy import load_taxonomy
+    from auditnlp.training.evaluate import compare_designs, markdown_report
+    from auditnlp.training.labels import load_labels
 
     tax = load_taxonomy()
     data = load_labels(os.path.relpath(args.labels, ROOT), root=None, labels=tax.labels)

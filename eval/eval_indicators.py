@@ -26,7 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from auditnlp.extract.indicators import extract_indicators, load_indicator_lexicon  # noqa: E402
+from auditnlp.extract.indicators import extract_indicators  # noqa: E402
+from auditnlp.lexicon import load_lexicons  # noqa: E402
 from auditnlp.pipeline import Options, analyze_many  # noqa: E402
 from auditnlp.types import Indicator, Report  # noqa: E402
 
@@ -110,7 +111,7 @@ def evaluate(shared: Path, use_jionlp: bool) -> int:
     """Print all figures; return a process exit code."""
     gold, regions = load_gold()
     reports = analyse(shared, sorted(regions))
-    lex = load_indicator_lexicon()
+    lex = load_lexicons()
     drift = 0
     preds: dict[str, list[Indicator]] = {}
     for doc, report in reports.items():

@@ -1,8 +1,8 @@
 """Print the slogans found in the given documents (for reading and judging precision by hand).
 
-    /work/venv/bin/python eval/list_slogans.py ../shared/seeds/*.txt
-    /work/venv/bin/python eval/list_slogans.py --kinds contrast,role FILE...  # only some kinds
-    /work/venv/bin/python eval/list_slogans.py --summary FILE...              # counts per kind only
+    python eval/list_slogans.py ../shared/seeds/*.txt
+    python eval/list_slogans.py --kinds contrast,role FILE...  # only some kinds
+    python eval/list_slogans.py --summary FILE...              # counts per kind only
 
 One tab-separated line per slogan: kind, H (in a heading) or -, text, keywords, expansion.
 """

@@ -17,8 +17,7 @@ from conftest import ROOT, SAMPLES, SEED_000, SEED_004, needs_shared, sample_fil
 
 import auditnlp
 import auditnlp.cli
-from auditnlp.classify import category_shares, classify_report, train_model
-from auditnlp.classify.labels import COLUMNS, load_labels, read_refs, ref_for, text_sha1, write_labels
+from auditnlp.classify import category_shares, classify_report
 from auditnlp.classify.model import (
     DESIGNS,
     TRUSTED_TYPES,
@@ -33,6 +32,8 @@ from auditnlp.classify.model import (
 )
 from auditnlp.classify.taxonomy import load_taxonomy
 from auditnlp.errors import LexiconError, ModelError
+from auditnlp.training import train_model
+from auditnlp.training.labels import COLUMNS, load_labels, read_refs, ref_for, text_sha1, write_labels
 
 LABELS_TSV = ROOT / "corpora" / "labels" / "labels.tsv"
 LABELS = ("study", "supervision", "rectification", "livelihood", "other")

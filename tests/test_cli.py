@@ -67,10 +67,12 @@ def test_import_is_light():
 
 
 def test_lexicon_dir_overrides_packaged_rules(tmp_path):
-    from auditnlp._data import read_text
+    from auditnlp.lexicon import load_lexicons
 
-    text, _ = read_text("structure.yaml")
-    (tmp_path / "structure.yaml").write_text(text.replace("'下一步|下步'", "'下一步|下步|展望'"), encoding="utf-8")
+    text, _ = load_lexicons().read("structure.yaml")
+    (tmp_path / "structure.yaml").write_text(
+        text.replace("'下一步|下步'", "'下一步|下步|展望'"), encoding="utf-8"
+    )
     body = "东湖区审计局2024年工作总结\n一、主要工作\n完成审计。\n二、2025年展望\n继续努力。"
     from auditnlp import Options, analyze_text
 

@@ -16,13 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from auditnlp import compare_reports
-from auditnlp.batch import compare_inputs
 from auditnlp.cli import cli
-from auditnlp.compare import TABLES, Comparison
-from auditnlp.io.tables import write_comparison
-from auditnlp.manifest import load_manifest
+from auditnlp.corpus.batch import compare_inputs
+from auditnlp.corpus.compare import TABLES, Comparison
+from auditnlp.corpus.manifest import load_manifest
 from auditnlp.pipeline import analyze
 from auditnlp.types import Finding, Indicator, Report, Slogan
+from auditnlp.writers.tables import write_comparison
 
 SAMPLES = Path(__file__).resolve().parents[1] / "corpora" / "samples"
 MANIFEST = SAMPLES / "manifest.csv"
@@ -199,8 +199,9 @@ def test_matrix_aligns_one_indicator_of_one_unit_across_years(handmade: list[Rep
     out = write_comparison(result, tmp_path / "m.xlsx")
     rows = _sheet_rows(out, "matrix")
     units, years = rows[0], rows[1]
-    assert years[:3] == ("name", "base_unit", "subject") or years[:3] == ("name", "subject", "base_unit")
+    assert years[:3] == ("name", "label", "base_unit")
     line = next(r for r in rows if r[0] == "audit_projects")
+    assert line[1] == "审计项目数"  # the curated label of indicator_names.tsv, not a guessed subject
     cols = {(u, y): i for i, (u, y) in enumerate(zip(_fill(units), years, strict=True))}
     assert line[cols[("青山区审计局", "2023")]] == 27
     assert line[cols[("青山区审计局", "2024")]] == 31
@@ -272,7 +273,7 @@ def test_bad_file_goes_to_errors_sheet_and_exit_code_1(tmp_path: Path) -> None:
 
 
 def test_unexpected_exception_in_one_report_does_not_stop_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    import auditnlp.batch as batch
+    import auditnlp.corpus.batch as batch
 
     real = batch.analyze_document
 
@@ -329,7 +330,7 @@ def test_import_auditnlp_does_not_import_pandas() -> None:
 
 
 def test_progress_bar_is_quiet_when_not_a_terminal() -> None:
-    from auditnlp.batch import progress_bar
+    from auditnlp.corpus.batch import progress_bar
 
     with progress_bar(5) as advance:  # pytest captures stderr: not a TTY
         assert advance is None

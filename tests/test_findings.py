@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import GOV, SAMPLES, SEED_000, SEED_004, needs_shared
 
+from auditnlp.corpus.manifest import with_meta
+from auditnlp.corpus.recurrence import ProblemPair, pair_problems, problem_text
 from auditnlp.errors import LexiconError
 from auditnlp.extract.findings import extract_findings, load_finding_cues
-from auditnlp.extract.recurrence import ProblemPair, pair_problems, problem_text
-from auditnlp.pipeline import analyze, analyze_text, with_meta
+from auditnlp.pipeline import analyze, analyze_text
 from auditnlp.types import Finding, Report
 
 

@@ -17,7 +17,7 @@ hanlp = pytest.importorskip(
 import auditnlp  # noqa: E402
 from auditnlp.errors import ModelError  # noqa: E402
 from auditnlp.integrations.hanlp import HanLPSegmenter, load_model, train_rnn_tagger  # noqa: E402
-from auditnlp.segment.words import JiebaSegmenter, Segmenter, words  # noqa: E402
+from auditnlp.tokenizer import JiebaSegmenter, Segmenter, words  # noqa: E402
 
 pytestmark = pytest.mark.hanlp
 

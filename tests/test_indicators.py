@@ -247,8 +247,7 @@ def test_user_lexicon_folder_overrides_names(tmp_path: Path) -> None:
         "name\tlabel\tkinds\tunits\tchange\tsubject\tcontext\nbridges\t桥梁\tcount\t\t*\t桥梁\t\n",
         encoding="utf-8",
     )
-    lex = load_indicator_lexicon(tmp_path)
-    found = find_quantities("新建桥梁12座，完成审计项目3个", lexicon=lex)
+    found = find_quantities("新建桥梁12座，完成审计项目3个", lexicon=tmp_path)
     assert [(i.text, i.name) for i in found] == [("12座", "bridges"), ("3个", None)]
 
 

@@ -90,7 +90,11 @@ def test_sample_deterministic():
 def _shared_docs():
     if not GOV.exists():
         return []
-    return sorted(SEEDS.glob("*.txt")) + sorted(GOV.glob("2025-docx/*.docx")) + sorted(GOV.glob("2026-csv/*.csv"))
+    return (
+        sorted(SEEDS.glob("*.txt"))
+        + sorted(GOV.glob("2025-docx/*.docx"))
+        + sorted(GOV.glob("2026-csv/*.csv"))
+    )
 
 
 @needs_shared

@@ -19,15 +19,21 @@ from auditnlp.errors import (
     FileTooLargeError,
     UnsupportedFormatError,
 )
-from auditnlp.io.readers import read_file
 from auditnlp.normalize import unify_chars
+from auditnlp.readers import read_file
 
 REPORT = "东湖区审计局2024年工作总结\n一、主要工作\n全年完成审计项目27个，查出违规金额2377.2万元。\n二、存在问题\n（一）整改跟踪不够及时。\n"
 
 
 @pytest.mark.parametrize(
     ("encoding", "expected"),
-    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("utf-16", "utf-16"), ("gbk", "gbk"), ("gb18030", "gbk")],
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("utf-16", "utf-16"),
+        ("gbk", "gbk"),
+        ("gb18030", "gbk"),
+    ],
 )
 def test_text_encodings(tmp_path, encoding, expected):
     path = tmp_path / f"r_{encoding}.txt"
@@ -83,7 +89,11 @@ def test_web_debris_removed_and_traceable():
         ("blank.txt", b"  \n\n  ", EmptyDocumentError),
         ("binary.txt", bytes(range(256)) * 8, BinaryFileError),
         ("image.txt", b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, BinaryFileError),
-        ("latin.txt", "Ünïcödé ßträngé".encode("cp1252") * 3 + bytes([0x81, 0x8D, 0x8F, 0x90]) * 40, EncodingDetectionError),
+        (
+            "latin.txt",
+            "Ünïcödé ßträngé".encode("cp1252") * 3 + bytes([0x81, 0x8D, 0x8F, 0x90]) * 40,
+            EncodingDetectionError,
+        ),
         ("corrupt.docx", b"PK\x03\x04 this is not really a zip", CorruptDocumentError),
         ("report.rtf", b"{\\rtf1 hello}", UnsupportedFormatError),
     ],
@@ -124,7 +134,12 @@ def test_batch_goes_on_after_a_bad_file(tmp_path):
     document.add_paragraph("完成审计项目12个。")
     document.save(tmp_path / "d_good.docx")
     results = list(analyze_many([tmp_path]))
-    assert [type(r).__name__ for r in results] == ["Report", "EmptyDocumentError", "CorruptDocumentError", "Report"]
+    assert [type(r).__name__ for r in results] == [
+        "Report",
+        "EmptyDocumentError",
+        "CorruptDocumentError",
+        "Report",
+    ]
     assert results[3].meta.unit == "西湖区审计局"
 
 
@@ -148,7 +163,9 @@ def test_cli_folder_with_one_bad_file(tmp_path):
 
 def test_csv_rows_are_reports(tmp_path):
     path = tmp_path / "batch.csv"
-    path.write_text("unit,year,full_text\n东湖区审计局,2024,\"" + REPORT + "\"\n南山区审计局,2023,\"\"\n", encoding="utf-8")
+    path.write_text(
+        'unit,year,full_text\n东湖区审计局,2024,"' + REPORT + '"\n南山区审计局,2023,""\n', encoding="utf-8"
+    )
     results = list(analyze_many([path], options=Options(text_column="full_text")))
     assert isinstance(results[0], Report) and results[0].source.row == 1
     assert isinstance(results[1], InputError) and "#2" in str(results[1])

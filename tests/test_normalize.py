@@ -7,7 +7,9 @@ from hypothesis import strategies as st
 
 from auditnlp.normalize import normalize, unify_chars
 
-ALPHABET = st.sampled_from(list("审计局完成项目个万元XX*.**○一二三，。：；（）“”、１２３ＸＡ％＋,.:;()0123456789 \u3000\n#paidbegn"))
+ALPHABET = st.sampled_from(
+    list("审计局完成项目个万元XX*.**○一二三，。：；（）“”、１２３ＸＡ％＋,.:;()0123456789 \u3000\n#paidbegn")
+)
 
 
 @given(st.text(ALPHABET, max_size=200))
@@ -34,7 +36,9 @@ def test_normalized_lines_are_stripped_and_non_empty(text):
 
 
 def test_full_width_and_masks():
-    assert unify_chars("完成１２项，ＸＸ万元，增长５．４％，１＋６＋Ｎ") == "完成12项，XX万元，增长5.4%，1+6+N"
+    assert (
+        unify_chars("完成１２项，ＸＸ万元，增长５．４％，１＋６＋Ｎ") == "完成12项，XX万元，增长5.4%，1+6+N"
+    )
     assert unify_chars("资金*.**亿元，○○个") == "资金*.**亿元，○○个"
     assert unify_chars("金额2,377.2万元,同比增长") == "金额2,377.2万元，同比增长"
     assert unify_chars("(一)加强学习") == "（一）加强学习"
@@ -51,7 +55,10 @@ def test_paidbegin_inside_number():
 def test_page_chrome():
     source = "下载\n打印\n全屏\n【字号：大 中 小】\n来源：某区人民政府网\n东湖区审计局2024年工作总结\n正文第一段很长很长，完成了全部审计项目的计划任务。\n— 3 —\n第二段。\n相关报道：\n某某新闻标题"
     norm = normalize(source)
-    assert norm.text == "东湖区审计局2024年工作总结\n正文第一段很长很长，完成了全部审计项目的计划任务。\n第二段。"
+    assert (
+        norm.text
+        == "东湖区审计局2024年工作总结\n正文第一段很长很长，完成了全部审计项目的计划任务。\n第二段。"
+    )
     assert [r.kind for r in norm.removed] == ["chrome"] * 4 + ["source", "page_number", "related"]
 
 

@@ -91,8 +91,7 @@ def test_user_patterns_add_a_frame_without_code(tmp_path: Path) -> None:
     (tmp_path / "slogan_patterns.yaml").write_text(
         packaged.replace("\nframes:\n", "\nframes:" + extra + "\n", 1), encoding="utf-8"
     )
-    patterns = load_slogan_patterns(tmp_path)
-    found = list(extract_slogans(analyze_text("全年力争审计项目“零差错”。"), patterns=patterns))
+    found = list(extract_slogans(analyze_text("全年力争审计项目“零差错”。"), lexicon=tmp_path))
     assert [(s.kind, s.text, s.keywords) for s in found] == [
         ("pledge", "力争审计项目“零差错”", ("审计项目", "零差错"))
     ]

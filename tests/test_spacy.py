@@ -21,8 +21,8 @@ from auditnlp.integrations.spacy import (  # noqa: E402
     render_html,
     span_key,
 )
-from auditnlp.io.readers import read_file  # noqa: E402
-from auditnlp.pipeline import analyze_text  # noqa: E402
+from auditnlp.pipeline import Options, analyze_text  # noqa: E402
+from auditnlp.readers import read_file  # noqa: E402
 
 pytestmark = pytest.mark.spacy
 
@@ -88,7 +88,8 @@ def _doc_offsets(report, record) -> tuple[int, int]:
 
 def _check(doc: Doc, *, exact: bool) -> int:
     """Every record of the core report is a span at its mapped offsets; return the number checked."""
-    report = analyze_text(doc.text)
+    # the component runs only the stages its kinds need: no classifier for span groups
+    report = analyze_text(doc.text, options=Options(stages=("indicators", "slogans", "findings")))
     assert doc._.auditnlp_report == json.loads(json.dumps(report.to_dict()))
     checked = 0
     for kind in KINDS:
@@ -201,6 +202,18 @@ def test_kinds_config() -> None:
     assert doc._.auditnlp_report is None
     with pytest.raises(ValueError, match="unknown auditnlp kind"):
         AuditNLPComponent(kinds=["nonsense"])
+
+
+def test_component_runs_only_the_stages_its_kinds_need() -> None:
+    code = (
+        "import sys, spacy; nlp = spacy.blank('zh'); nlp.add_pipe('auditnlp', config={'kinds': ['indicators']});"
+        "doc = nlp('某区审计局2024年工作总结\\n一、工作情况\\n完成审计项目27个，坚持“第一议题”制度。');"
+        "r = doc._.auditnlp_report;"
+        "print(len(doc.spans['auditnlp_indicators']), len(r['slogans']), r['category_shares'],"
+        " 'sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1", "0", "{}", "False"]
 
 
 def test_entry_point_registers_the_factory() -> None:

@@ -100,7 +100,9 @@ def test_sentences_never_split_inside_quotes():
 
 
 def test_meta_from_title():
-    report = analyze_text("XX区审计局2023年工作总结及2024年工作计划\n一、2023年工作开展情况\n完成审计项目27个。")
+    report = analyze_text(
+        "XX区审计局2023年工作总结及2024年工作计划\n一、2023年工作开展情况\n完成审计项目27个。"
+    )
     assert report.meta.title == "XX区审计局2023年工作总结及2024年工作计划"
     assert report.meta.unit == "XX区审计局"
     assert report.meta.year == 2023
@@ -109,7 +111,9 @@ def test_meta_from_title():
 
 
 def test_meta_not_invented():
-    report = analyze_text("局党组坚持以习近平新时代中国特色社会主义思想为指导，认真开展各项工作，取得明显成效。")
+    report = analyze_text(
+        "局党组坚持以习近平新时代中国特色社会主义思想为指导，认真开展各项工作，取得明显成效。"
+    )
     assert report.meta.unit is None
     assert report.meta.year is None
     assert report.title is None

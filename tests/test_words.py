@@ -13,7 +13,7 @@ import pytest
 
 from auditnlp.errors import LexiconError
 from auditnlp.integrations.hanlp import HanLPSegmenter, _bmes_spans
-from auditnlp.segment.words import JiebaSegmenter, Segmenter, default_segmenter, read_userdict, words
+from auditnlp.tokenizer import JiebaSegmenter, Segmenter, default_segmenter, read_userdict, words
 
 SENTENCE = "县委审计委员会召开党组会，落实第一议题制度，推进审计整改和经济责任审计，移送问题线索3件。"
 TEXT = "关于2024年审计工作的报告\n\n  一、预算执行审计情况\n开展专项审计调查２项，  移送问题线索。\n"
@@ -102,7 +102,7 @@ def test_bad_userdict_names_file_and_line(tmp_path) -> None:
 
 def test_import_is_lazy() -> None:
     code = (
-        "import sys, auditnlp, auditnlp.segment.words, auditnlp.integrations.hanlp;"
+        "import sys, auditnlp, auditnlp.tokenizer, auditnlp.integrations.hanlp;"
         "print(sorted(m for m in ('jieba', 'spacy', 'hanlp', 'torch') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -111,8 +111,7 @@ def test_import_is_lazy() -> None:
 
 def test_private_tokenizer_loads_quietly() -> None:
     code = (
-        "import jieba; from auditnlp.segment.words import JiebaSegmenter;"
-        "print(JiebaSegmenter().cut('审计整改'))"
+        "import jieba; from auditnlp.tokenizer import JiebaSegmenter;print(JiebaSegmenter().cut('审计整改'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['审计整改']"

@@ -150,7 +150,7 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
 class JiebaWords:
     """A TF-IDF analyzer: jieba words (optionally word bigrams) of a text, punctuation and numbers dropped.
 
-    Uses a private ``jieba.Tokenizer`` through :class:`auditnlp.segment.words.JiebaSegmenter` (never the
+    Uses a private ``jieba.Tokenizer`` through :class:`auditnlp.tokenizer.JiebaSegmenter` (never the
     global one), created on first call and not pickled: only the parameters are part of the state.
     """
 
@@ -162,7 +162,7 @@ class JiebaWords:
     def __call__(self, text: str) -> list[str]:
         """Return the features of `text`: words, then ``w1 w2`` bigrams when ``ngrams == 2``."""
         if self._segmenter is None:
-            from auditnlp.segment.words import JiebaSegmenter
+            from auditnlp.tokenizer import JiebaSegmenter
 
             self._segmenter = JiebaSegmenter(hmm=self.hmm)
         words = [w for w in self._segmenter.cut(text) if _is_word(w)]

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from auditnlp._data import load_yaml
+from auditnlp._data import parse_yaml, read_file
 from auditnlp.errors import LexiconError
+from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 
 CATEGORIES = "categories.yaml"
 
@@ -43,30 +41,17 @@ class Taxonomy:
         return {c.label: c.keywords for c in self.categories}
 
 
-def load_taxonomy(path: str | Path | None = None, *, lexicon_dir: str | Path | None = None) -> Taxonomy:
-    """Load and validate a taxonomy: `path`, else ``categories.yaml`` from `lexicon_dir` or the package."""
+def load_taxonomy(path: str | Path | None = None, *, lexicon: LexiconsLike = None) -> Taxonomy:
+    """Load and validate a taxonomy: the file `path`, else ``categories.yaml`` of `lexicon` (a bundle or a
+    folder of user lexicon files; ``None``: packaged)."""
     if path is not None:
-        return _load_path(str(Path(path).resolve()))
-    data = load_yaml(CATEGORIES, lexicon_dir)
-    where = (
-        str(Path(lexicon_dir) / CATEGORIES)
-        if lexicon_dir and (Path(lexicon_dir) / CATEGORIES).exists()
-        else (f"auditnlp/lexicons/{CATEGORIES}")
-    )
-    return parse_taxonomy(data, where)
+        where = str(path)
+        return parse_taxonomy(parse_yaml(read_file(path, where), where), where)
+    return as_lexicons(lexicon).part("taxonomy", _build)
 
 
-@functools.lru_cache(maxsize=16)
-def _load_path(path: str) -> Taxonomy:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LexiconError(path, f"cannot read taxonomy: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise LexiconError(path, f"invalid YAML{line}: {getattr(exc, 'problem', exc)}") from None
-    return parse_taxonomy(data, path)
+def _build(lex: Lexicons) -> Taxonomy:
+    return parse_taxonomy(lex.yaml(CATEGORIES), lex.where(CATEGORIES))
 
 
 def parse_taxonomy(data: Any, where: str) -> Taxonomy:

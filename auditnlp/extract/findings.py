@@ -9,17 +9,17 @@ its sub-sections, else its list items, else its paragraphs. Cue phrases live in 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import regex
 
-from auditnlp._data import compile_pattern, load_yaml, read_text
+from auditnlp._data import Pattern, compile_pattern
 from auditnlp.errors import LexiconError
+from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
+from auditnlp.segment.structure import StructureIndex
 from auditnlp.types import Finding, ListItem, Paragraph, Report, Section
 
 CUES_FILE = "findings.yaml"
@@ -37,17 +37,17 @@ Kind = Literal["problem", "measure"]
 class FindingCues:
     """Compiled cue patterns (from ``findings.yaml``)."""
 
-    problem_headings: Any
-    problem_running: Any
-    framing: Any
-    lead: Any
-    response: Any
-    continuation: Any
-    measure_headings: Any
-    measure_running: Any
-    measure_exclude: Any
-    notes: Any
-    annex: Any
+    problem_headings: Pattern
+    problem_running: Pattern
+    framing: Pattern
+    lead: Pattern
+    response: Pattern
+    continuation: Pattern
+    measure_headings: Pattern
+    measure_running: Pattern
+    measure_exclude: Pattern
+    notes: Pattern
+    annex: Pattern
     source: str
 
 
@@ -64,10 +64,10 @@ def _top_pattern(data: dict[str, Any], key: str, where: str) -> Any:
     return compile_pattern(data[key], where, _FLAGS)
 
 
-@functools.lru_cache(maxsize=8)
-def _load_cached(directory: str | None) -> FindingCues:
-    data = load_yaml(CUES_FILE, directory)
-    _, where = read_text(CUES_FILE, directory)
+def build_finding_cues(lex: Lexicons) -> FindingCues:
+    """Compile ``findings.yaml`` of `lex`."""
+    data = lex.yaml(CUES_FILE)
+    where = lex.where(CUES_FILE)
     if not isinstance(data, dict):
         raise LexiconError(where, "top level: expected a mapping with `problems` and `measures`")
     return FindingCues(
@@ -86,9 +86,9 @@ def _load_cached(directory: str | None) -> FindingCues:
     )
 
 
-def load_finding_cues(directory: str | Path | None = None) -> FindingCues:
-    """Load and compile ``findings.yaml`` from `directory` (a user override) or the package."""
-    return _load_cached(str(directory) if directory is not None else None)
+def load_finding_cues(lexicon: LexiconsLike = None) -> FindingCues:
+    """The compiled cues of ``findings.yaml`` in `lexicon` (a bundle or a folder; ``None``: packaged)."""
+    return as_lexicons(lexicon).part("findings", build_finding_cues)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -120,13 +120,6 @@ def _finding(
     if end - start < _MIN_PIECE:
         return None
     return Finding(kind, start, end, report.text[start:end], heading, section, source, item, paragraph)
-
-
-def _paragraph_at(report: Report, offset: int) -> Paragraph | None:
-    for para in report.paragraphs:
-        if para.start <= offset < para.end:
-            return para
-    return None
 
 
 def _short_heading(text: str) -> str | None:
@@ -194,13 +187,18 @@ def _in_regions(offset: int, regions: Sequence[tuple[int, int]]) -> bool:
 
 
 def _under_section(
-    report: Report, root: Section, kind: Kind, cues: FindingCues, regions: Sequence[tuple[int, int]]
+    report: Report,
+    root: Section,
+    kind: Kind,
+    cues: FindingCues,
+    regions: Sequence[tuple[int, int]],
+    index: StructureIndex,
 ) -> Iterator[Finding]:
     children = [s for s in report.sections if s.parent == root.id and not _in_regions(s.start, regions)]
     if children:
         for child in children:
             end = _finding_end(report, kind, child.start, child.end, cues)
-            para = _paragraph_at(report, child.heading_start)
+            para = index.paragraph(child.heading_start)
             found = _finding(
                 report,
                 kind,
@@ -437,22 +435,24 @@ def _inside(offset: int, roots: Sequence[Section]) -> bool:
 
 
 def extract_findings(
-    report: Report, /, *, cues: FindingCues | None = None
+    report: Report, /, *, lexicon: LexiconsLike = None
 ) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
     """Return ``(problems, measures)`` of `report`, each in document order.
 
-    `cues` defaults to the packaged ``findings.yaml`` (see :func:`load_finding_cues`).
+    `lexicon` is a :class:`~auditnlp.lexicon.Lexicons` bundle or a folder of user lexicon files
+    (``None``: the packaged ``findings.yaml``).
     """
-    cues = cues if cues is not None else load_finding_cues()
+    cues = load_finding_cues(lexicon)
     regions = _notes_regions(report, cues)
     problem_roots = _roots(report, "problem", cues)
     plan_roots = _roots(report, "measure", cues)
     problems: list[Finding] = []
     measures: list[Finding] = []
+    index = StructureIndex(report)
     for root in problem_roots:
-        problems.extend(_under_section(report, root, "problem", cues, regions))
+        problems.extend(_under_section(report, root, "problem", cues, regions, index))
     for root in plan_roots:
-        measures.extend(_under_section(report, root, "measure", cues, regions))
+        measures.extend(_under_section(report, root, "measure", cues, regions, index))
     for para in report.paragraphs:
         if _inside(para.start, problem_roots):
             continue
@@ -511,7 +511,7 @@ def _dedupe(report: Report, findings: list[Finding], regions: Sequence[tuple[int
                 start, end = _trimmed(report.text, found.start, lo)
                 if end - start < _MIN_PIECE:
                     break
-                found = dataclasses.replace(found, end=end, text=report.text[start:end])
+                found = dataclasses.replace(found, start=start, end=end, text=report.text[start:end])
         else:
             if kept and found.start < kept[-1].end:
                 continue

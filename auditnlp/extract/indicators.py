@@ -8,19 +8,18 @@ clause before the number (组织党组会学习XX次 → 党组会学习) or the
 
 from __future__ import annotations
 
-import bisect
-import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import regex
 
-from auditnlp._data import compile_pattern, iter_tsv, load_yaml, read_text
+from auditnlp._data import Pattern, compile_pattern
 from auditnlp.errors import LexiconError
 from auditnlp.extract.numbers import NumberGrammar, Quantity, find_numbers, load_number_grammar
+from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
+from auditnlp.segment.structure import StructureIndex
 from auditnlp.types import Indicator, Report
 
 __all__ = ["IndicatorLexicon", "NameRule", "extract_indicators", "find_quantities", "load_indicator_lexicon"]
@@ -35,10 +34,10 @@ class NameRule:
     name: str
     label: str
     kinds: frozenset[str]
-    units: Any
+    units: Pattern | None
     change: str
-    subject: Any
-    context: Any
+    subject: Pattern | None
+    context: Pattern | None
 
     def matches(self, subject: str | None, context: str, unit: str, kind: str, change: str | None) -> bool:
         """Whether this rule names a quantity of `kind`/`unit` with this subject, context and change."""
@@ -58,40 +57,40 @@ class IndicatorLexicon:
     """Everything :func:`extract_indicators` reads from data files, compiled and frozen."""
 
     grammar: NumberGrammar
-    change_re: Any
+    change_re: Pattern
     delimiters: frozenset[str]
-    tail_re: Any
-    head_re: Any
-    cut_re: Any
-    after_stop_re: Any
+    tail_re: Pattern
+    head_re: Pattern
+    cut_re: Pattern
+    after_stop_re: Pattern
     person_units: frozenset[str]
-    person_head_re: Any
-    money_noun_re: Any
+    person_head_re: Pattern
+    money_noun_re: Pattern
     max_length: int
     names: tuple[NameRule, ...]
     names_by_kind: Mapping[str, tuple[NameRule, ...]]
-    name_gate_by_kind: Mapping[str, tuple[Any, Any]]
+    """The rules of :attr:`names` that accept each unit kind, in file order (a lookup index)."""
+    name_gate_by_kind: Mapping[str, tuple[Pattern | None, Pattern | None]]
     """Per unit kind, one alternation of all subject patterns and one of all context patterns: a quantity
     neither matches gets no name without testing every rule (most quantities get none)."""
-    """The rules of :attr:`names` that accept each unit kind, in file order (a lookup index)."""
 
 
 def _alt(words: Sequence[str]) -> str:
     return "|".join(regex.escape(str(w)) for w in sorted(set(words), key=lambda w: (-len(str(w)), str(w))))
 
 
-@functools.lru_cache(maxsize=8)
-def _load(directory: str | None) -> IndicatorLexicon:
-    changes = [row["word"] for _, row in iter_tsv("change_words.tsv", directory, required=("word",))]
-    rules = load_yaml("subject_rules.yaml", directory) or {}
-    where = read_text("subject_rules.yaml", directory)[1]
+def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
+    """Compile the subject, change-word and canonical-name lexicons of `lex`."""
+    changes = [row["word"] for _, row in lex.tsv("change_words.tsv", required=("word",))]
+    rules = lex.yaml_mapping("subject_rules.yaml")
+    where = lex.where("subject_rules.yaml")
     tail_alts = [_alt(rules.get("tail_words", ()))] + [
         str(p).rstrip("$") for p in rules.get("tail_patterns", ())
     ]
     names: list[NameRule] = []
-    names_where = read_text("indicator_names.tsv", directory)[1]
+    names_where = lex.where("indicator_names.tsv")
     seen: set[str] = set()
-    for lineno, row in iter_tsv("indicator_names.tsv", directory, required=("name", "kinds", "change")):
+    for lineno, row in lex.tsv("indicator_names.tsv", required=("name", "kinds", "change")):
         kinds = frozenset(k.strip() for k in row["kinds"].split(",") if k.strip())
         if not kinds <= _KINDS or row["change"] not in {"yes", "no", "*"}:
             raise LexiconError(
@@ -115,7 +114,7 @@ def _load(directory: str | None) -> IndicatorLexicon:
         )
     by_kind = {kind: tuple(n for n in names if "*" in n.kinds or kind in n.kinds) for kind in _KINDS - {"*"}}
     return IndicatorLexicon(
-        grammar=load_number_grammar(directory),
+        grammar=load_number_grammar(lex),
         # the change word right before the number: 同比增长5.4%, 增长了3%, 分别下降
         change_re=compile_pattern(f"(?P<change>{_alt(changes)})(?:了|达|为|分别为|分别)?$", where),
         delimiters=frozenset(str(rules.get("delimiters", "，。；\n"))),
@@ -145,9 +144,9 @@ def _gate(rules: tuple[NameRule, ...], where: str) -> tuple[Any, Any]:
     )
 
 
-def load_indicator_lexicon(directory: str | Path | None = None) -> IndicatorLexicon:
-    """Return the indicator lexicon (cached, frozen): files in `directory` where present, else packaged."""
-    return _load(str(directory) if directory is not None else None)
+def load_indicator_lexicon(lexicon: LexiconsLike = None) -> IndicatorLexicon:
+    """The compiled indicator lexicon of `lexicon` (a bundle or a user folder; ``None``: packaged)."""
+    return as_lexicons(lexicon).part("indicators", build_indicator_lexicon)
 
 
 _STOP_AFTER = regex.compile(r"[^\p{Han}“”]")
@@ -317,28 +316,19 @@ def _indicator(d: _Draft, sentence: int, paragraph: int, section: int) -> Indica
     )
 
 
-def _locate(starts: list[int], ids: list[int], offset: int) -> int:
-    i = bisect.bisect_right(starts, offset) - 1
-    return ids[i] if i >= 0 else (ids[0] if ids else 0)
+def extract_indicators(report: Report, /, *, lexicon: LexiconsLike = None) -> Iterator[Indicator]:
+    """Yield the numeric indicators of `report` in document order, with sentence/paragraph/section ids.
 
-
-def extract_indicators(report: Report, /, *, lexicon: IndicatorLexicon | None = None) -> Iterator[Indicator]:
-    """Yield the numeric indicators of `report` in document order, with sentence/paragraph/section ids."""
-    lex = lexicon or load_indicator_lexicon()
-    sentences = [(s.start, s.id) for s in report.sentences]
-    paragraphs = [(p.start, p.id) for p in report.paragraphs]
-    sections = sorted((s.start, s.level, s.id) for s in report.sections)
-    s_starts, s_ids = [a for a, _ in sentences], [b for _, b in sentences]
-    p_starts, p_ids = [a for a, _ in paragraphs], [b for _, b in paragraphs]
-    para_section = {p.id: p.section for p in report.paragraphs}
-    sec_starts, sec_ids = [a for a, _, _ in sections], [c for _, _, c in sections]
+    `lexicon` is a :class:`~auditnlp.lexicon.Lexicons` bundle or a folder of user lexicon files
+    (``None``: the packaged lexicons).
+    """
+    lex = load_indicator_lexicon(lexicon)
+    index = StructureIndex(report)
     for d in _drafts(report.text, lex):
-        paragraph = _locate(p_starts, p_ids, d.q.start)
-        section = para_section.get(paragraph, _locate(sec_starts, sec_ids, d.q.start))
-        yield _indicator(d, _locate(s_starts, s_ids, d.q.start), paragraph, section)
+        yield _indicator(d, *index.locate(d.q.start))
 
 
-def find_quantities(text: str, /, *, lexicon: IndicatorLexicon | None = None) -> list[Indicator]:
+def find_quantities(text: str, /, *, lexicon: LexiconsLike = None) -> list[Indicator]:
     """Return the indicators of a plain string (no report structure: sentence/paragraph/section are 0)."""
-    lex = lexicon or load_indicator_lexicon()
+    lex = load_indicator_lexicon(lexicon)
     return [_indicator(d, 0, 0, 0) for d in _drafts(text, lex)]

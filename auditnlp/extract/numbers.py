@@ -13,17 +13,15 @@ What is not a quantity (dates, ordinals, quoted concepts, formulas, redacted nam
 from __future__ import annotations
 
 import bisect
-import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import Any
 
 import regex
 
-from auditnlp._data import compile_pattern, iter_tsv, load_yaml, read_text
+from auditnlp._data import Pattern, compile_pattern
 from auditnlp.errors import LexiconError
+from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 from auditnlp.numerals import parse_chinese_numeral
 
 __all__ = [
@@ -123,24 +121,24 @@ class Quantity:
 class NumberGrammar:
     """Compiled number grammar: tokens, units, approximation words and negative rules (frozen)."""
 
-    token: Any
-    range_sep: Any
+    token: Pattern
+    range_sep: Pattern
     units: Mapping[str, UnitInfo]
-    unit_re: Any
+    unit_re: Pattern
     magnitudes: Mapping[str, Decimal]
-    magnitude_re: Any
-    per_re: Any
-    inner_re: Any
-    pre_re: Any
-    post_re: Any
-    blocked: tuple[tuple[str, Any], ...]
+    magnitude_re: Pattern
+    per_re: Pattern
+    inner_re: Pattern
+    pre_re: Pattern
+    post_re: Pattern
+    blocked: tuple[tuple[str, Pattern], ...]
     breakers: Mapping[str, frozenset[str]]
     single_numerals: frozenset[str]
     single_keep_kinds: frozenset[str]
     frequency_units: frozenset[str]
-    frequency_re: Any
-    duration_before: Any
-    duration_after: Any
+    frequency_re: Pattern
+    duration_before: Pattern
+    duration_after: Pattern
     followers: frozenset[str]
     """Characters that may follow a number token inside a quantity (first characters of units, magnitudes,
     approximation words and range separators): a quick test before the full parse."""
@@ -162,27 +160,27 @@ def _alternation(words: list[str]) -> str:
     return "|".join(regex.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
-@functools.lru_cache(maxsize=8)
-def _load(directory: str | None) -> NumberGrammar:
+def build_number_grammar(lex: Lexicons) -> NumberGrammar:
+    """Compile the number grammar from the unit, magnitude and approximation lexicons of `lex`."""
     units: dict[str, UnitInfo] = {}
-    for lineno, row in iter_tsv("units.tsv", directory, required=("unit", "kind", "base_unit", "factor")):
+    for lineno, row in lex.tsv("units.tsv", required=("unit", "kind", "base_unit", "factor")):
         try:
             factor = Decimal(row["factor"])
         except InvalidOperation:
-            raise LexiconError(read_text("units.tsv", directory)[1], f"line {lineno}: bad factor") from None
+            raise LexiconError(lex.where("units.tsv"), f"line {lineno}: bad factor") from None
         units[row["unit"]] = UnitInfo(row["unit"], row["kind"], row["base_unit"], factor)
     magnitudes = {
         row["magnitude"]: Decimal(row["factor"])
-        for _, row in iter_tsv("magnitudes.tsv", directory, required=("magnitude", "factor"))
+        for _, row in lex.tsv("magnitudes.tsv", required=("magnitude", "factor"))
     }
-    per = [row["per"] for _, row in iter_tsv("per_units.tsv", directory, required=("per",))]
+    per = [row["per"] for _, row in lex.tsv("per_units.tsv", required=("per",))]
     approx: dict[str, list[str]] = {"pre": [], "inner": [], "post": []}
-    for lineno, row in iter_tsv("approx.tsv", directory, required=("word", "position")):
+    for lineno, row in lex.tsv("approx.tsv", required=("word", "position")):
         if row["position"] not in approx:
-            raise LexiconError(read_text("approx.tsv", directory)[1], f"line {lineno}: bad position")
+            raise LexiconError(lex.where("approx.tsv"), f"line {lineno}: bad position")
         approx[row["position"]].append(row["word"])
-    rules = load_yaml("number_rules.yaml", directory) or {}
-    where = read_text("number_rules.yaml", directory)[1]
+    rules = lex.yaml_mapping("number_rules.yaml")
+    where = lex.where("number_rules.yaml")
     macros = {k: str(v) for k, v in (rules.get("macros") or {}).items()}
 
     def expand(pattern: str) -> str:
@@ -222,9 +220,9 @@ def _load(directory: str | None) -> NumberGrammar:
     )
 
 
-def load_number_grammar(directory: str | Path | None = None) -> NumberGrammar:
-    """Return the compiled number grammar (cached), from `directory` (user overrides) or packaged files."""
-    return _load(str(directory) if directory is not None else None)
+def load_number_grammar(lexicon: LexiconsLike = None) -> NumberGrammar:
+    """The compiled number grammar of `lexicon` (a bundle or a folder of user files; ``None``: packaged)."""
+    return as_lexicons(lexicon).part("numbers", build_number_grammar)
 
 
 @dataclass(frozen=True, slots=True)

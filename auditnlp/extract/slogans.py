@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import regex
 
-from auditnlp._data import compile_pattern, load_yaml, read_text
+from auditnlp._data import Pattern, compile_pattern
 from auditnlp.errors import LexiconError
+from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 from auditnlp.numerals import parse_chinese_numeral
-from auditnlp.types import Report, Section, Slogan
+from auditnlp.segment.structure import StructureIndex
+from auditnlp.types import Report, Slogan
 
 PATTERNS_FILE = "slogan_patterns.yaml"
 _FLAGS = regex.VERBOSE
@@ -42,10 +42,10 @@ class Frame:
     name: str
     kind: str
     priority: int
-    pattern: Any
+    pattern: Pattern
     expand: bool = False
     speech: bool = True
-    reject: tuple[Any, ...] = ()
+    reject: tuple[Pattern, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,11 +53,11 @@ class SloganPatterns:
     """Compiled slogan frames, expansion patterns and negatives (from ``slogan_patterns.yaml``)."""
 
     frames: tuple[Frame, ...]
-    expand_after: tuple[Any, ...]
-    expand_before: Any | None
-    separators: Any
-    speech_cue: Any | None
-    reject: tuple[Any, ...]
+    expand_after: tuple[Pattern, ...]
+    expand_before: Pattern | None
+    separators: Pattern
+    speech_cue: Pattern | None
+    reject: tuple[Pattern, ...]
     source: str
 
 
@@ -65,8 +65,6 @@ class SloganPatterns:
 class _Candidate:
     start: int
     end: int
-    core_start: int
-    core_end: int
     kind: str
     keywords: tuple[str, ...]
     expansion: tuple[str, ...]
@@ -161,16 +159,14 @@ def _build(data: Any, where: str) -> SloganPatterns:
     )
 
 
-@functools.lru_cache(maxsize=8)
-def _load_cached(directory: str | None) -> SloganPatterns:
-    data = load_yaml(PATTERNS_FILE, directory)
-    _, where = read_text(PATTERNS_FILE, directory)
-    return _build(data, where)
+def build_slogan_patterns(lex: Lexicons) -> SloganPatterns:
+    """Compile ``slogan_patterns.yaml`` of `lex`."""
+    return _build(lex.yaml(PATTERNS_FILE), lex.where(PATTERNS_FILE))
 
 
-def load_slogan_patterns(directory: str | Path | None = None) -> SloganPatterns:
-    """Load and compile ``slogan_patterns.yaml`` from `directory` (a user override) or the package."""
-    return _load_cached(str(directory) if directory is not None else None)
+def load_slogan_patterns(lexicon: LexiconsLike = None) -> SloganPatterns:
+    """The compiled ``slogan_patterns.yaml`` of `lexicon` (a bundle or a folder; ``None``: packaged)."""
+    return as_lexicons(lexicon).part("slogans", build_slogan_patterns)
 
 
 def _keywords(match: Any) -> tuple[str, ...]:
@@ -253,9 +249,7 @@ def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
             expansion: tuple[str, ...] = ()
             if "expansion" in frame.pattern.groupindex and match.group("expansion"):
                 expansion = _split(patterns, match.group("expansion"))
-            cand = _Candidate(
-                start, end, start, end, frame.kind, keywords, expansion, frame.name, frame.priority
-            )
+            cand = _Candidate(start, end, frame.kind, keywords, expansion, frame.name, frame.priority)
             if frame.expand and not expansion:
                 cand = _expand(text, cand, patterns)
             yield cand
@@ -268,37 +262,34 @@ def _overlaps_title(titles: list[tuple[int, int]], starts: list[int], start: int
 
 
 def _select(candidates: Sequence[_Candidate]) -> list[_Candidate]:
-    """Keep non-overlapping candidates: higher priority first, then longer, then earlier."""
-    chosen: list[_Candidate] = []
+    """Keep non-overlapping candidates: higher priority first, then longer, then earlier.
+
+    Kept candidates are disjoint and sorted, so only the kept one starting last before a candidate's end
+    can overlap it: one bisection per candidate.
+    """
+    starts: list[int] = []
+    kept: list[_Candidate] = []
     for cand in sorted(candidates, key=lambda c: (-c.priority, -(c.end - c.start), c.start)):
-        if all(cand.end <= kept.start or kept.end <= cand.start for kept in chosen):
-            chosen.append(cand)
-    chosen.sort(key=lambda c: (c.start, c.end))
-    return chosen
+        i = bisect.bisect_left(starts, cand.end)
+        if i > 0 and kept[i - 1].end > cand.start:
+            continue
+        starts.insert(i, cand.start)
+        kept.insert(i, cand)
+    return kept
 
 
-def _innermost(sections: Sequence[Section], offset: int) -> Section | None:
-    """The deepest section holding `offset` (sections nest, so the latest start, then the deepest level)."""
-    holding = [s for s in sections if s.start <= offset < s.end]
-    return max(holding, key=lambda s: (s.start, s.level)) if holding else None
-
-
-def _in_heading(sections: Sequence[Section], start: int, end: int) -> bool:
-    return any(
-        s.heading_end > s.heading_start and start < s.heading_end and s.heading_start < end for s in sections
-    )
-
-
-def extract_slogans(report: Report, /, *, patterns: SloganPatterns | None = None) -> Iterator[Slogan]:
+def extract_slogans(report: Report, /, *, lexicon: LexiconsLike = None) -> Iterator[Slogan]:
     """Yield the slogans of `report` in document order.
 
-    `patterns` defaults to the packaged ``slogan_patterns.yaml`` (see :func:`load_slogan_patterns`).
-    ``section`` is the innermost section holding the slogan's start (0 when the report has none).
+    `lexicon` is a :class:`~auditnlp.lexicon.Lexicons` bundle or a folder of user lexicon files
+    (``None``: the packaged ``slogan_patterns.yaml``). ``section`` is the innermost section holding the
+    slogan's start (0 when the report has none).
     """
-    patterns = patterns if patterns is not None else load_slogan_patterns()
+    patterns = load_slogan_patterns(lexicon)
     text = report.text
+    index = StructureIndex(report)
     for cand in _select(list(_candidates(text, patterns))):
-        section = _innermost(report.sections, cand.start)
+        section = index.section(cand.start)
         yield Slogan(
             start=cand.start,
             end=cand.end,
@@ -306,7 +297,7 @@ def extract_slogans(report: Report, /, *, patterns: SloganPatterns | None = None
             kind=cand.kind,
             keywords=cand.keywords,
             section=section.id if section is not None else 0,
-            in_heading=_in_heading(report.sections, cand.start, cand.end),
+            in_heading=index.in_heading(cand.start, cand.end),
             expansion=cand.expansion,
             pattern=cand.frame,
         )

@@ -64,7 +64,7 @@ def _align(text: str, start: int, end: int, words: Sequence[str]) -> list[tuple[
 
 
 class HanLPSegmenter:
-    """A HanLP model used as an auditnlp :class:`~auditnlp.segment.words.Segmenter`.
+    """A HanLP model used as an auditnlp :class:`~auditnlp.tokenizer.Segmenter`.
 
     `model` is a loaded HanLP component (or any callable with the same interface) or the path of a saved
     model for ``hanlp.load``. `mode` ``tokenizer`` feeds strings and expects words, ``tagger`` feeds

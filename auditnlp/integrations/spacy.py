@@ -44,6 +44,13 @@ LABELS = {
     "measures": "MEASURE",
 }
 SPAN_PREFIX = "auditnlp_"
+STAGES_FOR_KIND = {
+    "indicators": ("indicators",),
+    "slogans": ("slogans",),
+    "problems": ("findings",),
+    "measures": ("findings",),
+}
+"""Analysis stages each kind of span needs (structure always runs; the classifier is never needed here)."""
 _RECORD_KEY = "auditnlp.record"
 _REPORT_KEY = "auditnlp.report"
 RENDER_COLORS = {"INDICATOR": "#ffd166", "SLOGAN": "#9ad0f5"}
@@ -96,6 +103,7 @@ class AuditNLPComponent:
             raise ValueError(f"unknown auditnlp kind(s) {unknown}; choose from {list(KINDS)}")
         self.name = name
         self.kinds = kinds
+        self.stages = tuple(dict.fromkeys(s for k in kinds for s in STAGES_FOR_KIND.get(k, ())))
         self.lexicon_dir = lexicon_dir
         self.store_report = store_report
         register_extensions()
@@ -106,7 +114,7 @@ class AuditNLPComponent:
         from auditnlp.pipeline import Options, analyze_text
 
         try:
-            report = analyze_text(doc.text, options=Options(lexicon_dir=self.lexicon_dir))
+            report = analyze_text(doc.text, options=Options(lexicon_dir=self.lexicon_dir, stages=self.stages))
         except InputError:  # nothing to analyse (empty or whitespace-only text): empty groups, no report
             for kind in self.kinds:
                 doc.spans[span_key(kind)] = []

@@ -1,5 +1,5 @@
-"""Readers (files → decoded documents) and writers (reports → JSON, tables, workbooks)."""
+"""Deprecated: moved to :mod:`auditnlp.readers` (this re-export is kept for one release)."""
 
-from auditnlp.io.readers import RawDocument, iter_documents, read_documents
+from auditnlp._compat import moved
 
-__all__ = ["RawDocument", "iter_documents", "read_documents"]
+__getattr__ = moved("auditnlp.io", "auditnlp.readers")

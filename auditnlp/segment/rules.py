@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import regex
 
-from auditnlp._data import compile_pattern, load_yaml, read_text
+from auditnlp._data import Pattern, compile_pattern
 from auditnlp.errors import LexiconError
+from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +18,7 @@ class HeadingRule:
 
     rank: int
     kind: str
-    pattern: Any
+    pattern: Pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,12 +26,12 @@ class SeriesRule:
     """One enumeration series (一是…二是…, 一方面…另一方面…)."""
 
     kind: str
-    pattern: Any | None
+    pattern: Pattern | None
     markers: tuple[str, ...]
     last: tuple[str, ...]
     repeat_from: int | None
-    after: Any | None
-    first_only_after: Any | None
+    after: Pattern | None
+    first_only_after: Pattern | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,21 +39,21 @@ class StructureRules:
     """All rules the segmenters use."""
 
     headings: tuple[HeadingRule, ...]
-    plain_headings: tuple[Any, ...]
+    plain_headings: tuple[Pattern, ...]
     heading_max_chars: int
     roles: tuple[tuple[str, Any], ...]
     default_roles: tuple[tuple[str, str], ...]
     """(document type, role) for the first unmatched top-level section."""
-    salutation: Any
-    closing: Any
+    salutation: Pattern
+    closing: Pattern
     title_max_chars: int
-    title_keywords: Any
-    units: tuple[Any, ...]
-    dateline_units: tuple[Any, ...]
+    title_keywords: Pattern
+    units: tuple[Pattern, ...]
+    dateline_units: tuple[Pattern, ...]
     doc_types: tuple[tuple[str, Any | None, bool], ...]
-    list_before: Any
+    list_before: Pattern
     series: tuple[SeriesRule, ...]
-    any_marker: Any
+    any_marker: Pattern
     """One alternation of every series' markers: a paragraph it does not match has no list item."""
 
 
@@ -64,10 +63,10 @@ def _need(data: dict[str, Any], key: str, where: str) -> Any:
     return data[key]
 
 
-@functools.lru_cache(maxsize=8)
-def _load(directory: str | None) -> StructureRules:
-    data = load_yaml("structure.yaml", directory)
-    _, where = read_text("structure.yaml", directory)
+def build_structure_rules(lex: Lexicons) -> StructureRules:
+    """Compile ``structure.yaml`` and ``lists.yaml`` of `lex`."""
+    data = lex.yaml_mapping("structure.yaml")
+    where = lex.where("structure.yaml")
     cn = _need(data, "numerals", where)
 
     def pat(p: str) -> Any:
@@ -83,8 +82,8 @@ def _load(directory: str | None) -> StructureRules:
         (d["type"], pat(d["title"]) if "title" in d else None, bool(d.get("salutation", False)))
         for d in _need(data, "doc_types", where)
     )
-    lists = load_yaml("lists.yaml", directory)
-    _, lwhere = read_text("lists.yaml", directory)
+    lists = lex.yaml_mapping("lists.yaml")
+    lwhere = lex.where("lists.yaml")
     series = []
     for s in _need(lists, "series", lwhere):
         if "pattern" not in s and "markers" not in s:
@@ -128,6 +127,6 @@ def _alternative(series: SeriesRule) -> str:
     return "|".join(map(regex.escape, series.markers))
 
 
-def structure_rules(directory: str | Path | None = None) -> StructureRules:
-    """Return the structure rules from `directory` (user override) or the packaged files."""
-    return _load(str(directory) if directory is not None else None)
+def structure_rules(lexicon: LexiconsLike = None) -> StructureRules:
+    """The structure rules of `lexicon` (a bundle or a folder of user files; ``None``: packaged)."""
+    return as_lexicons(lexicon).part("structure", build_structure_rules)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 _OPEN = {"“": "”", "「": "」", "『": "』", "《": "》", "‘": "’"}
-_CLOSE = {v: k for k, v in _OPEN.items()}
 _END = set("。！？!?…")
 _TRAIL = set("”’」』）)》")
 _SPECIAL = re.compile("[“”「」『』《》‘’。！？!?….]")

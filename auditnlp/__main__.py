@@ -1,0 +1,5 @@
+"""``python -m auditnlp``: the command line."""
+
+from auditnlp.cli import main
+
+main()

@@ -1,0 +1,231 @@
+"""Batch analysis: many inputs → a :class:`~auditnlp.corpus.compare.Comparison`, across processes.
+
+Files are analysed in chunks by a :class:`~concurrent.futures.ProcessPoolExecutor`; each worker returns
+compact rows (:class:`~auditnlp.corpus.rows.ReportRows`: row dicts and the problems, no text), so
+memory holds the result tables and not the texts. One failing file (or one failing report in a
+spreadsheet) becomes a row of the errors table; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from auditnlp.corpus.compare import Comparison, compare_rows
+from auditnlp.corpus.manifest import Manifest, apply_manifest
+from auditnlp.corpus.rows import ReportRows, report_rows
+from auditnlp.errors import InputError
+from auditnlp.pipeline import Options, analyze_document
+
+ErrorRow = tuple[str, str, str]
+"""(path, reason, error type)."""
+
+Progress = Callable[[int], None]
+
+
+def expand(
+    inputs: Iterable[str | Path], *, skip: Iterable[str | Path] = ()
+) -> tuple[list[str], list[ErrorRow]]:
+    """Expand files, folders and globs into file paths; an input that matches nothing is an error.
+
+    The rule is :func:`auditnlp.readers.expand_input`, the same as ``analyze``'s; inside a folder the paths
+    in `skip` (the manifest in use) are left out as well. Files named explicitly are kept.
+    """
+    from auditnlp.readers import expand_input
+
+    skipped = {Path(p).resolve() for p in skip}
+    paths: list[str] = []
+    errors: list[ErrorRow] = []
+    for item in inputs:
+        try:
+            found = expand_input(item)
+        except InputError as exc:
+            errors.append((str(exc.path), exc.reason, type(exc).__name__))
+            continue
+        if Path(item).is_dir():
+            found = [p for p in found if p.resolve() not in skipped]
+        paths.extend(str(p) for p in found)
+    return paths, errors
+
+
+def analyze_chunk(
+    paths: list[str], options: Options, manifest: Manifest | None = None
+) -> list[ReportRows | ErrorRow]:
+    """Analyse files (a worker's chunk) into rows; every failure becomes an error row."""
+    from auditnlp.readers import read_path
+
+    out: list[ReportRows | ErrorRow] = []
+    for path in paths:
+        for doc in read_path(path, text_column=options.text_column, max_bytes=options.max_bytes):
+            if isinstance(doc, InputError):
+                out.append((str(doc.path), doc.reason, type(doc).__name__))
+                continue
+            try:
+                report = apply_manifest(analyze_document(doc, options), manifest)
+                out.append(report_rows(report))
+            except InputError as exc:
+                out.append((str(exc.path or doc.name), exc.reason, type(exc).__name__))
+            except Exception as exc:  # a bug in one extractor must not end the batch
+                out.append((doc.name, f"analysis failed: {type(exc).__name__}: {exc}", "InternalError"))
+    return out
+
+
+def iter_rows(
+    paths: list[str],
+    *,
+    options: Options | None = None,
+    manifest: Manifest | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[ReportRows | ErrorRow]:
+    """Yield rows (or error rows) for every document of `paths`, in input order.
+
+    `jobs` processes analyse chunks of files (default: all cores; 1 runs in this process); `progress` is
+    called with the number of files finished after each chunk.
+    """
+    options = options or Options()
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if not paths:
+        return
+    size = max(1, min(16, math.ceil(len(paths) / (jobs * 4))))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    if jobs == 1 or len(chunks) == 1:
+        for chunk in chunks:
+            yield from analyze_chunk(chunk, options, manifest)
+            if progress:
+                progress(len(chunk))
+        return
+    _warm_up(options)
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+        yield from _ordered(pool, chunks, options, manifest, jobs, progress)
+
+
+_WARM_UP_TEXT = """某某区审计局2024年工作总结
+一、工作开展情况
+全年完成审计项目27个，查出违规金额2377.2万元，坚持“第一议题”制度。
+二、存在的问题
+（一）审计整改跟踪不够及时。
+三、2025年工作计划
+一是加强学习；二是强化监督。
+"""
+
+
+def _warm_up(options: Options) -> None:
+    """Load lexicons, tokenizers and models once in this process before forking workers.
+
+    Worker processes started by ``fork`` inherit the loaded resources (lru caches) instead of each
+    loading them again; with another start method this only costs one small analysis.
+    """
+    import multiprocessing
+
+    if multiprocessing.get_start_method(allow_none=False) != "fork":
+        return
+    from auditnlp.pipeline import analyze_text
+
+    try:
+        analyze_text(_WARM_UP_TEXT, options=options)
+    except Exception:  # a warm-up failure is not an input error; workers will report real ones
+        return
+
+
+def _ordered(
+    pool: ProcessPoolExecutor,
+    chunks: list[list[str]],
+    options: Options,
+    manifest: Manifest | None,
+    jobs: int,
+    progress: Progress | None,
+) -> Iterator[ReportRows | ErrorRow]:
+    """Run chunks with a bounded number in flight; yield results in chunk order as they complete."""
+    pending: dict[Future[Any], int] = {}
+    done: dict[int, list[ReportRows | ErrorRow]] = {}
+    submitted = next_out = 0
+    window = jobs * 3
+    while next_out < len(chunks):
+        while submitted < len(chunks) and len(pending) < window:
+            pending[pool.submit(analyze_chunk, chunks[submitted], options, manifest)] = submitted
+            submitted += 1
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            index = pending.pop(future)
+            try:
+                done[index] = future.result()
+            except BrokenProcessPool as exc:
+                done[index] = [(p, f"worker process died: {exc}", "InternalError") for p in chunks[index]]
+            except Exception as exc:
+                done[index] = [
+                    (p, f"analysis failed: {type(exc).__name__}: {exc}", "InternalError")
+                    for p in chunks[index]
+                ]
+            if progress:
+                progress(len(chunks[index]))
+        while next_out in done:
+            yield from done.pop(next_out)
+            next_out += 1
+
+
+def progress_bar(total: int, *, enabled: bool | None = None) -> AbstractContextManager[Progress | None]:
+    """A rich progress bar on a terminal (stderr), or nothing when not a TTY."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled or total == 0:
+        return nullcontext(None)
+    return _RichBar(total)
+
+
+class _RichBar(AbstractContextManager["Progress | None"]):
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bar = Progress(
+            TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )  # fmt: skip
+        self._task = self._bar.add_task("analysing", total=total)
+
+    def __enter__(self) -> Progress:
+        self._bar.__enter__()
+        return lambda n: self._bar.advance(self._task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        self._bar.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def compare_inputs(
+    inputs: Iterable[str | Path],
+    *,
+    options: Options | None = None,
+    manifest: Manifest | str | Path | None = None,
+    jobs: int | None = None,
+    progress: bool | None = None,
+) -> Comparison:
+    """Analyse files, folders and globs (in `jobs` processes) and compare them.
+
+    `manifest` is a :class:`~auditnlp.corpus.manifest.Manifest` or the path of a manifest CSV; `progress`
+    shows a bar (default: when stderr is a terminal). Failures are in ``comparison.errors``.
+    """
+    from auditnlp.corpus.manifest import load_manifest
+
+    skip = [manifest] if isinstance(manifest, str | Path) else []
+    if manifest is not None and not isinstance(manifest, Manifest):
+        manifest = load_manifest(manifest)
+    paths, errors = expand(inputs, skip=skip)
+    rows: list[ErrorRow] = list(errors)
+
+    def reports() -> Iterator[ReportRows]:
+        with progress_bar(len(paths), enabled=progress) as advance:
+            for item in iter_rows(paths, options=options, manifest=manifest, jobs=jobs, progress=advance):
+                if isinstance(item, ReportRows):
+                    yield item
+                else:
+                    rows.append(item)
+
+    return compare_rows(reports(), errors=rows, lexicon=(options or Options()).lexicon)

@@ -1,0 +1,397 @@
+"""Per-report rows → tidy pandas DataFrames → comparison tables across units and years.
+
+:func:`compare_rows` builds the tables of a :class:`Comparison` from the rows of
+:func:`~auditnlp.corpus.rows.report_rows` (what a batch worker sends back); :func:`compare_reports` chains
+the two for reports analysed in this process.
+
+Numbers stay exact: ``value``, ``value_max`` and ``base_value`` are :class:`~decimal.Decimal` objects (use
+``.astype(float)`` to plot); a masked value is ``None`` in the long table and ``"XX"`` in the matrix.
+Column keys, Chinese labels and kinds are in :mod:`auditnlp.corpus.schema`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from auditnlp.corpus.manifest import Manifest, apply_manifest
+from auditnlp.corpus.rows import ReportRows, report_rows
+from auditnlp.corpus.schema import MASK, REPORT_KEYS, TABLE_COLUMNS, TABLES, column
+from auditnlp.errors import AuditNLPError
+from auditnlp.lexicon import LexiconsLike
+from auditnlp.types import ProblemPair, ProblemSource, Report
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Comparison", "ReportRows", "compare_reports", "compare_rows", "report_label", "report_rows"]
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """The comparison tables (pandas DataFrames); see the module docstring for value types.
+
+    ``matrix`` has an index (name, base_unit) and columns (unit, year label); every other table is a
+    plain tidy frame with English column keys.
+    """
+
+    reports: pd.DataFrame
+    indicators: pd.DataFrame
+    matrix: pd.DataFrame
+    yoy: pd.DataFrame
+    categories: pd.DataFrame
+    slogans: pd.DataFrame
+    slogan_counts: pd.DataFrame
+    problems: pd.DataFrame
+    measures: pd.DataFrame
+    recurring: pd.DataFrame
+    errors: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+    """Remarks for the reader of the tables (shown in the workbook legend)."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    """Chinese labels of the columns that depend on the lexicons: categories (``study`` → 学习) and their
+    share columns (``share_study`` → 学习占比)."""
+    indicator_labels: Mapping[str, str] = field(default_factory=dict)
+    """Canonical indicator name → its Chinese label (``indicator_names.tsv``)."""
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """All tables by name, in workbook order."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    def label(self, key: str) -> str:
+        """The Chinese label of column `key` (from the lexicons where they name it, else the schema)."""
+        return self.labels.get(key) or column(key).label
+
+
+def _error_row(error: Any) -> dict[str, Any]:
+    if isinstance(error, AuditNLPError):
+        return {"path": error.path, "reason": error.reason, "error": type(error).__name__}
+    if isinstance(error, dict):
+        return {k: error.get(k) for k in TABLE_COLUMNS["errors"]}
+    path, reason = error[:2]
+    return {"path": path, "reason": reason, "error": error[2] if len(error) > 2 else "InputError"}
+
+
+class _Columns:
+    """Rows accumulated column by column: far smaller than a list of dicts for long tables."""
+
+    def __init__(self, columns: tuple[str, ...] = ()) -> None:
+        self.data: dict[str, list[Any]] = {c: [] for c in columns}
+        self.rows = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        for key in row:
+            if key not in self.data:
+                self.data[key] = [None] * self.rows
+        for key, values in self.data.items():
+            values.append(row.get(key))
+        self.rows += 1
+
+    def frame(self) -> pd.DataFrame:
+        import pandas as pd
+
+        frame = pd.DataFrame(
+            {k: pd.Series(v, dtype=object) for k, v in self.data.items()}, columns=list(self.data)
+        )
+        self.data = {k: [] for k in self.data}
+        for col in frame.columns:
+            kind = column(col).kind
+            if kind in ("year", "id") and col != "report_id":
+                frame[col] = frame[col].astype("Int64")
+            elif kind != "decimal":
+                frame[col] = frame[col].infer_objects()
+        return frame
+
+
+def compare_rows(
+    rows: Iterable[ReportRows], *, errors: Iterable[Any] = (), lexicon: LexiconsLike = None
+) -> Comparison:
+    """Build the comparison tables from per-report rows (in input order; ids are assigned here).
+
+    Rows are folded into columns as they arrive, so a long batch holds its tables and little more; the
+    rows themselves are not changed. `errors` are failures to list (read after `rows` is consumed, so a
+    generator may still add to the list it came from); `lexicon` gives the category order and the Chinese
+    labels of categories and canonical indicators.
+    """
+    import pandas as pd
+
+    from auditnlp.classify.taxonomy import load_taxonomy
+    from auditnlp.extract.indicators import load_indicator_lexicon
+
+    taxonomy = load_taxonomy(lexicon=lexicon)
+    order = taxonomy.labels
+    reports = _Columns()
+    tables = {
+        name: _Columns(TABLE_COLUMNS[name]) for name in ("indicators", "slogans", "problems", "measures")
+    }
+    shares = _Columns(REPORT_KEYS)
+    sources: list[ProblemSource] = []
+    for report_id, item in enumerate(rows, 1):
+        head = {**item.report, "report_id": report_id}
+        reports.add(head)
+        for name, group in (
+            ("indicators", item.indicators),
+            ("slogans", item.slogans),
+            ("problems", item.problems),
+            ("measures", item.measures),
+        ):
+            for row in group:
+                tables[name].add({**row, "report_id": report_id})
+        if item.shares:
+            shares.add({k: head[k] for k in REPORT_KEYS} | item.shares)
+        if item.problem_source is not None and item.problem_source.problems:
+            sources.append(item.problem_source)
+    report_df = reports.frame()
+    indicators = tables["indicators"].frame()
+    slogans = tables["slogans"].frame()
+    labels = {c.label: c.name for c in taxonomy.categories}
+    labels.update({f"share_{c.label}": f"{c.name}占比" for c in taxonomy.categories})
+    names = load_indicator_lexicon(lexicon).names
+    return Comparison(
+        reports=_order_shares(report_df, order),
+        indicators=indicators,
+        matrix=_matrix(indicators, report_df),
+        yoy=_yoy(indicators),
+        categories=_categories(shares.frame(), order),
+        slogans=slogans,
+        slogan_counts=_slogan_counts(slogans),
+        problems=tables["problems"].frame(),
+        measures=tables["measures"].frame(),
+        recurring=_recurring(sources),
+        errors=pd.DataFrame([_error_row(e) for e in errors], columns=list(TABLE_COLUMNS["errors"])),
+        labels=labels,
+        indicator_labels={rule.name: rule.label for rule in names if rule.label},
+    )
+
+
+def compare_reports(
+    reports: Iterable[Report | AuditNLPError],
+    *,
+    errors: Iterable[Any] = (),
+    manifest: Manifest | None = None,
+    lexicon: LexiconsLike = None,
+) -> Comparison:
+    """Compare reports across units and years (errors from ``analyze_many`` may be mixed in).
+
+    `errors` are extra failures to list (``InputError`` objects or ``(path, reason)`` pairs); `manifest`
+    (see :func:`auditnlp.corpus.manifest.load_manifest`) overrides each report's detected unit, year and
+    so on; `lexicon` (a bundle or a folder) gives category order and labels.
+    """
+    failed = list(errors)
+
+    def rows() -> Iterator[ReportRows]:
+        for report in reports:
+            if isinstance(report, AuditNLPError):
+                failed.append(report)
+            else:
+                yield report_rows(apply_manifest(report, manifest))
+
+    return compare_rows(rows(), errors=failed, lexicon=lexicon)
+
+
+def _order_shares(frame: pd.DataFrame, order: tuple[str, ...]) -> pd.DataFrame:
+    shares = [c for c in frame.columns if c.startswith("share_")]
+    ordered = sorted(shares, key=lambda c: _category_rank(c.removeprefix("share_"), order))
+    rest = [c for c in frame.columns if c not in shares and not c.startswith("extra_")]
+    extras = [c for c in frame.columns if c.startswith("extra_")]
+    return frame[[*rest, *ordered, *extras]] if len(frame.columns) else frame
+
+
+def _category_rank(name: str, order: tuple[str, ...]) -> tuple[int, str]:
+    return (order.index(name) if name in order else len(order), name)
+
+
+def report_label(unit: Any, year: Any) -> str:
+    """A short label for a report: ``单位 年份`` (``?`` for what is unknown)."""
+    unit_text = unit if isinstance(unit, str) and unit else "?"
+    year_text = "?" if _missing(year) else str(int(year))
+    return f"{unit_text} {year_text}"
+
+
+def _year_labels(reports: pd.DataFrame) -> dict[int, tuple[str, str]]:
+    """report_id → (unit, year label); a year shared by two reports of one unit gets the file name."""
+    keys: dict[int, tuple[str, str]] = {}
+    seen: Counter[tuple[str, str]] = Counter()
+    for rec in reports.itertuples(index=False):
+        unit = rec.unit if isinstance(rec.unit, str) and rec.unit else "?"
+        year = str(int(rec.year)) if not _missing(rec.year) else "?"
+        seen[(unit, year)] += 1
+        keys[rec.report_id] = (unit, year)
+    for rec in reports.itertuples(index=False):
+        unit, year = keys[rec.report_id]
+        if seen[(unit, year)] > 1:
+            name = str(rec.file).replace("\\", "/").rsplit("/", 1)[-1]
+            keys[rec.report_id] = (
+                unit,
+                f"{year} {name}" + (f"#{int(rec.row)}" if not _missing(rec.row) else ""),
+            )
+    return keys
+
+
+def _missing(value: Any) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def _cell(value: Any, masked: bool) -> Any:
+    return MASK if masked or value is None else value
+
+
+def _matrix(indicators: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Canonical indicators × (unit, year): the base value of each report's primary occurrence."""
+    import pandas as pd
+
+    if reports.empty:
+        return pd.DataFrame()
+    labels = _year_labels(reports)
+    columns = sorted(set(labels.values()), key=lambda k: (k[0] == "?", k[0], k[1]))
+    primary = indicators[indicators["primary"].astype(bool)] if not indicators.empty else indicators
+    cells: dict[tuple[str, str], dict[tuple[str, str], Any]] = defaultdict(dict)
+    for rec in primary.itertuples(index=False):
+        cells[(rec.name, rec.base_unit)][labels[rec.report_id]] = _cell(rec.base_value, bool(rec.masked))
+    index = pd.MultiIndex.from_tuples(sorted(cells), names=["name", "base_unit"])
+    col_index = pd.MultiIndex.from_tuples(columns, names=["unit", "year"])
+    data = [[cells[key].get(col) for col in columns] for key in sorted(cells)]
+    return pd.DataFrame(data, index=index, columns=col_index, dtype=object)
+
+
+def _yoy(indicators: pd.DataFrame) -> pd.DataFrame:
+    """Year-over-year rows for units with a canonical indicator in several years."""
+    import pandas as pd
+
+    out: list[dict[str, Any]] = []
+    if not indicators.empty:
+        primary = indicators[indicators["primary"].astype(bool) & indicators["year"].notna()]
+        primary = primary[primary["unit"].notna()]
+        subjects = _common_subjects(indicators)
+        for (unit, name, base_unit), group in primary.groupby(["unit", "name", "base_unit"], sort=True):
+            by_year = group.drop_duplicates("year").sort_values("year")
+            if len(by_year) < 2:
+                continue
+            prev: Any = None
+            for rec in by_year.itertuples(index=False):
+                value = None if rec.masked else rec.base_value
+                row = {
+                    "unit": unit,
+                    "name": name,
+                    "subject": subjects.get(name),
+                    "base_unit": base_unit,
+                    "year": int(rec.year),
+                    "value": _cell(value, bool(rec.masked)),
+                    "prev_year": None,
+                    "prev_value": None,
+                    "change": None,
+                    "change_pct": None,
+                }
+                if prev is not None:
+                    row["prev_year"] = int(prev.year)
+                    prev_value = None if prev.masked else prev.base_value
+                    row["prev_value"] = _cell(prev_value, bool(prev.masked))
+                    if isinstance(value, Decimal) and isinstance(prev_value, Decimal):
+                        row["change"] = value - prev_value
+                        if prev_value:
+                            row["change_pct"] = float((value - prev_value) / prev_value * 100)
+                out.append(row)
+                prev = rec
+    frame = pd.DataFrame(out, columns=list(TABLE_COLUMNS["yoy"]))
+    for col in ("year", "prev_year"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def _common_subjects(indicators: pd.DataFrame) -> dict[str, str]:
+    """Canonical name → its most frequent subject (a Chinese gloss for the key)."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for name, subject in zip(indicators["name"], indicators["subject"], strict=True):
+        if isinstance(name, str) and isinstance(subject, str) and subject:
+            counts[name][subject] += 1
+    return {name: c.most_common(1)[0][0] for name, c in counts.items()}
+
+
+def _categories(frame: pd.DataFrame, order: tuple[str, ...]) -> pd.DataFrame:
+    import pandas as pd
+
+    if frame.empty:
+        return pd.DataFrame(columns=[*REPORT_KEYS, "label", *order])
+    cats = sorted((c for c in frame.columns if c not in REPORT_KEYS), key=lambda c: _category_rank(c, order))
+    frame[cats] = frame[cats].fillna(0.0)
+    frame.insert(
+        len(REPORT_KEYS), "label", [report_label(u, y) for u, y in zip(frame.unit, frame.year, strict=True)]
+    )
+    return frame[[*REPORT_KEYS, "label", *cats]]
+
+
+def _slogan_counts(slogans: pd.DataFrame) -> pd.DataFrame:
+    """How often each slogan text and each keyword occurs, and in how many reports."""
+    import pandas as pd
+
+    stats: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in slogans[["report_id", "kind", "text", "keywords", "unit", "year"]].to_dict("records"):
+        keys = [("slogan", row["kind"], row["text"])]
+        keys += [("keyword", row["kind"], k) for k in row["keywords"].split("、") if k]
+        for key in dict.fromkeys(keys):
+            entry = stats.setdefault(
+                key, {"reports": set(), "occurrences": 0, "units": set(), "years": set()}
+            )
+            entry["reports"].add(row["report_id"])
+            entry["occurrences"] += 1
+            if isinstance(row["unit"], str) and row["unit"]:
+                entry["units"].add(row["unit"])
+            if not _missing(row["year"]):
+                entry["years"].add(int(row["year"]))
+    out = [
+        {
+            "what": what,
+            "kind": kind,
+            "text": text,
+            "reports": len(e["reports"]),
+            "occurrences": e["occurrences"],
+            "units": "、".join(sorted(e["units"])),
+            "years": "、".join(str(y) for y in sorted(e["years"])),
+        }
+        for (what, kind, text), e in stats.items()
+    ]
+    frame = pd.DataFrame(out, columns=list(TABLE_COLUMNS["slogan_counts"]))
+    return frame.sort_values(
+        ["what", "reports", "occurrences", "text"], ascending=[False, False, False, True]
+    ).reset_index(drop=True)
+
+
+def _recurring(sources: list[ProblemSource]) -> pd.DataFrame:
+    """Recurring problems paired across reports of the same unit (see :mod:`auditnlp.corpus.recurrence`).
+
+    A document given twice (same text, unit and year) is paired once: its copies would only repeat the
+    same pairs, and pairing costs grow with the square of the reports of a unit.
+    """
+    import pandas as pd
+
+    from auditnlp.corpus.recurrence import pair_problems
+
+    distinct: dict[tuple[str, str | None, int | None], ProblemSource] = {}
+    for source in sources:
+        distinct.setdefault((source.source.sha256, source.meta.unit, source.meta.year), source)
+    rows = [_pair_row(pair) for pair in pair_problems(list(distinct.values()))] if len(distinct) > 1 else []
+    frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS["recurring"]))
+    for col in ("year_a", "year_b"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def _pair_row(pair: ProblemPair) -> dict[str, Any]:
+    """One :class:`~auditnlp.types.ProblemPair` as a row of the recurring table."""
+    return {
+        "unit": pair.unit,
+        "year_a": pair.earlier_year,
+        "file_a": pair.earlier_path,
+        "heading_a": pair.earlier.heading,
+        "text_a": pair.earlier.text,
+        "year_b": pair.later_year,
+        "file_b": pair.later_path,
+        "heading_b": pair.later.heading,
+        "text_b": pair.later.text,
+        "similarity": pair.similarity,
+    }

@@ -1,0 +1,148 @@
+"""One report → compact rows: everything the comparison tables need from it, without its text.
+
+:func:`report_rows` is what a batch worker sends back instead of the whole report; the rows are plain
+dicts keyed by the column keys of :mod:`auditnlp.corpus.schema` and are never changed after they are made
+(:func:`~auditnlp.corpus.compare.compare_rows` copies them as it assigns report ids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from auditnlp.types import Finding, ProblemSource, Report, Section
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRows:
+    """Compact rows of one report: everything the comparison tables need, without the text."""
+
+    report: dict[str, Any]
+    indicators: list[dict[str, Any]]
+    slogans: list[dict[str, Any]]
+    problems: list[dict[str, Any]]
+    measures: list[dict[str, Any]]
+    shares: dict[str, float]
+    problem_source: ProblemSource | None = None
+    """The report's problems and identity (no text), kept for pairing recurring problems."""
+
+
+def report_rows(report: Report) -> ReportRows:
+    """Turn one report into compact row dicts (``report_id`` is filled in by :func:`compare_rows`)."""
+    meta = report.meta
+    head = {
+        "report_id": None,
+        "file": report.source.path,
+        "row": report.source.row,
+        "unit": meta.unit,
+        "year": meta.year,
+    }
+    sections = {s.id: s for s in report.sections}
+    sentences = {s.id: s.text for s in report.sentences}
+    primary = _primary_indicators(report, sections)
+    indicators = []
+    for index, ind in enumerate(report.indicators):
+        section = sections.get(ind.section)
+        indicators.append(
+            {
+                **head,
+                "name": ind.name,
+                "subject": ind.subject,
+                "text": ind.text,
+                "number": ind.number,
+                "value": ind.value,
+                "value_max": ind.value_max,
+                "measure_unit": ind.unit,
+                "unit_kind": ind.unit_kind,
+                "base_value": ind.base_value,
+                "base_unit": ind.base_unit,
+                "masked": ind.masked,
+                "mask": ind.mask,
+                "approx": ind.approx,
+                "change": ind.change,
+                "flag": ind.flag,
+                "primary": index in primary,
+                "sentence": sentences.get(ind.sentence),
+                "section": _heading(section),
+                "role": section.role if section else None,
+                "start": ind.start,
+                "end": ind.end,
+            }
+        )
+    slogans = [
+        {
+            **head,
+            "kind": s.kind,
+            "text": s.text,
+            "keywords": "、".join(s.keywords),
+            "expansion": "、".join(s.expansion),
+            "pattern": s.pattern,
+            "in_heading": s.in_heading,
+            "section": _heading(sections.get(s.section)),
+            "start": s.start,
+            "end": s.end,
+        }
+        for s in report.slogans
+    ]
+    problems, measures = (
+        [_finding_row(f, head, sections) for f in group] for group in (report.problems, report.measures)
+    )
+    shares = {str(k): float(v) for k, v in report.category_shares}
+    masked = sum(1 for i in report.indicators if i.masked)
+    row = {
+        **head,
+        "title": meta.title,
+        "doc_type": meta.doc_type,
+        "plan_year": meta.plan_year,
+        "chars": len(report.text),
+        "sections": sum(1 for s in report.sections if s.level > 0),
+        "paragraphs": len(report.paragraphs),
+        "items": len(report.items),
+        "indicators": len(report.indicators),
+        "masked_share": masked / len(report.indicators) if report.indicators else None,
+        "slogans": len(report.slogans),
+        "problems": len(report.problems),
+        "measures": len(report.measures),
+        "warnings": "; ".join(report.warnings),
+        **{f"share_{k}": v for k, v in shares.items()},
+        **{f"extra_{k}": v for k, v in meta.extra},
+    }
+    return ReportRows(row, indicators, slogans, problems, measures, shares, ProblemSource.of(report))
+
+
+def _heading(section: Section | None) -> str | None:
+    if section is None or not section.level:
+        return None
+    return f"{section.marker}{section.heading}"
+
+
+def _finding_row(finding: Finding, head: dict[str, Any], sections: dict[int, Section]) -> dict[str, Any]:
+    return {
+        **head,
+        "kind": finding.kind,
+        "heading": finding.heading,
+        "text": finding.text,
+        "source": finding.source,
+        "section": _heading(sections.get(finding.section)),
+        "chars": len(finding.text),
+        "start": finding.start,
+        "end": finding.end,
+    }
+
+
+def _primary_indicators(report: Report, sections: dict[int, Section]) -> set[int]:
+    """Index of the indicator shown in the matrix for each (name, base unit) of a report.
+
+    The first named occurrence wins, leaving out frequencies and durations (``flag``) and everything in
+    a plans section: a target (``增长5%左右``, ``不少于20次``) is not a result, and a matrix that mixed
+    them would compare one year's target with another year's outcome. Targets stay in the long table.
+    """
+    chosen: dict[tuple[str, str], int] = {}
+    for index, ind in enumerate(report.indicators):
+        if ind.name is None or ind.flag:
+            continue
+        section = sections.get(ind.section)
+        if section is not None and section.role == "plans":
+            continue
+        chosen.setdefault((ind.name, ind.base_unit), index)
+    return set(chosen.values())

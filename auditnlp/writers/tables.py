@@ -1,0 +1,110 @@
+"""Write a :class:`~auditnlp.corpus.compare.Comparison` as xlsx, csv, parquet or jsonl.
+
+``csv`` and ``parquet`` write one file per table into a folder; ``jsonl`` writes one file whose lines
+carry a ``table`` key; ``xlsx`` is the workbook of :mod:`auditnlp.writers.workbook`. The matrix is flattened
+for the flat formats: columns ``name, base_unit, <unit> <year>…``.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditnlp.errors import OptionsError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from auditnlp.corpus.compare import Comparison
+
+FORMATS = ("xlsx", "csv", "parquet", "jsonl")
+
+
+def guess_format(path: str | Path) -> str:
+    """The output format for a path: its suffix when known, else ``xlsx``."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return suffix if suffix in FORMATS else "xlsx"
+
+
+def flat_tables(comparison: Comparison) -> dict[str, pd.DataFrame]:
+    """The tables with the matrix flattened to plain columns (``name, label, base_unit``, then ``unit year``
+    per report column)."""
+    tables = comparison.tables()
+    matrix = tables["matrix"]
+    if len(matrix.columns):
+        flat = matrix.copy()
+        flat.columns = [f"{unit} {year}" for unit, year in matrix.columns]
+        flat = flat.reset_index()
+        flat.insert(1, "label", [comparison.indicator_labels.get(n, "") for n in flat["name"]])
+        tables["matrix"] = flat
+    else:
+        import pandas as pd
+
+        tables["matrix"] = pd.DataFrame(columns=["name", "label", "base_unit"])
+    return tables
+
+
+def write_comparison(comparison: Comparison, path: str | Path, format: str | None = None) -> Path:
+    """Write the comparison in `format` (default: from the suffix of `path`); return what was written."""
+    fmt = format or guess_format(path)
+    path = Path(path)
+    if fmt == "xlsx":
+        from auditnlp.writers.workbook import write_workbook
+
+        return write_workbook(comparison, path)
+    if fmt not in FORMATS:
+        raise OptionsError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    tables = flat_tables(comparison)
+    if fmt == "jsonl":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as out:
+            for name, frame in tables.items():
+                for record in frame.to_dict("records"):
+                    row = {"table": name, **{str(k): _json(v) for k, v in record.items()}}
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return path
+    path.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        if fmt == "csv":
+            frame.to_csv(path / f"{name}.csv", index=False, encoding="utf-8-sig")
+        else:
+            _arrow_safe(frame).to_parquet(path / f"{name}.parquet", index=False)
+    return path
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object columns mixing types (Decimal and ``"XX"``) become strings; pure Decimal columns stay exact."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype != object:
+            continue
+        kinds = {type(v) for v in out[column] if v is not None and v == v}
+        if len(kinds) > 1:
+            out[column] = [None if v is None or v != v else str(v) for v in out[column]]
+        elif kinds == {Decimal}:
+            import pyarrow as pa
+
+            try:
+                pa.array(out[column], from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # precision beyond decimal128: fall back
+                out[column] = [None if v is None else float(v) for v in out[column]]
+    return out

@@ -1,0 +1,374 @@
+"""Write a :class:`~auditnlp.corpus.compare.Comparison` as an Excel workbook (xlsxwriter).
+
+One sheet per table. Each sheet has two header rows: the Chinese column name, then the English key (the
+column name in the DataFrame, CSV and Parquet outputs); the header is frozen and filterable, long text
+wraps, money is formatted with thousands separators. ``matrix`` shows canonical indicators × (unit,
+year) with masked values as ``XX``; ``categories`` carries a stacked bar chart; ``legend`` explains every
+sheet and column.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditnlp.corpus.schema import FILE_COLUMNS, MASK, MONEY_COLUMNS, REPORT_KEYS, TABLES, column
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
+
+    from auditnlp.corpus.compare import Comparison
+
+MAX_WIDTH = 60
+EXCEL_MAX_ROWS = 1_048_576
+
+
+def write_workbook(comparison: Comparison, path: str | Path) -> Path:
+    """Write the comparison to an .xlsx file and return its path."""
+    import xlsxwriter
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = _common_folder(comparison)
+    with xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True}) as book:
+        styles = _styles(book)
+        tables = comparison.tables()
+        for name, frame in tables.items():
+            if name == "matrix":
+                _write_matrix(book, styles, frame, comparison)
+            else:
+                sheet = _write_table(book, styles, name, _relative(frame, root), comparison.label)
+                if name == "categories":
+                    _categories_chart(book, sheet, frame)
+        _write_legend(book, styles, comparison, root)
+    return path
+
+
+def _common_folder(comparison: Comparison) -> str:
+    """The folder the reports share ('' when none), shown once in the legend."""
+    import os.path
+
+    paths = [str(p) for p in comparison.reports.get("file", [])] if len(comparison.reports) else []
+    if not paths:
+        return ""
+    try:
+        return os.path.commonpath([os.path.dirname(p) for p in paths])
+    except ValueError:  # mixed absolute and relative paths
+        return ""
+
+
+def _relative(frame: pd.DataFrame, root: str) -> pd.DataFrame:
+    """Paths under `root` shown relative to it, so the sheets show file names rather than long paths."""
+    import os.path
+
+    columns = [c for c in FILE_COLUMNS if c in frame.columns]
+    if not root or not columns or frame.empty:
+        return frame
+    prefix = root.rstrip(os.sep) + os.sep
+    frame = frame.copy()
+    for key in columns:
+        frame[key] = [
+            p[len(prefix) :] if isinstance(p, str) and p.startswith(prefix) else p for p in frame[key]
+        ]
+    return frame
+
+
+def _styles(book: Workbook) -> dict[str, Any]:
+    base = {"font_size": 10, "valign": "top"}
+    return {
+        "head": book.add_format(
+            {**base, "bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True}
+        ),
+        "key": book.add_format(
+            {**base, "italic": True, "font_color": "#555555", "bg_color": "#F2F2F2", "border": 1}
+        ),
+        "text": book.add_format(base),
+        "wrap": book.add_format({**base, "text_wrap": True}),
+        "int": book.add_format({**base, "num_format": "#,##0"}),
+        "year": book.add_format({**base, "num_format": "0", "align": "center"}),
+        "num": book.add_format({**base, "num_format": "#,##0.0##"}),
+        "money": book.add_format({**base, "num_format": "#,##0"}),
+        "money2": book.add_format({**base, "num_format": "#,##0.00"}),
+        "pct": book.add_format({**base, "num_format": "0.0%"}),
+        "pct_num": book.add_format({**base, "num_format": "0.0"}),
+        "mask": book.add_format({**base, "align": "right", "font_color": "#9C0006"}),
+        "title": book.add_format({**base, "bold": True, "font_size": 12}),
+        "unit_head": book.add_format(
+            {**base, "bold": True, "bg_color": "#DDE6F0", "border": 1, "align": "center", "left": 2}
+        ),
+    }
+
+
+PAGE_WIDTH = 150
+"""Column-width units that fit across a landscape A4 page at 100 %."""
+
+
+def _print_setup(sheet: Worksheet, header_rows: int = 2, width: float = 0, key_columns: int = 0) -> None:
+    """Print (and PDF export) landscape on A4 with the header rows on every page.
+
+    A sheet up to ~1.8 pages wide is shrunk to one page; a wider one prints at 55 % with its identifying
+    columns repeated on every page, so the text stays legible.
+    """
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if width <= PAGE_WIDTH / 0.55:
+        sheet.fit_to_pages(1, 0)
+    else:
+        sheet.set_print_scale(55)
+        if key_columns:
+            sheet.repeat_columns(0, key_columns - 1)
+    if header_rows:
+        sheet.repeat_rows(0, header_rows - 1)
+    sheet.set_footer("&L&A&R&P / &N")
+
+
+def _plain(value: Any) -> Any:
+    """A cell value: None for missing, float for Decimal/numpy numbers, str otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing markers
+        return None
+    return value
+
+
+def _width(value: Any) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _cell_format(styles: dict[str, Any], key: str, value: Any, money: bool) -> Any:
+    kind = column(key).kind
+    if isinstance(value, str | bool) or value is None:
+        return styles["wrap"] if kind == "long" else styles["text"]
+    if kind == "share":
+        return styles["pct"]
+    if kind in ("year", "id"):
+        return styles["year"]
+    if kind == "pct":
+        return styles["pct_num"]
+    if money:
+        return styles["money"] if float(value).is_integer() else styles["money2"]
+    return styles["int"] if float(value).is_integer() else styles["num"]
+
+
+def _write_value(sheet: Worksheet, row: int, col: int, value: Any, fmt: Any) -> None:
+    value = _plain(value)
+    if value is None:
+        sheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        sheet.write_string(row, col, "是" if value else "否", fmt)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, str(value)[:32767], fmt)
+
+
+LINE_HEIGHT = 13.5
+"""Points per line of 10-point text; rows with wrapped text get an explicit height (LibreOffice and
+Excel do not grow rows written by xlsxwriter, so wrapped text would spill over the rows below)."""
+
+
+def _column_widths(frame: pd.DataFrame, columns: list[str], label: Callable[[str], str]) -> list[int]:
+    widths = [max(_width(label(c)), _width(c), 6) for c in columns]
+    for record in frame.head(500).itertuples(index=False, name=None):
+        for col, value in enumerate(record):
+            widths[col] = max(widths[col], _width(_plain(value)) + 1)
+    return [
+        min(w, MAX_WIDTH if column(c).kind == "long" else 40) for w, c in zip(widths, columns, strict=True)
+    ]
+
+
+def _lines(value: Any, width: int) -> int:
+    text = "" if value is None else str(value)
+    return sum(max(1, math.ceil(_width(part) / max(width - 1, 1))) for part in text.split("\n"))
+
+
+def _write_table(
+    book: Workbook, styles: dict[str, Any], name: str, frame: pd.DataFrame, label: Callable[[str], str]
+) -> Worksheet:
+    sheet = book.add_worksheet(name)
+    columns = [str(c) for c in frame.columns]
+    widths = _column_widths(frame, columns, label)
+    wrapped = [col for col, c in enumerate(columns) if column(c).kind == "long"]
+    for col, key in enumerate(columns):
+        sheet.write_string(0, col, label(key), styles["head"])
+        sheet.write_string(1, col, key, styles["key"])
+        sheet.set_column(col, col, widths[col])
+    rows = frame.head(EXCEL_MAX_ROWS - 2)
+    money_rows = _money_mask(rows)
+    for r, record in enumerate(rows.itertuples(index=False, name=None), 2):
+        money = money_rows[r - 2]
+        for col, value in enumerate(record):
+            key = columns[col]
+            is_money = money and key in MONEY_COLUMNS
+            _write_value(sheet, r, col, value, _cell_format(styles, key, _plain(value), is_money))
+        lines = max((_lines(_plain(record[col]), widths[col]) for col in wrapped), default=1)
+        if lines > 1:
+            sheet.set_row(r, min(409, LINE_HEIGHT * lines))
+    sheet.freeze_panes(2, 0)
+    keys = sum(1 for c in columns[:5] if c in REPORT_KEYS)
+    _print_setup(sheet, width=sum(widths), key_columns=keys)
+    if columns:
+        sheet.autofilter(1, 0, max(1, len(rows) + 1), len(columns) - 1)
+    return sheet
+
+
+def _money_mask(frame: pd.DataFrame) -> list[bool]:
+    if "base_unit" in frame.columns:
+        return [u == "元" for u in frame["base_unit"]]
+    return [False] * len(frame)
+
+
+def _matrix_formats(book: Workbook) -> dict[tuple[str, bool], Any]:
+    """Cell formats of the matrix: light grid, a darker line where a unit's columns begin."""
+    base = {"font_size": 10, "valign": "top", "border": 1, "border_color": "#D9D9D9"}
+    kinds: dict[str, dict[str, object]] = {
+        "int": {"num_format": "#,##0"},
+        "num": {"num_format": "#,##0.0##"},
+        "money": {"num_format": "#,##0"},
+        "money2": {"num_format": "#,##0.00"},
+        "mask": {"align": "right", "font_color": "#9C0006"},
+        "blank": {},
+        "year": {"italic": True, "font_color": "#555555", "bg_color": "#F2F2F2", "align": "right"},
+    }
+    out = {}
+    for kind, extra in kinds.items():
+        for first in (False, True):
+            edge = {"left": 2, "left_color": "#808080"} if first else {}
+            out[(kind, first)] = book.add_format({**base, **extra, **edge})
+    return out
+
+
+def _matrix_kind(value: Any, money: bool) -> str:
+    if value is None:
+        return "blank"
+    if value == MASK:
+        return "mask"
+    number = float(value)
+    if money:
+        return "money" if number.is_integer() else "money2"
+    return "int" if number.is_integer() else "num"
+
+
+def _write_matrix(
+    book: Workbook, styles: dict[str, Any], matrix: pd.DataFrame, comparison: Comparison
+) -> None:
+    """Indicators down, (unit, year) across: units in the first header row, years in the second."""
+    sheet = book.add_worksheet("matrix")
+    formats = _matrix_formats(book)
+    fixed = [("name", "规范指标名"), ("label", "指标"), ("base_unit", "折算单位")]
+    for col, (key, label) in enumerate(fixed):
+        sheet.write_string(0, col, label, styles["head"])
+        sheet.write_string(1, col, key, styles["key"])
+    columns = list(matrix.columns) if len(matrix.columns) else []
+    col = len(fixed)
+    firsts = {i for i, (unit, _) in enumerate(columns) if i == 0 or columns[i - 1][0] != unit}
+    start = col
+    for i, (unit, year) in enumerate(columns):
+        sheet.write_string(1, col + i, str(year), formats[("year", i in firsts)])
+        if i + 1 == len(columns) or columns[i + 1][0] != unit:
+            if col + i > start:
+                sheet.merge_range(0, start, 0, col + i, str(unit), styles["unit_head"])
+            else:
+                sheet.write_string(0, start, str(unit), styles["unit_head"])
+            start = col + i + 1
+    labels = comparison.indicator_labels
+    widths = [14, 16, 8]
+    rows = zip(matrix.index, matrix.itertuples(index=False, name=None), strict=True)
+    for r, ((name, base_unit), values) in enumerate(rows, 2):
+        for c, value in enumerate((name, labels.get(name, ""), base_unit)):
+            sheet.write_string(r, c, str(value), styles["text"])
+            widths[c] = max(widths[c], _width(value) + 1)
+        for i, value in enumerate(values):
+            value = _plain(value)
+            fmt = formats[(_matrix_kind(value, base_unit == "元"), i in firsts)]
+            _write_value(sheet, r, col + i, value, fmt)
+    widths = [min(w, 30) for w in widths]
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+    if columns:
+        sheet.set_column(col, col + len(columns) - 1, 14)
+    sheet.freeze_panes(2, len(fixed))
+    _print_setup(sheet, width=sum(widths) + 14 * len(columns), key_columns=len(fixed))
+    sheet.autofilter(1, 0, max(1, len(matrix) + 1), len(fixed) + len(columns) - 1)
+
+
+CHART_MAX_REPORTS = 60
+"""Bars beyond this many reports would be unreadable: the chart shows the first ones (the table has all)."""
+
+
+def _categories_chart(book: Workbook, sheet: Worksheet, frame: pd.DataFrame) -> None:
+    """A 100% stacked bar per report (its category shares), below the table and on a page of its own."""
+    if frame.empty:
+        return
+    columns = list(frame.columns)
+    label_col = columns.index("label")
+    cats = [c for c in columns[label_col + 1 :]]
+    n = min(len(frame), CHART_MAX_REPORTS)
+    chart = book.add_chart({"type": "bar", "subtype": "percent_stacked"})
+    colors = ["#4472C4", "#ED7D31", "#A5A5A5", "#70AD47", "#FFC000", "#5B9BD5", "#264478"]
+    for i, cat in enumerate(cats):
+        col = columns.index(cat)
+        chart.add_series(
+            {
+                "name": ["categories", 0, col],
+                "categories": ["categories", 2, label_col, n + 1, label_col],
+                "values": ["categories", 2, col, n + 1, col],
+                "fill": {"color": colors[i % len(colors)]},
+                "gap": 60,
+            }
+        )
+    title = "各报告内容构成（按字数）"
+    if len(frame) > n:
+        title += f"：前{n}份报告（共{len(frame)}份）"
+    chart.set_title({"name": title, "name_font": {"size": 12}})
+    chart.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 720, "height": max(320, 80 + 24 * n)})
+    row = len(frame) + 3
+    sheet.set_h_pagebreaks([row])
+    sheet.insert_chart(row, 1, chart)
+
+
+def _write_legend(book: Workbook, styles: dict[str, Any], comparison: Comparison, root: str) -> None:
+    sheet = book.add_worksheet("legend")
+    sheet.write_string(0, 0, "auditnlp 对比工作簿说明 (legend)", styles["title"])
+    if root:
+        sheet.write_string(1, 0, f"文件路径相对于 (file paths are relative to): {root}", styles["text"])
+    headers = ("工作表 sheet", "中文名", "列 key", "列名", "说明 description")
+    for col, text in enumerate(headers):
+        sheet.write_string(2, col, text, styles["head"])
+    row = 3
+    for name, frame in comparison.tables().items():
+        label, description = TABLES[name]
+        sheet.write_string(row, 0, name, styles["text"])
+        sheet.write_string(row, 1, label, styles["text"])
+        sheet.write_string(row, 4, f"{description} ({len(frame)} rows)", styles["wrap"])
+        row += 1
+        keys = [] if name == "matrix" else [str(c) for c in frame.columns]
+        for key in keys:
+            sheet.write_string(row, 2, key, styles["text"])
+            sheet.write_string(row, 3, comparison.label(key), styles["text"])
+            row += 1
+    for note in comparison.notes:
+        sheet.write_string(row + 1, 0, f"注意: {note}", styles["text"])
+        row += 1
+    for col, width in enumerate((16, 12, 16, 14, 70)):
+        sheet.set_column(col, col, width)
+    sheet.freeze_panes(3, 0)
+    _print_setup(sheet, 0)
