@@ -36,7 +36,20 @@ def _check(found: Indicator, expected: dict[str, Any], where: str) -> None:
             assert got == want, f"{where}: {key} {got!r} != {want!r}"
 
 
-@pytest.mark.parametrize("case", CASES["cases"], ids=[f"case{n:03d}" for n in range(len(CASES["cases"]))])
+def _params(cases: list[dict[str, Any]]) -> list[Any]:
+    """One parameter per case, named by its text (stable when cases are inserted); a case with an
+    ``xfail: reason`` key is a known gap that must keep failing until fixed (strict)."""
+    return [
+        pytest.param(
+            case,
+            id=str(case.get("id") or case["text"])[:40],
+            marks=[pytest.mark.xfail(reason=str(case["xfail"]), strict=True)] if case.get("xfail") else [],
+        )
+        for case in cases
+    ]
+
+
+@pytest.mark.parametrize("case", _params(CASES["cases"]))
 def test_case_table(case: dict[str, Any]) -> None:
     text = case["text"]
     found = find_quantities(text)
