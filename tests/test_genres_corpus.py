@@ -1,0 +1,158 @@
+"""The genres corpus (corpora/genres, issue 14): every label is anchored in its document.
+
+These tests guard the gold standard rather than the rules: a span that is not a substring of its document,
+a document without labels, or a labels.tsv reference that no longer resolves (a rule change that moved
+offsets or changed segmentation) fails here, with the command that repairs the references.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from auditnlp.classify.labels import load_labels, read_refs
+
+ROOT = Path(__file__).resolve().parents[1]
+GENRES = ROOT / "corpora" / "genres"
+LABELS_TSV = ROOT / "corpora" / "labels" / "labels.tsv"
+GENRE_NAMES = {
+    "audit_work_report",
+    "rectification_report",
+    "period_summary",
+    "party_building",
+    "news_page",
+    "case_study",
+}
+CATEGORY_LABELS = {"study", "supervision", "rectification", "livelihood", "other"}
+PERIOD = re.compile(r"^(?P<year>\d{4})(?:H1|H2|Q[1-4](?:-[1-4])?)?$")
+
+DOCS = sorted(p for p in GENRES.glob("*.txt"))
+LABEL_FILES = sorted((GENRES / "labels").glob("*.yaml"))
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+GOLD = {p.stem: _load(p) for p in LABEL_FILES}
+
+
+def _text(name: str) -> str:
+    return (GENRES / name).read_text(encoding="utf-8")
+
+
+def _count(text: str, part: str) -> int:
+    return len(re.findall(re.escape(part), text))
+
+
+def test_every_document_has_labels_and_every_label_file_a_document() -> None:
+    assert len(DOCS) >= 18
+    assert {p.stem for p in DOCS} == set(GOLD)
+    for stem, gold in GOLD.items():
+        assert gold["doc"] == f"{stem}.txt"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_documents_are_utf8_of_the_agreed_length(doc: Path) -> None:
+    text = doc.read_bytes().decode("utf-8")
+    assert not text.startswith("\ufeff")
+    assert 1500 <= len(text) <= 4000
+
+
+@pytest.mark.parametrize("stem", sorted(GOLD))
+def test_label_file_fields(stem: str) -> None:
+    gold = GOLD[stem]
+    assert gold["genre"] in GENRE_NAMES
+    assert gold["part"] in {"dev", "heldout"}
+    assert PERIOD.match(str(gold["period"])), gold["period"]
+    assert gold["unit"] in _text(gold["doc"]), "the unit is named in the document"
+    for kind in ("slogans", "problems", "measures"):
+        assert gold[kind], f"{stem}: no {kind}"
+    assert gold["categories"], f"{stem}: no category labels"
+    for entry in gold["categories"]:
+        assert entry["unit"] in {"paragraph", "item"}
+        assert entry["label"] in CATEGORY_LABELS
+
+
+@pytest.mark.parametrize("stem", sorted(GOLD))
+def test_spans_are_substrings_of_their_document(stem: str) -> None:
+    gold = GOLD[stem]
+    text = _text(gold["doc"])
+    for kind in ("slogans", "problems", "measures"):
+        for entry in gold[kind]:
+            n = _count(text, entry["text"])
+            assert n >= 1, f"{stem} {kind}: not in the document: {entry['text']!r}"
+            if "at" in entry:
+                assert 0 <= entry["at"] < n, f"{stem} {kind}: occurrence {entry['at']} of {entry['text']!r}"
+            else:
+                assert n == 1, f"{stem} {kind}: {entry['text']!r} occurs {n} times; say which with `at`"
+            assert "\n" not in entry["text"]
+
+
+@pytest.mark.parametrize("stem", sorted(GOLD))
+def test_parents_and_recurrence_pairs_point_at_labelled_problems(stem: str) -> None:
+    gold = GOLD[stem]
+    problems = {p["text"] for p in gold["problems"]}
+    for p in gold["problems"]:
+        if "parent" in p:
+            assert p["parent"] in problems and p["parent"] != p["text"]
+    for pair in gold.get("recurs") or ():
+        assert pair["this"] in problems, f"{stem}: recurs.this is not a problem: {pair['this']!r}"
+        previous = GOLD[Path(pair["previous_doc"]).stem]
+        assert previous["unit"] == gold["unit"]
+        assert int(str(previous["period"])[:4]) == int(str(gold["period"])[:4]) - 1
+        assert pair["previous"] in {p["text"] for p in previous["problems"]}
+
+
+def test_three_units_have_recurring_problems_and_the_held_out_part_covers_every_genre() -> None:
+    recurring_units = {g["unit"] for g in GOLD.values() if g.get("recurs")}
+    assert len(recurring_units) >= 3
+    held_out = [g for g in GOLD.values() if g["part"] == "heldout"]
+    assert {g["genre"] for g in held_out} == GENRE_NAMES
+    assert 0.25 <= len(held_out) / len(GOLD) <= 0.45
+    assert any(g.get("recurs") for g in held_out), "the held-out part needs recurrence pairs too"
+
+
+def test_manifest_agrees_with_the_labels() -> None:
+    with (GENRES / "manifest.csv").open(encoding="utf-8") as f:
+        rows = {r["path"]: r for r in csv.DictReader(f)}
+    assert set(rows) == {g["doc"] for g in GOLD.values()}
+    for gold in GOLD.values():
+        row = rows[gold["doc"]]
+        assert row["unit"] == gold["unit"] and row["genre"] == gold["genre"] and row["part"] == gold["part"]
+        assert row["period"] == str(gold["period"]) and row["year"] == str(gold["period"])[:4]
+
+
+def _genres_script() -> Any:
+    spec = importlib.util.spec_from_file_location("genres_labels", ROOT / "scripts" / "genres_labels.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_labels_tsv_references_to_genres_resolve(tmp_path: Path) -> None:
+    lines = LABELS_TSV.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if line.startswith(("#", "doc\t")) or line.startswith("corpora/genres/")]
+    subset = tmp_path / "labels.tsv"
+    subset.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    data = load_labels(subset, root=ROOT, labels=CATEGORY_LABELS)
+    hint = "segmentation changed: run python scripts/genres_labels.py and check the diff"
+    assert not data.skipped, f"{hint}: {data.skipped[:3]}"
+    assert len(data.units) == sum(len(g["categories"]) for g in GOLD.values())
+    assert {u.group.removeprefix("corpora/genres/") for u in data.units} == {g["doc"] for g in GOLD.values()}
+
+
+def test_labels_tsv_genre_rows_are_those_the_label_files_give() -> None:
+    refs, problems = _genres_script().genre_refs()
+    assert not problems, problems[:3]
+    stored, _ = read_refs(LABELS_TSV)
+    key = lambda r: (r.doc, r.unit, r.start, r.end, r.label, r.sha1)  # noqa: E731
+    genre_rows = [key(r) for r in stored if r.doc.startswith("corpora/genres/")]
+    assert genre_rows == [key(r) for r in refs], "run python scripts/genres_labels.py"
