@@ -45,8 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import auditnlp  # noqa: E402
-from auditnlp.classify.labels import read_refs, text_sha1  # noqa: E402
-from auditnlp.manifest import Manifest, apply_manifest, load_manifest  # noqa: E402
+from auditnlp.corpus.manifest import Manifest, apply_manifest, load_manifest  # noqa: E402
+from auditnlp.training.labels import read_refs, text_sha1  # noqa: E402
 from auditnlp.types import Meta, Report  # noqa: E402
 
 GENRES = ROOT / "corpora" / "genres"
@@ -300,22 +300,20 @@ def _ratio(num: int, den: int) -> str:
     return f"{num / den:.2f} ({num}/{den})" if den else "–"
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+
+
 def commit() -> str:
-    """The short commit hash of the checkout, with ``+`` when the work tree has changes; ``unknown`` else."""
+    """Which code was measured: the last commit that changed ``auditnlp/`` and the checkout's commit
+    (``+`` when ``auditnlp/`` has uncommitted changes); ``unknown`` outside a git checkout."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", "auditnlp"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        package = _git("log", "-1", "--format=%h", "--", "auditnlp")
+        head = _git("rev-parse", "--short", "HEAD")
+        dirty = _git("status", "--porcelain", "--untracked-files=no", "--", "auditnlp")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return head + ("+" if dirty else "")
+    return f"package code of commit `{package}{'+' if dirty else ''}` (checkout `{head}`)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -348,9 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         misses.extend(f"{doc.name}: gold span not in the analysed text: {x}" for x in doc.lost)
 
     print("# Genres corpus evaluation (issue 14)\n")
-    print(
-        f"Measured at commit `{commit()}` with `python eval/eval_genres.py`; auditnlp {auditnlp.__version__}."
-    )
+    print(f"Measured on the {commit()} with `python eval/eval_genres.py`; auditnlp {auditnlp.__version__}.")
     print("Cells: ratio (count/total). R = recall, P = precision; `–` = nothing to measure.\n")
     header = (
         "| genre | docs | slogans R | slogans P | problems R | problems P | measures R | measures P "

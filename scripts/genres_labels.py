@@ -4,7 +4,7 @@ The hand decisions live in ``corpora/genres/labels/<doc>.yaml`` under ``categori
 paragraph or list item, naming the unit by its text (the whole text, or a prefix that only this unit of
 its kind starts with) and its label. This script analyses each document (structure stage), finds the unit
 each entry names, and writes the references (offsets and SHA-1, no text) with the
-:mod:`auditnlp.classify.labels` helpers, replacing the earlier ``corpora/genres/`` rows and keeping every
+:mod:`auditnlp.training.labels` helpers, replacing the earlier ``corpora/genres/`` rows and keeping every
 other row as it is.
 
 Run it by hand after a change to segmentation moves offsets (``tests/test_genres_corpus.py`` notices):
@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 import auditnlp
-from auditnlp.classify.labels import LabelRef, read_refs, ref_for, write_labels
+from auditnlp.training.labels import LabelRef, read_refs, ref_for, write_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 GENRES = ROOT / "corpora" / "genres"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from auditnlp.classify.labels import load_labels, read_refs
+from auditnlp.training.labels import load_labels, read_refs
 
 ROOT = Path(__file__).resolve().parents[1]
 GENRES = ROOT / "corpora" / "genres"
