@@ -8,8 +8,10 @@ offsets or changed segmentation) fails here, with the command that repairs the r
 from __future__ import annotations
 
 import csv
+import functools
 import importlib.util
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +158,76 @@ def test_labels_tsv_genre_rows_are_those_the_label_files_give() -> None:
     key = lambda r: (r.doc, r.unit, r.start, r.end, r.label, r.sha1)  # noqa: E731
     genre_rows = [key(r) for r in stored if r.doc.startswith("corpora/genres/")]
     assert genre_rows == [key(r) for r in refs], "run python scripts/genres_labels.py"
+
+
+# --- second reader (agreement subset, eval/genres_agreement.py) -------------------------------------------
+
+SECOND = {p.stem: _load(p) for p in sorted((GENRES / "labels_second").glob("*.yaml"))}
+
+
+@functools.cache
+def _agreement_script() -> Any:
+    spec = importlib.util.spec_from_file_location("genres_agreement", ROOT / "eval" / "genres_agreement.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # its dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_second_reader_labels_the_first_document_of_every_genre() -> None:
+    subset = _agreement_script().shared_subset()
+    assert {genre for genre, _ in subset} == GENRE_NAMES
+    assert {Path(name).stem for _, name in subset} == set(SECOND)
+    for genre, name in subset:
+        assert SECOND[Path(name).stem]["genre"] == genre
+        same_genre = sorted(g["doc"] for g in GOLD.values() if g["genre"] == genre)
+        assert name == same_genre[0], "the subset is the first file of each genre in alphabetical order"
+
+
+@pytest.mark.parametrize("stem", sorted(SECOND))
+def test_second_reader_spans_are_substrings_in_document_order(stem: str) -> None:
+    labels = SECOND[stem]
+    text = (ROOT / labels["doc"]).read_text(encoding="utf-8")
+    locate = _agreement_script().locate_in_order
+    for kind in ("slogans", "problems", "measures"):
+        texts = labels[kind] or []
+        for span_text in texts:
+            assert isinstance(span_text, str) and span_text, f"{stem} {kind}: empty span"
+            assert span_text in text, f"{stem} {kind}: not in the document: {span_text!r}"
+            assert "\n" not in span_text
+        spans = locate(text, texts)
+        assert None not in spans, f"{stem} {kind}: spans are not listed in document order"
+        assert all(text[a:b] == t for (a, b), t in zip(spans, texts, strict=True))
+        assert len(set(spans)) == len(spans), f"{stem} {kind}: a span is listed twice"
+
+
+@pytest.mark.parametrize("stem", sorted(SECOND))
+def test_second_reader_labels_every_unit_once(stem: str) -> None:
+    import auditnlp
+
+    labels = SECOND[stem]
+    report = auditnlp.analyze(ROOT / labels["doc"], options=auditnlp.Options(stages=("structure",)))
+    units = {("paragraph", u.start, u.end) for u in report.paragraphs}
+    units |= {("item", u.start, u.end) for u in report.items}
+    labelled = [(c["unit"], c["start"], c["end"]) for c in labels["categories"]]
+    assert len(labelled) == len(set(labelled))
+    assert set(labelled) == units, "segmentation changed: relabel the units that moved"
+    assert {c["label"] for c in labels["categories"]} <= CATEGORY_LABELS | {"skip"}
+
+
+def test_agreement_measures() -> None:
+    script = _agreement_script()
+    # po = 3/4; first reader a 3/4, b 1/4; second a 1/2, b 1/2; pe = 1/2; κ = (0.75 - 0.5) / 0.5
+    assert script.cohen_kappa([("a", "a"), ("a", "a"), ("a", "b"), ("b", "b")]) == pytest.approx(0.5)
+    assert script.cohen_kappa([("a", "b"), ("b", "a")]) == pytest.approx(-1.0)
+    assert script.cohen_kappa([("a", "a"), ("a", "a")]) is None, "one label only: κ undefined"
+    assert script.spans_match((0, 10), (4, 20)), "6 shared of the shorter 10"
+    assert not script.spans_match((0, 10), (6, 20)), "4 shared of the shorter 10"
+    assert not script.spans_match((0, 4), (4, 8)), "touching is not overlapping"
+    score, only_first, only_second = script.score_spans([(0, 10), (50, 60)], [(2, 9), (30, 40)])
+    assert (score.first_matched, score.second_matched) == (1, 1)
+    assert only_first == [(50, 60)] and only_second == [(30, 40)]
+    text = "“回头看”一次，再“回头看”"
+    assert script.locate_in_order(text, ["“回头看”", "“回头看”"]) == [(0, 5), (9, 14)]
+    assert script.locate_in_order(text, ["再", "一次"]) == [(8, 9), None], "listed out of order"
