@@ -89,10 +89,26 @@ def analyze(
         sys.exit(EXIT_INPUT_FAILED)
 
 
+def meta_provenance(meta: Any) -> str:
+    """One line: each metadata field with where it came from (``unit=沛县审计局 [title+dateline] …``)."""
+    values = {
+        "unit": meta.unit,
+        "year": meta.year,
+        "period": meta.period.label if meta.period is not None else None,
+        "plan_year": meta.plan_year,
+    }
+    return " ".join(
+        f"{field}={value if value is not None else '-'} [{meta.source(field) or 'not found'}]"
+        for field, value in values.items()
+        if value is not None or field in ("unit", "year")
+    )
+
+
 def _summary(report: Any) -> Iterator[str]:
     meta = report.meta
     name = report.source.path + (f"#{report.source.row}" if report.source.row else "")
     yield f"{name}: {meta.title or '(no title)'} | unit={meta.unit} year={meta.year} type={meta.doc_type}"
+    yield "  " + meta_provenance(meta)
     yield (
         f"  {len(report.text)} chars, {len(report.sections)} sections, {len(report.paragraphs)} paragraphs, "
         f"{len(report.sentences)} sentences, {len(report.items)} items, {len(report.indicators)} indicators, "

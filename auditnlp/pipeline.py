@@ -99,7 +99,10 @@ def analyze_document(doc: RawDocument, options: Options | None = None) -> Report
     text = norm.text
     if not text.strip():
         raise InputError(doc.name, "no text left after removing page debris")
-    structure = segment(text, lexicon=lexicon, headings=doc.headings, fields=doc.fields)
+    structure = segment(
+        text, lexicon=lexicon, headings=doc.headings, fields=doc.fields, removed=norm.removed, path=doc.path,
+        row=doc.row,
+    )  # fmt: skip
     report = Report(
         source=Source(doc.path, doc.sha256, doc.format, doc.encoding, doc.row),
         meta=structure.meta,

@@ -76,6 +76,8 @@ class Period(_Record):
     end_year: int
     start_month: int = 1
     end_month: int = 12
+    plan: bool = False
+    """A plan's period (工作要点 for 2025): the time it plans for, not a time of results."""
 
     @property
     def span(self) -> str:
@@ -93,7 +95,10 @@ class Period(_Record):
 
     @property
     def label(self) -> str:
-        """A Chinese label: ``2023年``, ``2024年上半年``, ``2024年1-9月``, ``2021—2025年``."""
+        """A Chinese label: ``2023年``, ``2024年上半年``, ``2024年1-9月``, ``2021—2025年``, ``2025年计划``."""
+        return self._label() + ("计划" if self.plan else "")
+
+    def _label(self) -> str:
         span = self.span
         if span == "years":
             return f"{self.year}—{self.end_year}年"
@@ -104,6 +109,32 @@ class Period(_Record):
         if span == "quarter":
             return f"{self.year}年第{'一二三四'[(self.start_month - 1) // 3]}季度"
         return f"{self.year}年{self.start_month}-{self.end_month}月"
+
+    @property
+    def code(self) -> str:
+        """A short key: ``2024``, ``2024H1``, ``2024Q3``, ``2023M01-09``, ``2021-2025``, ``2025P`` (plan)."""
+        span = self.span
+        years = str(self.year) if self.end_year == self.year else f"{self.year}-{self.end_year}"
+        if span == "half":
+            years += "H1" if self.start_month == 1 else "H2"
+        elif span == "quarter":
+            years += f"Q{(self.start_month + 2) // 3}"
+        elif span == "months" or (span == "years" and (self.start_month, self.end_month) != (1, 12)):
+            years += f"M{self.start_month:02d}-{self.end_month:02d}"
+        return years + ("P" if self.plan else "")
+
+    def comparable(self, other: Period) -> bool:
+        """Whether figures of the two periods measure the same stretch of time: two full years, two first
+        halves, two third quarters …; never results and a plan."""
+        return (
+            self.plan == other.plan
+            and (self.start_month, self.end_month) == (other.start_month, other.end_month)
+            and self.end_year - self.year == other.end_year - other.year
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The period's fields with its ``span``, ``code`` and ``label``."""
+        return {**_Record.to_dict(self), "span": self.span, "code": self.code, "label": self.label}
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,10 +152,20 @@ class Meta(_Record):
     extra: tuple[tuple[str, str], ...] = ()
     """Further metadata columns (from a manifest or a spreadsheet row) as ordered (key, value) pairs."""
     period: Period | None = None
-    """The covered period (a year, part of a year or several years) when the document says."""
+    """The covered period (a year, part of a year, several years, or a plan's year) when the document
+    says; its ``end_year`` is ``year``."""
     sources: tuple[tuple[str, str], ...] = ()
     """Where each field came from, as (field, source) pairs: ``("unit", "title")``, ``("year", "manifest")``.
+
+    Sources, most trusted first: ``manifest``, ``container`` (spreadsheet/JSONL columns), ``title``,
+    ``properties`` (.docx core properties), ``byline`` (or letterhead), ``signature``, ``opening``,
+    ``dateline``, ``source_line`` (a web page's 来源：), ``file_name``, ``folder``; a unit assembled from two
+    sources names both, ``byline+dateline`` (区审计局 + 东山区).
     """
+
+    def source(self, field: str) -> str | None:
+        """Where `field` (``unit``, ``year``, ``period``, ``plan_year`` …) came from, or ``None``."""
+        return next((s for f, s in self.sources if f == field), None)
 
 
 @dataclass(frozen=True, slots=True)

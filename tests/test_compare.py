@@ -360,10 +360,10 @@ def test_gov_reports_align_gdp_growth_across_years(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     reports = pd.read_excel(out, sheet_name="reports", header=1)
-    assert sorted(reports["year"].unique()) == [2025, 2026]
+    assert sorted(reports["year"].unique()) == [2024, 2025]  # covered years: delivered in 2025 and 2026
     rows = _sheet_rows(out, "matrix")
     cols = {(u, y): i for i, (u, y) in enumerate(zip(_fill(rows[0]), rows[1], strict=True))}
     gdp = next(r for r in rows[2:] if r[0] == "gdp_growth" and r[2] == "%")
     for province in ("上海市", "安徽省"):
+        assert isinstance(gdp[cols[(province, "2024")]], float | int)
         assert isinstance(gdp[cols[(province, "2025")]], float | int)
-        assert isinstance(gdp[cols[(province, "2026")]], float | int)

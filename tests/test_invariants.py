@@ -124,13 +124,14 @@ def test_gov_reports_metadata():
         report = analyze(path)
         province = path.stem.replace("2025年", "").replace("政府工作报告", "")
         assert report.meta.unit == province
-        assert report.meta.year == 2025
+        # delivered in 2025, the report covers 2024 and plans 2025
+        assert (report.meta.year, report.meta.plan_year, report.meta.period.code) == (2024, 2025, "2024")
         assert report.meta.doc_type == "government_work_report"
         assert any(s.role == "review" for s in report.sections)
         assert any(s.role == "plans" for s in report.sections)
     for path in sorted(GOV.glob("2026-csv/*.csv")):
         (report,) = analyze_many([path], options=Options(text_column="full_text"))
-        assert report.meta.year == 2026
+        assert (report.meta.year, report.meta.plan_year) == (2025, 2026)
         assert report.meta.unit == path.stem.split("_")[1]
         # web chrome is gone from the analysed text but recorded
         assert not report.text.startswith(("下载", "您的位置"))

@@ -20,8 +20,10 @@ def report() -> Report:
 def test_metadata_and_formulas(report):
     assert report.meta.doc_type == "audit_work_report"
     assert report.meta.year == 2024
-    # the title names no unit: the dateline's 在东山区第十八届人民代表大会… does
-    assert report.meta.unit == "东山区"
+    # the title names no unit: the byline says 区审计局 and the dateline's 在东山区第十八届… names the district
+    assert report.meta.unit == "东山区审计局"
+    assert report.meta.source("unit") == "byline+dateline"
+    assert report.meta.period is not None and report.meta.period.code == "2024"
     assert report.salutation is not None and report.salutation.text == "主任、各位副主任、秘书长、各位委员："
     assert report.closing is not None and report.closing.text == "以上报告，请予审议。"
 

@@ -28,6 +28,7 @@ META_COLUMNS = {
     "title": ("title", "标题", "题目"),
     "unit": ("unit", "province", "单位", "省份", "地区"),
     "year": ("year", "年份", "年度"),
+    "period": ("period", "期间", "时期", "报告期"),
 }
 """Metadata columns of a spreadsheet row: field → accepted column names, first found wins."""
 

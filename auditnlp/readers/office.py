@@ -53,7 +53,10 @@ def read_docx(data: bytes, name: str, digest: str) -> RawDocument:
     text = "\n".join(lines)
     if not text.strip():
         raise EmptyDocumentError(name, "the .docx holds no text")
-    return RawDocument(name, text, "docx", digest, None, headings=tuple(headings))
+    # the core properties' title is a weak hint (templates carry stale titles): a field, never the text
+    core_title = (document.core_properties.title or "").strip()
+    fields = (("doc_title", core_title),) if core_title else ()
+    return RawDocument(name, text, "docx", digest, None, headings=tuple(headings), fields=fields)
 
 
 def heading_level(style: str) -> int | None:

@@ -48,8 +48,6 @@ class StructureRules:
     closing: Pattern
     title_max_chars: int
     title_keywords: Pattern
-    units: tuple[Pattern, ...]
-    dateline_units: tuple[Pattern, ...]
     doc_types: tuple[tuple[str, Any | None, bool], ...]
     list_before: Pattern
     series: tuple[SeriesRule, ...]
@@ -111,8 +109,6 @@ def build_structure_rules(lex: Lexicons) -> StructureRules:
         closing=pat(_need(data, "closing", where)),
         title_max_chars=int(data.get("title_max_chars", 80)),
         title_keywords=pat(_need(data, "title_keywords", where)),
-        units=tuple(pat(p) for p in _need(data, "units", where)),
-        dateline_units=tuple(pat(p) for p in data.get("dateline_units", ())),
         doc_types=doc_types,
         list_before=compile_pattern(_need(lists, "before", lwhere), lwhere),
         series=tuple(series),

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from auditnlp.lexicon import LexiconsLike, as_lexicons
 from auditnlp.segment.lists import find_items
 from auditnlp.segment.meta import find_closing, find_meta, find_salutation, find_title
+from auditnlp.segment.meta_rules import meta_rules
 from auditnlp.segment.rules import structure_rules
 from auditnlp.segment.sections import build_sections, paragraph_spans
 from auditnlp.segment.sentences import sentence_spans
-from auditnlp.types import ListItem, Meta, Paragraph, Report, Section, Sentence, Span
+from auditnlp.types import ListItem, Meta, Paragraph, Removal, Report, Section, Sentence, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +42,25 @@ def segment(
     lexicon: LexiconsLike = None,
     headings: Sequence[tuple[str, int]] = (),
     fields: Sequence[tuple[str, str]] = (),
+    removed: Sequence[Removal] = (),
+    path: str | None = None,
+    row: int | None = None,
 ) -> Structure:
     """Find the structure of a normalised `text`.
 
-    `headings` are paragraphs the container marks as headings (text, level; level 0 is the title), and
-    `fields` the container's metadata (a spreadsheet row's title, unit, year …).
+    `headings` are paragraphs the container marks as headings (text, level; level 0 is the title),
+    `fields` the container's metadata (a spreadsheet row's title, unit, year …), `removed` the debris
+    normalisation took out (a web page's 来源 line names its unit), `path` and `row` where the text was
+    read from (file and folder names are a last, weak source of unit and year; a row of a spreadsheet
+    has none).
     """
-    rules = structure_rules(as_lexicons(lexicon))
+    bundle = as_lexicons(lexicon)
+    rules = structure_rules(bundle)
+    meta_lexicon = meta_rules(bundle)
     paras = paragraph_spans(text)
     styled = {t: level for t, level in headings if level > 0}
     styled_title = next((t for t, level in headings if level == 0), None)
-    title = find_title(text, paras, rules, styled_title)
+    title = find_title(text, paras, rules, styled_title, meta_lexicon.header_lines)
     salutation = find_salutation(text, paras, rules)
     closing = find_closing(text, paras, rules)
     skip = {
@@ -60,7 +69,9 @@ def segment(
         for span in (title, salutation, closing)
         if span is not None and span.start == s
     }
-    meta = find_meta(text, paras, title, salutation, rules, dict(fields))
+    meta, meta_warnings = find_meta(
+        text, paras, title, salutation, rules, dict(fields), meta_lexicon, removed=removed, path=path, row=row
+    )
     sections, paragraphs, found = build_sections(
         text, rules, styled=styled, skip=skip, doc_type=meta.doc_type
     )
@@ -70,11 +81,7 @@ def segment(
         for start, end in sentence_spans(text, para.start, para.end):
             sentences.append(Sentence(len(sentences), para.id, start, end, text[start:end]))
     items = find_items(text, paragraphs, body_starts, rules)
-    warnings = []
-    if meta.unit is None:
-        warnings.append("no issuing unit found in the title")
-    if meta.year is None:
-        warnings.append("no covered year found in the title")
+    warnings = list(meta_warnings)
     if len(sections) <= 1:
         warnings.append("no numbered section headings found")
     return Structure(
