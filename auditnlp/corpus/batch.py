@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from auditnlp.corpus.compare import Comparison, compare_rows
-from auditnlp.corpus.manifest import Manifest, apply_manifest
+from auditnlp.corpus.manifest import Manifest, apply_manifest, manifest_notes
 from auditnlp.corpus.rows import ReportRows, report_rows
 from auditnlp.errors import InputError
 from auditnlp.pipeline import Options, analyze_document
@@ -69,7 +69,8 @@ def analyze_chunk(
                 continue
             try:
                 report = apply_manifest(analyze_document(doc, options), manifest)
-                out.append(report_rows(report))
+                entry = manifest.entry(doc.path, doc.row) if manifest is not None else None
+                out.append(report_rows(report, manifest_row=entry.line if entry is not None else None))
             except InputError as exc:
                 out.append((str(exc.path or doc.name), exc.reason, type(exc).__name__))
             except Exception as exc:  # a bug in one extractor must not end the batch
@@ -209,23 +210,29 @@ def compare_inputs(
 ) -> Comparison:
     """Analyse files, folders and globs (in `jobs` processes) and compare them.
 
-    `manifest` is a :class:`~auditnlp.corpus.manifest.Manifest` or the path of a manifest CSV; `progress`
-    shows a bar (default: when stderr is a terminal). Failures are in ``comparison.errors``.
+    `manifest` is a :class:`~auditnlp.corpus.manifest.Manifest` or the path of a manifest (.csv or .xlsx);
+    `progress` shows a bar (default: when stderr is a terminal). Failures are in ``comparison.errors``, with
+    notices: copies of a document compared once, inputs the manifest does not cover and manifest rows that
+    match no input.
     """
     from auditnlp.corpus.manifest import load_manifest
 
     skip = [manifest] if isinstance(manifest, str | Path) else []
     if manifest is not None and not isinstance(manifest, Manifest):
-        manifest = load_manifest(manifest)
+        manifest = load_manifest(manifest, lexicon=(options or Options()).lexicon)
     paths, errors = expand(inputs, skip=skip)
     rows: list[ErrorRow] = list(errors)
+    seen: list[tuple[str, int | None]] = []
 
     def reports() -> Iterator[ReportRows]:
         with progress_bar(len(paths), enabled=progress) as advance:
             for item in iter_rows(paths, options=options, manifest=manifest, jobs=jobs, progress=advance):
                 if isinstance(item, ReportRows):
+                    seen.append((item.report["file"], item.report["row"]))
                     yield item
                 else:
                     rows.append(item)
+        if manifest is not None:
+            rows.extend(manifest_notes(manifest, seen))
 
     return compare_rows(reports(), errors=rows, lexicon=(options or Options()).lexicon)

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from auditnlp.corpus.manifest import Manifest, apply_manifest
+from auditnlp.corpus.identity import Identities
+from auditnlp.corpus.manifest import Manifest, apply_manifest, manifest_notes
 from auditnlp.corpus.rows import ReportRows, report_rows
-from auditnlp.corpus.schema import MASK, REPORT_KEYS, TABLE_COLUMNS, TABLES, column
+from auditnlp.corpus.schema import DUPLICATE, MASK, REPORT_KEYS, TABLE_COLUMNS, TABLES, column
 from auditnlp.errors import AuditNLPError
 from auditnlp.lexicon import LexiconsLike
-from auditnlp.types import ProblemPair, ProblemSource, Report
+from auditnlp.readers.base import display_name
+from auditnlp.types import Period, ProblemPair, ProblemSource, Report
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -129,7 +131,19 @@ def compare_rows(
     }
     shares = _Columns(REPORT_KEYS)
     sources: list[ProblemSource] = []
-    for report_id, item in enumerate(rows, 1):
+    identities = Identities()
+    copies: dict[int, list[str]] = defaultdict(list)
+    notices: list[tuple[str, str, str]] = []
+    report_id = 0
+    for item in rows:
+        name = display_name(item.report["file"], item.report["row"])
+        period = item.report.get("period")
+        copy = identities.check(report_id + 1, name, item.fingerprint, item.report.get("unit"), period)
+        if copy is not None:
+            copies[copy.of].append(name)
+            notices.append((name, f"{copy.reason}: the same document, compared once", DUPLICATE))
+            continue
+        report_id += 1
         head = {**item.report, "report_id": report_id}
         reports.add(head)
         for name, group in (
@@ -144,7 +158,7 @@ def compare_rows(
             shares.add({k: head[k] for k in REPORT_KEYS} | item.shares)
         if item.problem_source is not None and item.problem_source.problems:
             sources.append(item.problem_source)
-    report_df = reports.frame()
+    report_df = _identity_columns(reports.frame(), copies, identities.same_period())
     indicators = tables["indicators"].frame()
     slogans = tables["slogans"].frame()
     labels = {c.label: c.name for c in taxonomy.categories}
@@ -161,10 +175,45 @@ def compare_rows(
         problems=tables["problems"].frame(),
         measures=tables["measures"].frame(),
         recurring=_recurring(sources),
-        errors=pd.DataFrame([_error_row(e) for e in errors], columns=list(TABLE_COLUMNS["errors"])),
+        errors=pd.DataFrame(
+            [_error_row(e) for e in [*errors, *notices]], columns=list(TABLE_COLUMNS["errors"])
+        ),
+        notes=_identity_notes(copies, identities.same_period()),
         labels=labels,
         indicator_labels={rule.name: rule.label for rule in names if rule.label},
     )
+
+
+def _identity_columns(
+    frame: pd.DataFrame, copies: dict[int, list[str]], same_period: dict[int, list[int]]
+) -> pd.DataFrame:
+    """The reports table with ``duplicates`` (copies compared once) and ``same_period`` (other reports of
+    the same unit and period, kept) before its warnings."""
+    if frame.empty:
+        return frame
+    ids = frame["report_id"]
+    frame = frame.copy()
+    at = list(frame.columns).index("warnings") if "warnings" in frame.columns else len(frame.columns)
+    frame.insert(at, "duplicates", [("; ".join(copies[i]) if i in copies else None) for i in ids])
+    frame.insert(
+        at + 1,
+        "same_period",
+        [("; ".join(map(str, same_period[i])) if i in same_period else None) for i in ids],
+    )
+    return frame
+
+
+def _identity_notes(copies: dict[int, list[str]], same_period: dict[int, list[int]]) -> tuple[str, ...]:
+    notes = []
+    if copies:
+        count = sum(len(c) for c in copies.values())
+        notes.append(f"{count} input(s) were copies of a document already compared (errors: Duplicate).")
+    if same_period:
+        notes.append(
+            f"{len(same_period)} reports share their unit and period with another report: different "
+            "documents, all kept (reports: same_period); check which one the comparison should use."
+        )
+    return tuple(notes)
 
 
 def compare_reports(
@@ -181,13 +230,19 @@ def compare_reports(
     so on; `lexicon` (a bundle or a folder) gives category order and labels.
     """
     failed = list(errors)
+    seen: list[tuple[str, int | None]] = []
 
     def rows() -> Iterator[ReportRows]:
         for report in reports:
             if isinstance(report, AuditNLPError):
                 failed.append(report)
-            else:
-                yield report_rows(apply_manifest(report, manifest))
+                continue
+            seen.append((report.source.path, report.source.row))
+            entry = manifest.entry(report.source.path, report.source.row) if manifest is not None else None
+            line = entry.line if entry is not None else None
+            yield report_rows(apply_manifest(report, manifest), manifest_row=line)
+        if manifest is not None:
+            failed.extend(manifest_notes(manifest, seen))
 
     return compare_rows(rows(), errors=failed, lexicon=lexicon)
 
@@ -212,12 +267,21 @@ def report_label(unit: Any, year: Any) -> str:
 
 
 def _year_labels(reports: pd.DataFrame) -> dict[int, tuple[str, str]]:
-    """report_id → (unit, year label); a year shared by two reports of one unit gets the file name."""
+    """report_id → (unit, period label); a period shared by two reports of one unit gets the file name.
+
+    The label is the year for a full year's report, else the period code (2024H1), so part-year figures
+    never sit under a year as if they were the year's.
+    """
     keys: dict[int, tuple[str, str]] = {}
     seen: Counter[tuple[str, str]] = Counter()
     for rec in reports.itertuples(index=False):
         unit = rec.unit if isinstance(rec.unit, str) and rec.unit else "?"
         year = str(int(rec.year)) if not _missing(rec.year) else "?"
+        period = getattr(rec, "period", None)
+        if isinstance(period, str) and period and year != "?":
+            year = (
+                period  # 2024 for a full year; 2024H1, 2021-2025, 2025P name what is not one year's results
+            )
         seen[(unit, year)] += 1
         keys[rec.report_id] = (unit, year)
     for rec in reports.itertuples(index=False):
@@ -260,8 +324,16 @@ def _matrix(indicators: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
 
 
 def _yoy(indicators: pd.DataFrame) -> pd.DataFrame:
-    """Year-over-year rows for units with a canonical indicator in several years."""
+    """Year-over-year rows for units with a canonical indicator in several periods.
+
+    Each value is compared with the latest earlier value of the same unit and indicator whose period has
+    the same span (a year with a year, a first half with a first half). When there is an earlier value
+    but none of the same span, the row says so in ``note`` and nothing is computed: a half year's figure
+    is never set against a full year's.
+    """
     import pandas as pd
+
+    from auditnlp.segment.periods import period_from_code
 
     out: list[dict[str, Any]] = []
     if not indicators.empty:
@@ -269,26 +341,46 @@ def _yoy(indicators: pd.DataFrame) -> pd.DataFrame:
         primary = primary[primary["unit"].notna()]
         subjects = _common_subjects(indicators)
         for (unit, name, base_unit), group in primary.groupby(["unit", "name", "base_unit"], sort=True):
-            by_year = group.drop_duplicates("year").sort_values("year")
-            if len(by_year) < 2:
+            records = list(group.itertuples(index=False))
+            periods = {
+                id(r): period_from_code(str(r.period)) if isinstance(r.period, str) else None for r in records
+            }
+            series = sorted(
+                {(_period_key(r, periods[id(r)])): r for r in reversed(records)}.values(),
+                key=lambda r: _period_key(r, periods[id(r)]),
+            )
+            if len(series) < 2:
                 continue
-            prev: Any = None
-            for rec in by_year.itertuples(index=False):
+            for i, rec in enumerate(series):
                 value = None if rec.masked else rec.base_value
+                period = periods[id(rec)]
                 row = {
                     "unit": unit,
                     "name": name,
                     "subject": subjects.get(name),
                     "base_unit": base_unit,
                     "year": int(rec.year),
+                    "period": period.code if period else str(int(rec.year)),
                     "value": _cell(value, bool(rec.masked)),
                     "prev_year": None,
+                    "prev_period": None,
                     "prev_value": None,
                     "change": None,
                     "change_pct": None,
+                    "note": None,
                 }
+                earlier = series[:i]
+                prev = next((p for p in reversed(earlier) if _alike(periods[id(p)], period)), None)
+                if prev is None and earlier:
+                    last = periods[id(earlier[-1])]
+                    row["note"] = (
+                        f"not compared: no earlier {_span_words(period)} "
+                        f"(the earlier figure is for {last.label if last else earlier[-1].year})"
+                    )
                 if prev is not None:
+                    prev_period = periods[id(prev)]
                     row["prev_year"] = int(prev.year)
+                    row["prev_period"] = prev_period.code if prev_period else str(int(prev.year))
                     prev_value = None if prev.masked else prev.base_value
                     row["prev_value"] = _cell(prev_value, bool(prev.masked))
                     if isinstance(value, Decimal) and isinstance(prev_value, Decimal):
@@ -296,11 +388,38 @@ def _yoy(indicators: pd.DataFrame) -> pd.DataFrame:
                         if prev_value:
                             row["change_pct"] = float((value - prev_value) / prev_value * 100)
                 out.append(row)
-                prev = rec
     frame = pd.DataFrame(out, columns=list(TABLE_COLUMNS["yoy"]))
     for col in ("year", "prev_year"):
         frame[col] = frame[col].astype("Int64")
     return frame
+
+
+def _period_key(rec: Any, period: Period | None) -> tuple[int, int, int, bool]:
+    if period is None:
+        return (int(rec.year), 1, 12, False)
+    return (
+        period.end_year,
+        period.start_month,
+        period.end_month - period.start_month + (period.end_year - period.year) * 12,
+        period.plan,
+    )
+
+
+def _alike(a: Period | None, b: Period | None) -> bool:
+    """Whether two periods measure the same span (a report without a period counts as a full year)."""
+    a = a or Period(0, 0)
+    b = b or Period(0, 0)
+    return a.comparable(b)
+
+
+def _span_words(period: Period | None) -> str:
+    if period is None or (period.span == "year" and not period.plan):
+        return "full year"
+    if period.plan:
+        return "plan"
+    return {"half": "half year", "quarter": "quarter", "years": "span of as many years"}.get(
+        period.span, "span of the same months"
+    )
 
 
 def _common_subjects(indicators: pd.DataFrame) -> dict[str, str]:

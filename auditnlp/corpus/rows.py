@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from auditnlp.corpus.identity import Fingerprint, fingerprint
 from auditnlp.types import Finding, ProblemSource, Report, Section
 
 
@@ -25,10 +26,15 @@ class ReportRows:
     shares: dict[str, float]
     problem_source: ProblemSource | None = None
     """The report's problems and identity (no text), kept for pairing recurring problems."""
+    fingerprint: Fingerprint | None = None
+    """The identity of the report's text (to analyse a document read twice once)."""
 
 
-def report_rows(report: Report) -> ReportRows:
-    """Turn one report into compact row dicts (``report_id`` is filled in by :func:`compare_rows`)."""
+def report_rows(report: Report, *, manifest_row: int | None = None) -> ReportRows:
+    """Turn one report into compact row dicts (``report_id`` is filled in by :func:`compare_rows`).
+
+    `manifest_row` is the line of the manifest row that gave the report's metadata, if any.
+    """
     meta = report.meta
     head = {
         "report_id": None,
@@ -36,6 +42,7 @@ def report_rows(report: Report) -> ReportRows:
         "row": report.source.row,
         "unit": meta.unit,
         "year": meta.year,
+        "period": meta.period.code if meta.period is not None else None,
     }
     sections = {s.id: s for s in report.sections}
     sentences = {s.id: s.text for s in report.sentences}
@@ -91,9 +98,12 @@ def report_rows(report: Report) -> ReportRows:
     masked = sum(1 for i in report.indicators if i.masked)
     row = {
         **head,
+        "period_label": meta.period.label if meta.period is not None else None,
         "title": meta.title,
         "doc_type": meta.doc_type,
         "plan_year": meta.plan_year,
+        "sources": "; ".join(f"{field}: {source}" for field, source in meta.sources),
+        "manifest_row": manifest_row,
         "chars": len(report.text),
         "sections": sum(1 for s in report.sections if s.level > 0),
         "paragraphs": len(report.paragraphs),
@@ -107,7 +117,16 @@ def report_rows(report: Report) -> ReportRows:
         **{f"share_{k}": v for k, v in shares.items()},
         **{f"extra_{k}": v for k, v in meta.extra},
     }
-    return ReportRows(row, indicators, slogans, problems, measures, shares, ProblemSource.of(report))
+    return ReportRows(
+        row,
+        indicators,
+        slogans,
+        problems,
+        measures,
+        shares,
+        ProblemSource.of(report),
+        fingerprint(report.text),
+    )
 
 
 def _heading(section: Section | None) -> str | None:

@@ -32,6 +32,8 @@ _COLUMNS = (
     Column("row", "行号", "id"),
     Column("unit", "单位"),
     Column("year", "年份", "year"),
+    Column("period", "期间"),
+    Column("period_label", "期间说明"),
     Column("title", "标题", "long"),
     Column("doc_type", "文种"),
     Column("plan_year", "计划年份", "year"),
@@ -44,6 +46,10 @@ _COLUMNS = (
     Column("slogans", "提法数", "int"),
     Column("problems", "问题数", "int"),
     Column("measures", "措施数", "int"),
+    Column("sources", "信息来源", "long"),
+    Column("manifest_row", "清单行号", "id"),
+    Column("duplicates", "重复文件", "long"),
+    Column("same_period", "同单位同期间报告"),
     Column("warnings", "提示", "long"),
     Column("name", "规范指标名"),
     Column("subject", "统计对象"),
@@ -67,6 +73,8 @@ _COLUMNS = (
     Column("start", "起始位置", "int"),
     Column("end", "结束位置", "int"),
     Column("prev_year", "上年", "year"),
+    Column("prev_period", "上期"),
+    Column("note", "说明", "long"),
     Column("prev_value", "上年数值", "decimal"),
     Column("change_pct", "变化率(%)", "pct"),
     Column("label", "报告"),
@@ -98,7 +106,7 @@ _COLUMNS = (
 COLUMNS: dict[str, Column] = {c.key: c for c in _COLUMNS}
 """Every column key of every table → its :class:`Column`."""
 
-REPORT_KEYS = ("report_id", "file", "row", "unit", "year")
+REPORT_KEYS = ("report_id", "file", "row", "unit", "year", "period")
 """The columns that identify a report, at the head of every per-report table."""
 
 FILE_COLUMNS = ("file", "file_a", "file_b", "path")
@@ -114,8 +122,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "primary", "sentence", "section", "role", "start", "end",
     ),
     "yoy": (
-        "unit", "name", "subject", "base_unit", "year", "value", "prev_year", "prev_value", "change",
-        "change_pct",
+        "unit", "name", "subject", "base_unit", "year", "period", "value", "prev_year", "prev_period",
+        "prev_value", "change", "change_pct", "note",
     ),
     "slogans": (
         *REPORT_KEYS, "kind", "text", "keywords", "expansion", "pattern", "in_heading", "section",
@@ -134,24 +142,43 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
 the corpus: category shares, manifest extras, one column per report)."""
 
 TABLES: dict[str, tuple[str, str]] = {
-    "reports": ("报告概览", "One row per report: metadata, counts and category shares."),
+    "reports": (
+        "报告概览",
+        "One row per report: metadata and where it came from (sources), counts and category shares; copies "
+        "of the same document are listed under duplicates, other reports of the same unit and period "
+        "under same_period.",
+    ),
     "indicators": ("指标明细", "One row per numeric indicator, with the sentence and section it is in."),
     "matrix": (
         "指标对比",
         "Canonical indicators × (unit, year): the first result of each indicator in the report, in base "
         "units (money in 元); XX = masked in the source; targets in plans sections are left out. The year "
-        "is the report's year: a 2025 government work report reviews 2024.",
+        "is the covered year (a 2025 government work report covers 2024); a report that covers part of a "
+        "year or several years is headed by its period (2024H1, 2021-2025).",
     ),
-    "yoy": ("同比变化", "Year-over-year change of each canonical indicator for units with several years."),
+    "yoy": (
+        "同比变化",
+        "Year-over-year change of each canonical indicator for units with several years; a period is "
+        "compared only with an earlier period of the same span (a half year with a half year), else the "
+        "note says why nothing is computed.",
+    ),
     "categories": ("内容构成", "Share of the report's characters per category (study, supervision …)."),
     "slogans": ("提法明细", "Slogans, formulas, numbered concepts and quoted terms."),
     "slogan_counts": ("提法统计", "How often each slogan and keyword occurs, in how many reports."),
     "problems": ("存在问题", "Problems admitted, one row per item."),
     "measures": ("工作措施", "Measures planned, one row per item."),
     "recurring": ("重复问题", "Problems of one unit that recur across years, with their similarity."),
-    "errors": ("错误", "Inputs that could not be analysed, with the reason."),
+    "errors": (
+        "错误",
+        "Inputs that could not be analysed, with the reason; and notices: copies of a document analysed once "
+        "(Duplicate), inputs no manifest row covers and manifest rows that match no input.",
+    ),
 }
 """Table name → (Chinese sheet name, description), in workbook order."""
+
+DUPLICATE = "Duplicate"
+NOTICES = frozenset({DUPLICATE, "NotInManifest", "ManifestRowUnmatched"})
+"""Error types of the errors table that are notices, not failures (the exit code does not count them)."""
 
 
 def column(key: str) -> Column:

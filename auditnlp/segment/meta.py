@@ -19,13 +19,23 @@ import regex
 
 from auditnlp._data import Pattern
 from auditnlp.segment.meta_rules import MetaRules, year_value
-from auditnlp.segment.periods import TitleFacts, YearFact, blank_quotes, covered, npc_year, read_title
+from auditnlp.segment.periods import (
+    TitleFacts,
+    YearFact,
+    blank_quotes,
+    covered,
+    npc_year,
+    parse_period,
+    read_title,
+)
 from auditnlp.segment.rules import StructureRules
 from auditnlp.segment.units import Unit, parse_unit, place_unit, real_place, resolve_unit
 from auditnlp.types import Meta, Removal, Span
 
 _SENTENCE_END = regex.compile(r"[。！？!?；;]$")
 GOVERNMENT_REPORT = "government_work_report"
+_META_FIELDS = frozenset({"title", "unit", "year", "period", "doc_title"})
+"""Container fields read as metadata; other columns are kept in ``Meta.extra``."""
 
 
 def find_title(
@@ -172,7 +182,7 @@ def find_meta(
         year=chosen.year if chosen else None,
         doc_type=doc_type,
         plan_year=chosen.plan_year if chosen else None,
-        extra=tuple((k, v) for k, v in fields.items() if k not in {"title", "unit", "year", "doc_title"}),
+        extra=tuple((k, v) for k, v in fields.items() if k not in _META_FIELDS),
         period=chosen.period if chosen else None,
         sources=tuple(sources),
     )
@@ -208,10 +218,13 @@ def _collect(
             parse_unit(value, "container", meta) or place_unit(value, "container", meta)
             or Unit("container", standalone=value)
         )  # fmt: skip
-    if fields.get("year", "").strip().isdigit():
-        add_year(
-            int(fields["year"]), facts.get("container") or span_facts, "container", delivery=kind.delivery
-        )
+    period = parse_period(fields["period"], meta) if fields.get("period") else None
+    if period is not None:
+        plan_year = period.end_year if period.plan else None
+        years.append(YearFact("container", period.end_year, period, plan_year, period.end_year))
+    elif fields.get("year", "").strip().isdigit():
+        container_facts = facts.get("container") or span_facts
+        add_year(int(fields["year"]), container_facts, "container", delivery=kind.delivery)
     for source, found in facts.items():
         if found.years and not found.label:
             add_year(found.years[1], found, source, delivery=False)

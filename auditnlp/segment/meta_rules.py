@@ -67,6 +67,8 @@ class MetaRules:
     weak: frozenset[str]
     year: Pattern
     """A bare year (2023 or 二〇二三), group ``year``."""
+    manifest_columns: dict[str, tuple[str, ...]]
+    """Manifest field → accepted column names."""
 
     def rank(self, source: str) -> int:
         """Position of a source in the order of trust (a joined source ranks as its first part)."""
@@ -177,6 +179,9 @@ def build_meta_rules(lex: Lexicons) -> MetaRules:
         trust=tuple(str(s) for s in _need(data, "trust", where)),
         weak=frozenset(str(s) for s in data.get("weak", ())),
         year=compile_pattern(f"(?P<year>{year})", where),
+        manifest_columns={
+            str(k): tuple(str(n) for n in v) for k, v in (data.get("manifest_columns") or {}).items()
+        },
     )
 
 

@@ -136,3 +136,42 @@ def covered(label: int, facts: TitleFacts | None, source: str, *, delivery: bool
         elif facts.plan_offset is not None:
             plan_year = label + facts.plan_offset
     return YearFact(source, label, Period(label, label, first, last), plan_year, label)
+
+
+_CODE = regex.compile(
+    r"(?P<y1>\d{4})(?:-(?P<y2>\d{4}))?(?:H(?P<half>[12])|Q(?P<quarter>[1-4])|M(?P<m1>\d{2})-(?P<m2>\d{2}))?(?P<plan>P)?"
+)
+
+
+def parse_period(text: str, rules: MetaRules) -> Period | None:
+    """A period written as a code (``2024``, ``2024H1``, ``2024Q3``, ``2023M01-09``, ``2021-2025``,
+    ``2025P``) or in words (``2024年上半年``, ``2023年1-9月``, ``2021—2025年``), or None."""
+    text = text.strip()
+    found = period_from_code(text)
+    if found is not None or text.isascii():
+        return found
+    facts = read_title(text, rules)
+    label = facts.years[1] if facts.years else facts.label
+    if label is None:
+        return None
+    return covered(label, facts, "", delivery=False, plan="计划" in text).period
+
+
+def period_from_code(code: str) -> Period | None:
+    """The period of a code (:attr:`Period.code`: ``2024``, ``2024H1``, ``2025P`` …), or None."""
+    m = _CODE.fullmatch(code.strip().upper())
+    if m:
+        y1 = int(m.group("y1"))
+        y2 = int(m.group("y2") or y1)
+        first, last = 1, 12
+        if m.group("half"):
+            first, last = (1, 6) if m.group("half") == "1" else (7, 12)
+        elif m.group("quarter"):
+            q = int(m.group("quarter"))
+            first, last = 3 * q - 2, 3 * q
+        elif m.group("m1"):
+            first, last = int(m.group("m1")), int(m.group("m2"))
+        if not (y1 <= y2 and 1 <= first <= last <= 12):
+            return None
+        return Period(y1, y2, first, last, plan=bool(m.group("plan")))
+    return None
