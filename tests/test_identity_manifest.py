@@ -119,13 +119,15 @@ def test_manifest_as_xlsx(tmp_path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(["文件", "单位", "年份"])
-    sheet.append(["qingshan_2023_summary.txt", "青山区审计局（测试）", 2023])
+    sheet.append(["qingshan_2023_summary.txt", "青山区审计局（测试）", 2022])
     book.save(tmp_path / "manifest.xlsx")
     shutil.copy(QINGSHAN, tmp_path / "qingshan_2023_summary.txt")
     result = compare_inputs([tmp_path], options=FAST, manifest=tmp_path / "manifest.xlsx", jobs=1)
     assert result.reports["unit"].tolist() == ["青山区审计局（测试）"]
-    assert result.reports["year"].tolist() == [2023]
-    assert "the manifest gives unit" in result.reports["warnings"].iloc[0]
+    assert result.reports["year"].tolist() == [2022]
+    warnings = result.reports["warnings"].iloc[0]
+    assert "the manifest gives year 2022, the text gives 2023 (title): manifest kept" in warnings
+    assert "gives unit" not in warnings  # a fuller name of the same unit is no disagreement
 
 
 def test_manifest_mistakes_are_listed_not_silent(tmp_path: Path) -> None:

@@ -256,6 +256,8 @@ def apply_manifest(report: Report, manifest: Manifest | None) -> Report:
     warnings = list(report.warnings)
     for key in ("unit", "year", "plan_year"):
         detected = getattr(meta, key)
+        if key == "unit" and key in fields and detected is not None and _same_unit(fields[key], detected):
+            continue  # 岑县 and 岑县审计局, 江州市审计局 and 市审计局: one unit, named more or less fully
         if key in fields and detected is not None and fields[key] != detected:
             warnings.append(
                 f"the manifest gives {key} {fields[key]}, the text gives {detected} ({meta.source(key)}): "
@@ -268,6 +270,10 @@ def apply_manifest(report: Report, manifest: Manifest | None) -> Report:
     fields["sources"] = sources
     fields["extra"] = tuple(extra.items())
     return replace(report, meta=replace(meta, **fields), warnings=tuple(_drop_missing(warnings, given)))
+
+
+def _same_unit(given: str, detected: str) -> bool:
+    return given in detected or detected in given
 
 
 def _period_in(detected: Period | None, year: int) -> Period:

@@ -33,6 +33,7 @@ from auditnlp.segment.units import Unit, parse_unit, place_unit, real_place, res
 from auditnlp.types import Meta, Removal, Span
 
 _SENTENCE_END = regex.compile(r"[。！？!?；;]$")
+_HAS_SENTENCE = regex.compile(r"[。！？!?；;]")
 GOVERNMENT_REPORT = "government_work_report"
 _META_FIELDS = frozenset({"title", "unit", "year", "period", "doc_title"})
 """Container fields read as metadata; other columns are kept in ``Meta.extra``."""
@@ -125,7 +126,7 @@ def find_meta(
         (t, source)
         for t, source in (
             (fields.get("title"), "container"),
-            (title.text if title else None, "title"),
+            (title.text if title else _untitled(text, paragraphs, salutation, meta), "title"),
             (fields.get("doc_title"), "properties"),
         )
         if t
@@ -140,7 +141,7 @@ def find_meta(
     )
     facts = {source: read_title(t, meta) for t, source in titles}
     units, years = _collect(
-        text, paragraphs, title, salutation, fields, meta, kind, facts, removed, path, row
+        text, paragraphs, title, salutation, fields, meta, kind, titles, facts, removed, path, row
     )
     unit, unit_source, unit_notes = resolve_unit(units, meta, kind.government)
     chosen = min(years, key=lambda y: meta.rank(y.source)) if years else None
@@ -197,6 +198,7 @@ def _collect(
     fields: dict[str, str],
     meta: MetaRules,
     kind: _Kind,
+    titles: list[tuple[str, str]],
     facts: dict[str, TitleFacts],
     removed: Iterable[Removal],
     path: str | None,
@@ -230,11 +232,8 @@ def _collect(
             add_year(found.years[1], found, source, delivery=False)
         else:
             add_year(found.label, found, source, delivery=kind.delivery)
-    title_texts = {"container": fields.get("title"), "title": title.text if title else None}
-    title_texts["properties"] = fields.get("doc_title")
-    for source, t in title_texts.items():
-        if t:
-            units.extend(_title_units(t, source, meta, kind.government))
+    for t, source in titles:
+        units.extend(_title_units(t, source, meta, kind.government))
     head = _head(text, paragraphs, title)
     for start, end in head:
         line = text[start:end].strip()
@@ -251,12 +250,14 @@ def _collect(
             add_year(label, first_facts, "dateline", delivery=True)
     units.extend(_signature(text, paragraphs, meta))
     if not kind.delivery:  # a government report's opening is the speaker's (我代表…), never its year
-        opening = _opening(text, paragraphs, title, salutation, meta)
+        body = _body(text, paragraphs, title, salutation, head, meta)
+        opening = _opening(body, meta)
         if opening is not None:
             unit, year = _read_opening(opening, meta)
             if unit is not None:
                 units.append(unit)
             add_year(year, span_facts, "opening", delivery=False)
+        units.extend(_body_unit(body, meta))
     units.extend(_source_lines(text, head, removed, meta))
     if path and row is None:
         file_units, file_years = _path_facts(path, meta)
@@ -267,9 +268,18 @@ def _collect(
 
 
 def _byline(line: str, meta: MetaRules) -> list[Unit]:
-    """The unit of a letterhead line (XX县审计局文件) or a byline (XX县审计局局长 王某某, 上海市市长 龚正)."""
+    """The unit of a letterhead line (XX县审计局文件), a labelled line (【审计机关】XX区审计局), a byline
+    (XX县审计局局长 王某某, 上海市市长 龚正) or a news headline (XX市审计局：…, counted as the title)."""
+    headline = meta.headline.match(line)
+    if headline:
+        unit = parse_unit(headline.group("unit"), "title", meta)
+        return [unit] if unit is not None else []
     if len(line) > 40:
         return []
+    labelled = meta.labelled_unit.fullmatch(line)
+    if labelled:
+        unit = parse_unit(labelled.group("unit"), "byline", meta)
+        return [unit] if unit is not None else []
     letterhead = meta.signature.fullmatch(line)
     if letterhead:
         unit = parse_unit(letterhead.group("unit"), "byline", meta)
@@ -284,12 +294,36 @@ def _byline(line: str, meta: MetaRules) -> list[Unit]:
     return [place] if place is not None else []
 
 
+def _untitled(
+    text: str, paragraphs: list[tuple[int, int]], salutation: Span | None, meta: MetaRules
+) -> str | None:
+    """The first line read as a title when the structure found none (a title without a title word, such
+    as XX区审计局党组…对照检查材料): short, without sentence punctuation, not a salutation, byline or date."""
+    if not paragraphs:
+        return None
+    start, end = paragraphs[0]
+    line = text[start:end].strip()
+    if (
+        not line
+        or len(line) > 60
+        or _HAS_SENTENCE.search(line)
+        or (salutation is not None and salutation.start == start)
+        or meta.dateline.match(line)
+        or meta.date_line.fullmatch(line)
+        or meta.byline.fullmatch(line)
+        or meta.labelled_unit.fullmatch(line)
+        or any(h.fullmatch(line) for h in meta.header_lines)
+    ):
+        return None
+    return line
+
+
 def _head(text: str, paragraphs: list[tuple[int, int]], title: Span | None) -> list[tuple[int, int]]:
     """The lines around the title before the body begins (letterhead, dateline, byline, dates)."""
     head = []
     for start, end in paragraphs[:8]:
         line = text[start:end].strip()
-        if len(line) > 60 or _SENTENCE_END.search(line):
+        if len(line) > 60 or _HAS_SENTENCE.search(line):
             break
         if title is None or start != title.start:
             head.append((start, end))
@@ -350,33 +384,47 @@ def _ends_with_date(line: str, rules: MetaRules) -> bool:
     return m is not None and m.end() == len(line)
 
 
-def _opening(
+def _body(
     text: str,
     paragraphs: list[tuple[int, int]],
     title: Span | None,
     salutation: Span | None,
+    head: list[tuple[int, int]],
     rules: MetaRules,
-) -> str | None:
-    """The first sentences of the first body paragraph (after title, salutation, byline and dates)."""
-    skip = {span.start for span in (title, salutation) if span is not None}
-    for start, end in paragraphs[:8]:
+) -> list[str]:
+    """The first paragraphs of the body (after the title, the salutation and the lines around the title)."""
+    skip = {s for s, _ in head} | {span.start for span in (title, salutation) if span is not None}
+    body = []
+    for start, end in paragraphs[: 8 + rules.body_paragraphs]:
         line = text[start:end].strip()
-        if (
-            start in skip
-            or (
-                len(line) <= 40
-                and (
-                    rules.byline.fullmatch(line)
-                    or rules.date_line.fullmatch(line)
-                    or rules.signature.fullmatch(line)
-                )
-            )
-            or rules.dateline.match(line)
-        ):
+        if start in skip or rules.dateline.match(line):
             continue
-        sentences = regex.split(r"(?<=[。！？!?])", line)
-        return "".join(sentences[: rules.opening_sentences])
-    return None
+        body.append(line)
+        if len(body) > rules.body_paragraphs:
+            break
+    return body
+
+
+def _opening(body: list[str], rules: MetaRules) -> str | None:
+    """The first sentences of the first body paragraph."""
+    if not body:
+        return None
+    sentences = regex.split(r"(?<=[。！？!?])", body[0])
+    return "".join(sentences[: rules.opening_sentences])
+
+
+def _body_unit(body: list[str], rules: MetaRules) -> list[Unit]:
+    """An audit office with its place that begins a clause of the first body paragraphs (case studies and
+    news name the office in the body: …，沛县审计局自项目招标阶段起开展跟踪审计)."""
+    for paragraph in body[: rules.body_paragraphs]:
+        for clause in rules.clause_start.finditer(paragraph):
+            m = rules.unit_at.match(paragraph, clause.start())
+            if m is None or paragraph.startswith("的", m.end()):
+                continue
+            unit = parse_unit(m.group("unit"), "body", rules)
+            if unit is not None and unit.kind == "full" and rules.audit_body.fullmatch(unit.body or ""):
+                return [unit]
+    return []
 
 
 def _read_opening(opening: str, rules: MetaRules) -> tuple[Unit | None, int | None]:

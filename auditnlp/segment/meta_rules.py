@@ -39,6 +39,11 @@ class MetaRules:
     government_title: Pattern
     title_units: tuple[Pattern, ...]
     byline: Pattern
+    labelled_unit: Pattern
+    headline: Pattern
+    body_paragraphs: int
+    audit_body: Pattern
+    """The audit bodies alone (审计局, 审计厅 …): only these are taken from the body of a text."""
     header_lines: tuple[Pattern, ...]
     """Lines above a title that are not the title (letterhead, document number)."""
     signature: Pattern
@@ -153,6 +158,10 @@ def build_meta_rules(lex: Lexicons) -> MetaRules:
             ),
             unit=unit_body,
         ),
+        labelled_unit=pat(_need(data, "labelled_unit", where)),
+        headline=pat(_need(data, "headline", where), unit=unit_body),
+        body_paragraphs=int(data.get("body_paragraphs", 4)),
+        audit_body=compile_pattern(audit, where),
         header_lines=tuple(pat(p, unit=unit_body) for p in data.get("header_lines", ())),
         signature=compile_pattern(unit_named, where),
         date_line=pat(_need(data, "date_line", where)),

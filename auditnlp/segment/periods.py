@@ -139,8 +139,10 @@ def covered(label: int, facts: TitleFacts | None, source: str, *, delivery: bool
 
 
 _CODE = regex.compile(
-    r"(?P<y1>\d{4})(?:-(?P<y2>\d{4}))?(?:H(?P<half>[12])|Q(?P<quarter>[1-4])|M(?P<m1>\d{2})-(?P<m2>\d{2}))?(?P<plan>P)?"
+    r"(?P<y1>\d{4})(?:-(?P<y2>\d{4}))?"
+    r"(?:H(?P<half>[12])|Q(?P<quarter>[1-4])(?:-(?P<quarter2>[1-4]))?|M(?P<m1>\d{1,2})-(?P<m2>\d{1,2}))?(?P<plan>P)?"
 )
+"""Period codes; ``2024Q1-3`` (quarters 1 to 3) is read as well and means months 1–9."""
 
 
 def parse_period(text: str, rules: MetaRules) -> Period | None:
@@ -167,8 +169,9 @@ def period_from_code(code: str) -> Period | None:
         if m.group("half"):
             first, last = (1, 6) if m.group("half") == "1" else (7, 12)
         elif m.group("quarter"):
-            q = int(m.group("quarter"))
-            first, last = 3 * q - 2, 3 * q
+            q1 = int(m.group("quarter"))
+            q2 = int(m.group("quarter2") or q1)
+            first, last = 3 * q1 - 2, 3 * q2
         elif m.group("m1"):
             first, last = int(m.group("m1")), int(m.group("m2"))
         if not (y1 <= y2 and 1 <= first <= last <= 12):
