@@ -36,6 +36,17 @@ _MIN_BEFORE_ITEMS = 3
 
 
 @dataclass(frozen=True, slots=True)
+class Parallel:
+    """How an unquoted list of parallel parts is checked (a frame's ``parallel`` entry)."""
+
+    min_items: int = 3
+    single: Pattern | None = None
+    free_length: int = 0
+    follow: Pattern | None = None
+    reject: tuple[Pattern, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Frame:
     """One compiled slogan frame."""
 
@@ -46,6 +57,7 @@ class Frame:
     expand: bool = False
     speech: bool = True
     reject: tuple[Pattern, ...] = ()
+    parallel: Parallel | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +107,25 @@ def _compile_regex_list(items: Any, where: str, context: str) -> tuple[Any, ...]
     return tuple(compile_pattern(_require(p, str, where, context), where) for p in items)
 
 
+def _parallel_spec(entry: Any, where: str, context: str) -> Parallel | None:
+    """The compiled ``parallel`` entry of a frame (``None`` when the frame has none)."""
+    if entry is None:
+        return None
+    entry = _require(entry, dict, where, context)
+    unknown = set(entry) - {"min_items", "single", "free_length", "follow", "reject"}
+    if unknown:
+        raise LexiconError(where, f"{context}: unknown key(s) {', '.join(sorted(unknown))}")
+    single = entry.get("single")
+    follow = entry.get("follow")
+    return Parallel(
+        min_items=int(entry.get("min_items", 3)),
+        single=compile_pattern(_require(single, str, where, context), where) if single else None,
+        free_length=int(entry.get("free_length", 0)),
+        follow=compile_pattern(_require(follow, str, where, context), where) if follow else None,
+        reject=_compile_regex_list(entry.get("reject"), where, f"{context} reject"),
+    )
+
+
 def _build(data: Any, where: str) -> SloganPatterns:
     data = _require(data, dict, where, "top level")
     fragments = {
@@ -129,6 +160,7 @@ def _build(data: Any, where: str) -> SloganPatterns:
                 expand=bool(entry.get("expand", False)),
                 speech=bool(entry.get("speech", True)),
                 reject=_compile_regex_list(entry.get("reject"), where, f"{context} reject"),
+                parallel=_parallel_spec(entry.get("parallel"), where, f"{context} parallel"),
             )
         )
     expansion = _require(data.get("expansion") or {}, dict, where, "expansion")
@@ -221,6 +253,41 @@ def _expand(text: str, cand: _Candidate, patterns: SloganPatterns) -> _Candidate
     return dataclasses.replace(cand, start=match.start("expansion"), expansion=items)
 
 
+def _parallel_parts(text: str, match: Any, spec: Parallel) -> tuple[int, int, tuple[str, ...]] | None:
+    """Check an unquoted list of parallel parts; return its (start, end, parts) or ``None``.
+
+    The middle parts fix the length; the first and last parts are cut to it (the regex cannot know where
+    the first part begins: 推动学理论、强党性、促审计一体落实). Kept when the parts share their first or
+    last character, or are single characters all matching ``single``, or are at least ``free_length``
+    long and followed by ``follow``; a part matching a ``reject`` pattern drops the list.
+    """
+    spans = match.spans("kw")
+    if len(spans) < max(spec.min_items, 3):
+        return None
+    middle = {end - start for start, end in spans[1:-1]}
+    if len(middle) != 1:
+        return None
+    size = middle.pop()
+    (first_start, first_end), (last_start, last_end) = spans[0], spans[-1]
+    if first_end - first_start < size or last_end - last_start < size:
+        return None
+    bounds = [(first_end - size, first_end), *spans[1:-1], (last_start, last_start + size)]
+    parts = tuple(text[a:b] for a, b in bounds)
+    if any(pattern.fullmatch(part) for part in parts for pattern in spec.reject):
+        return None
+    start, end = bounds[0][0], bounds[-1][1]
+    shared = len({p[0] for p in parts}) == 1 or len({p[-1] for p in parts}) == 1
+    if size == 1:
+        ok = spec.single is not None and all(spec.single.fullmatch(p) for p in parts)
+    else:
+        ok = shared or (
+            spec.free_length > 0
+            and size >= spec.free_length
+            and (end == len(text) or (spec.follow is not None and spec.follow.match(text, end) is not None))
+        )
+    return (start, end, parts) if ok else None
+
+
 def _is_rejected(keywords: Sequence[str], rejects: Sequence[Any]) -> bool:
     return any(pattern.fullmatch(kw) for kw in keywords for pattern in rejects)
 
@@ -234,6 +301,11 @@ def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
             if start == end:
                 continue
             keywords = _keywords(match)
+            if frame.parallel is not None:
+                checked = _parallel_parts(text, match, frame.parallel)
+                if checked is None:
+                    continue
+                start, end, keywords = checked
             if not keywords or _is_rejected(keywords, patterns.reject):
                 continue
             if frame.reject and _is_rejected(keywords[:1], frame.reject):
