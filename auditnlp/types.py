@@ -315,8 +315,8 @@ class Finding(_Record):
     paragraph: int | None = None
     parent: int | None = None
     """Position in the same tuple (``report.problems`` or ``report.measures``) of the finding this one is a
-    sub-finding of: the numbered findings under a sub-heading that states a problem
-    (``（一）专项资金拨付不及时`` → ``1.高标准农田建设补助资金拨付滞后。…``); ``None`` for a top-level finding."""
+    sub-finding of: the numbered findings under a sub-heading that states a problem (``（一）专项资金拨付
+    不及时`` → ``1.高标准农田建设补助资金拨付滞后。…``); ``None`` for a top-level finding."""
 
 
 @dataclass(frozen=True, slots=True)

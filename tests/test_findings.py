@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import GOV, SAMPLES, SEED_000, SEED_004, needs_shared
 
 from auditnlp.corpus.manifest import with_meta
@@ -24,6 +25,40 @@ def _findings(report: Report) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]
     assert list(measures) == sorted(measures, key=lambda f: f.start)
     assert {f.kind for f in problems} <= {"problem"} and {f.kind for f in measures} <= {"measure"}
     return problems, measures
+
+
+CASES = yaml.safe_load((Path(__file__).parent / "cases" / "findings.yaml").read_text(encoding="utf-8"))
+
+
+def _matches(found: Finding, group: tuple[Finding, ...], expected: dict) -> bool:
+    if not found.text.startswith(str(expected["text"])):
+        return False
+    if "parent" in expected:
+        parent = group[found.parent] if found.parent is not None else None
+        if expected["parent"] is None:
+            if parent is not None:
+                return False
+        elif parent is None or not parent.text.startswith(str(expected["parent"])):
+            return False
+    if "heading" in expected and found.heading != expected["heading"]:
+        return False
+    return "source" not in expected or found.source == expected["source"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_case_table(case: dict) -> None:
+    problems, measures = _findings(analyze_text(case["text"]))
+    for group, key in ((problems, "problems"), (measures, "measures")):
+        shown = [(f.source, f.parent, f.text[:30]) for f in group]
+        for expected in case.get(key) or []:
+            assert any(_matches(f, group, expected) for f in group), f"missing {expected}; found {shown}"
+        if case.get("only") and key in case:
+            assert len(group) == len(case[key] or []), f"unexpected {key}: {shown}"
+        for f in group:
+            assert f.parent is None or group[f.parent].start < f.start
+    for group, key in ((problems, "absent"), (measures, "absent_measures")):
+        for text in case.get(key) or []:
+            assert not [f.text for f in group if text in f.text], f"{text!r} should not be in {key}"
 
 
 REPORT = """\
@@ -235,3 +270,17 @@ def test_problem_text_drops_markers_punctuation_and_masks() -> None:
 def test_no_problems_no_pairs() -> None:
     report = analyze_text("一、工作情况\n完成项目5个。\n")
     assert pair_problems([report, report]) == []
+
+
+def test_problems_table_names_the_parent_and_the_amounts() -> None:
+    from auditnlp.corpus.compare import compare_reports
+
+    report = analyze_text(CASES[0]["text"])
+    table = compare_reports([report]).problems
+    rows = {text[:8]: row for text, row in zip(table["text"], table.to_dict("records"), strict=True)}
+    assert rows["1.乡村道路养护"]["parent"] == "部分专项资金拨付不及时"
+    assert rows["1.乡村道路养护"]["amounts"] == "860万元"
+    assert rows["2.就业补助资金"]["amounts"] == "132.5万元"
+    assert (
+        not isinstance(rows["（一）部分专项资"]["parent"], str) and rows["（一）部分专项资"]["amounts"] == ""
+    )

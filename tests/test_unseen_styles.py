@@ -35,7 +35,9 @@ def test_sections_and_roles(report):
 
 
 def test_audit_findings_are_problems_and_suggestions_are_measures(report):
+    # in an audit work report a sentence reporting a finding (审计发现，… with its figures) is a problem
     assert [p.text for p in report.problems] == [
+        "审计发现，区财政局超范围拨付专项资金860万元；2个单位无预算列支会议费12.8万元。",
         "一是12名不符合条件人员领取高龄津贴3.6万元",
         "二是医疗救助资金闲置1,050万元超过一年。",
     ]

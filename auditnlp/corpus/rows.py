@@ -7,6 +7,7 @@ dicts keyed by the column keys of :mod:`auditnlp.corpus.schema` and are never ch
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,8 +92,10 @@ def report_rows(report: Report, *, manifest_row: int | None = None) -> ReportRow
         }
         for s in report.slogans
     ]
+    money = [(i.start, i.end, i.text) for i in report.indicators if i.unit_kind == "money"]
     problems, measures = (
-        [_finding_row(f, head, sections) for f in group] for group in (report.problems, report.measures)
+        [_finding_row(f, group, head, sections, money) for f in group]
+        for group in (report.problems, report.measures)
     )
     shares = {str(k): float(v) for k, v in report.category_shares}
     masked = sum(1 for i in report.indicators if i.masked)
@@ -135,12 +138,30 @@ def _heading(section: Section | None) -> str | None:
     return f"{section.marker}{section.heading}"
 
 
-def _finding_row(finding: Finding, head: dict[str, Any], sections: dict[int, Section]) -> dict[str, Any]:
+def _finding_row(
+    finding: Finding,
+    group: tuple[Finding, ...],
+    head: dict[str, Any],
+    sections: dict[int, Section],
+    money: list[tuple[int, int, str]],
+) -> dict[str, Any]:
+    """One problem or measure as a row: its parent (the heading of the problem it is a sub-finding of) and
+    the amounts of money written in it (as written, in text order)."""
+    parent = group[finding.parent] if finding.parent is not None and finding.parent < len(group) else None
+    lo = bisect.bisect_left(money, (finding.start, -1, ""))
+    amounts = []
+    for start, end, text in money[lo:]:
+        if start >= finding.end:
+            break
+        if end <= finding.end:
+            amounts.append(text)
     return {
         **head,
         "kind": finding.kind,
         "heading": finding.heading,
         "text": finding.text,
+        "parent": (parent.heading or parent.text) if parent is not None else None,
+        "amounts": "、".join(amounts),
         "source": finding.source,
         "section": _heading(sections.get(finding.section)),
         "chars": len(finding.text),

@@ -89,6 +89,8 @@ _COLUMNS = (
     Column("units", "涉及单位"),
     Column("years", "涉及年份"),
     Column("heading", "小标题", "long"),
+    Column("parent", "所属问题", "long"),
+    Column("amounts", "涉及金额", "long"),
     Column("source", "来源"),
     Column("year_a", "前一年份", "year"),
     Column("file_a", "前一文件", "long"),
@@ -130,8 +132,14 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "start", "end",
     ),
     "slogan_counts": ("what", "kind", "text", "reports", "occurrences", "units", "years"),
-    "problems": (*REPORT_KEYS, "kind", "heading", "text", "source", "section", "chars", "start", "end"),
-    "measures": (*REPORT_KEYS, "kind", "heading", "text", "source", "section", "chars", "start", "end"),
+    "problems": (
+        *REPORT_KEYS, "kind", "heading", "text", "parent", "amounts", "source", "section", "chars", "start",
+        "end",
+    ),
+    "measures": (
+        *REPORT_KEYS, "kind", "heading", "text", "parent", "amounts", "source", "section", "chars", "start",
+        "end",
+    ),
     "recurring": (
         "unit", "year_a", "file_a", "heading_a", "text_a", "year_b", "file_b", "heading_b", "text_b",
         "similarity",
@@ -165,7 +173,11 @@ TABLES: dict[str, tuple[str, str]] = {
     "categories": ("内容构成", "Share of the report's characters per category (study, supervision …)."),
     "slogans": ("提法明细", "Slogans, formulas, numbered concepts and quoted terms."),
     "slogan_counts": ("提法统计", "How often each slogan and keyword occurs, in how many reports."),
-    "problems": ("存在问题", "Problems admitted, one row per item."),
+    "problems": (
+        "存在问题",
+        "Problems admitted or found, one row per item; a sub-finding names the problem it belongs to "
+        "(parent) and every finding lists the amounts of money written in it.",
+    ),
     "measures": ("工作措施", "Measures planned, one row per item."),
     "recurring": ("重复问题", "Problems of one unit that recur across years, with their similarity."),
     "errors": (

@@ -1,9 +1,15 @@
-"""Problems a report admits and measures it plans.
+"""Problems a report admits or finds, and measures it plans.
 
-Problems come from problems sections (存在问题 / 存在的不足 / 困难和问题 / 短板) and from statements in
-running text (我们也清醒看到… 一是…; 还存在一些不足：…); measures from plans sections (下一步工作思路 /
-工作计划 / 工作安排 / 打算 / 审计建议) and single-paragraph 下一步 statements. Under a section the unit is
-its sub-sections, else its list items, else its paragraphs. Cue phrases live in ``lexicons/findings.yaml``.
+Problems come from problems sections (存在问题 / 存在的不足 / 审计发现的主要问题 / 未整改到位的问题及原因),
+from statements in running text (我们也清醒看到… 一是…; 还存在一些不足：…), from paragraphs dense with
+problem words whatever their opening (当前，…还需…，…尚未…), and, in audit work reports and documents of no
+known type (news pages, cases), from sentences reporting a finding (核查组发现，…); measures from plans
+sections (下一步工作思路 / 工作计划 / 审计建议 / 经验启示), single-paragraph 下一步 statements and dated
+commitments (区政府将于年底前…). Under a section the unit is its sub-sections, else its list items (with the
+statement before them: 尚有12个问题未整改到位…。原因主要是：一是…), else its paragraphs. A problems
+sub-section whose heading states a problem and that has numbered findings or paragraphs of its own is a
+problem (its heading) with children (:attr:`Finding.parent`); one whose heading names a topic
+(预算编制和执行方面) gives its children only. Cue phrases live in ``lexicons/findings.yaml``.
 """
 
 from __future__ import annotations
@@ -49,6 +55,16 @@ class FindingCues:
     notes: Pattern
     annex: Pattern
     source: str
+    markers: Pattern | None = None
+    dense_min: int = 0
+    dense_per_100: float = 0.0
+    statement: Pattern | None = None
+    topical: Pattern | None = None
+    finding_sentence: Pattern | None = None
+    finding_doc_types: tuple[str, ...] = ()
+    finding_count: Pattern | None = None
+    commitment: Pattern | None = None
+    closing: Pattern | None = None
 
 
 def _pattern(data: dict[str, Any], group: str, key: str, where: str) -> Any:
@@ -56,6 +72,25 @@ def _pattern(data: dict[str, Any], group: str, key: str, where: str) -> Any:
     if not isinstance(section, dict) or not isinstance(section.get(key), str):
         raise LexiconError(where, f"{group}.{key}: expected a regex string")
     return compile_pattern(section[key], where, _FLAGS)
+
+
+def _optional(data: dict[str, Any], group: str, key: str, where: str) -> Any:
+    """An optional regex of `group` (``None`` when absent; an error when not a string)."""
+    section = data.get(group)
+    value = section.get(key) if isinstance(section, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise LexiconError(where, f"{group}.{key}: expected a regex string")
+    return compile_pattern(value, where, _FLAGS)
+
+
+def _number(value: Any, where: str, key: str) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise LexiconError(where, f"{key}: expected a number, got {value!r}")
+    return float(value)
 
 
 def _top_pattern(data: dict[str, Any], key: str, where: str) -> Any:
@@ -70,6 +105,14 @@ def build_finding_cues(lex: Lexicons) -> FindingCues:
     where = lex.where(CUES_FILE)
     if not isinstance(data, dict):
         raise LexiconError(where, "top level: expected a mapping with `problems` and `measures`")
+    group = data.get("problems")
+    problems: dict[str, Any] = group if isinstance(group, dict) else {}
+    dense = problems.get("dense") or {}
+    if not isinstance(dense, dict):
+        raise LexiconError(where, "problems.dense: expected a mapping (min_markers, per_100_chars)")
+    doc_types = problems.get("finding_doc_types") or []
+    if not isinstance(doc_types, list):
+        raise LexiconError(where, "problems.finding_doc_types: expected a list of document types")
     return FindingCues(
         problem_headings=_pattern(data, "problems", "headings", where),
         problem_running=_pattern(data, "problems", "running", where),
@@ -83,6 +126,16 @@ def build_finding_cues(lex: Lexicons) -> FindingCues:
         notes=_top_pattern(data, "notes", where),
         annex=_top_pattern(data, "annex", where),
         source=where,
+        markers=_optional(data, "problems", "markers", where),
+        dense_min=int(_number(dense.get("min_markers"), where, "problems.dense.min_markers")),
+        dense_per_100=_number(dense.get("per_100_chars"), where, "problems.dense.per_100_chars"),
+        statement=_optional(data, "problems", "statement", where),
+        topical=_optional(data, "problems", "topical", where),
+        finding_sentence=_optional(data, "problems", "finding_sentence", where),
+        finding_doc_types=tuple(str(t) for t in doc_types),
+        finding_count=_optional(data, "problems", "finding_count", where),
+        commitment=_optional(data, "measures", "commitment", where),
+        closing=_optional(data, "measures", "closing", where),
     )
 
 
@@ -139,9 +192,20 @@ def _response_cut(report: Report, start: int, end: int, cues: FindingCues) -> in
     return end
 
 
-def _finding_end(report: Report, kind: Kind, start: int, end: int, cues: FindingCues) -> int:
-    """Where a finding ends: a problem stops before the report's answer to it (对此，… / 我们将…)."""
-    return _response_cut(report, start, end, cues) if kind == "problem" else end
+def _finding_end(
+    report: Report, kind: Kind, start: int, end: int, cues: FindingCues, index: StructureIndex | None = None
+) -> int:
+    """Where a finding ends: a problem stops before the report's answer to it (对此，… / 我们将…), a measure
+    before a closing paragraph inside its span (主任、副主任、各位委员，… / 以上报告，请予审议。 / …，为…贡献
+    审计力量。): the last sub-section of a plans section runs to the section's end and would take them in."""
+    if kind == "problem":
+        return _response_cut(report, start, end, cues)
+    if index is not None:
+        for para in index.paragraphs_in(start + 1, end):
+            line = para.text.strip()
+            if cues.measure_exclude.search(line) or (cues.closing is not None and cues.closing.search(line)):
+                return para.start
+    return end
 
 
 def _is_role(section: Section, kind: Kind, cues: FindingCues) -> bool:
@@ -193,11 +257,16 @@ def _under_section(
     cues: FindingCues,
     regions: Sequence[tuple[int, int]],
     index: StructureIndex,
+    kids: dict[int, list[Section]],
+    parents: dict[tuple[int, int], tuple[int, int]],
 ) -> Iterator[Finding]:
-    children = [s for s in report.sections if s.parent == root.id and not _in_regions(s.start, regions)]
+    children = [s for s in kids.get(root.id, ()) if not _in_regions(s.start, regions)]
     if children:
         for child in children:
-            end = _finding_end(report, kind, child.start, child.end, cues)
+            if kind == "problem":
+                yield from _problem_subsection(report, child, cues, regions, index, kids, parents)
+                continue
+            end = _finding_end(report, kind, child.start, child.end, cues, index)
             para = index.paragraph(child.heading_start)
             found = _finding(
                 report,
@@ -219,9 +288,138 @@ def _under_section(
         if i.parent is None and body <= i.start < root.end and not _in_regions(i.start, regions)
     ]
     if items:
-        yield from _from_items(report, items, kind, cues)
+        if kind == "problem":
+            yield from _lead_statements(report, items, body, cues, index)
+        yield from _from_items(report, items, kind, cues, index)
         return
-    yield from _paragraph_findings(report, root, kind, cues, regions)
+    yield from _paragraph_findings(report, root, kind, cues, regions, index)
+
+
+def _states_problem(heading: str, cues: FindingCues) -> bool:
+    """Whether a sub-heading states a problem (专项资金拨付不及时) rather than a topic (预算执行方面)."""
+    if cues.statement is None or not cues.statement.search(heading):
+        return False
+    return cues.topical is None or not cues.topical.search(heading)
+
+
+def _problem_subsection(
+    report: Report,
+    child: Section,
+    cues: FindingCues,
+    regions: Sequence[tuple[int, int]],
+    index: StructureIndex,
+    kids: dict[int, list[Section]],
+    parents: dict[tuple[int, int], tuple[int, int]],
+) -> Iterator[Finding]:
+    """Findings of one sub-section of a problems section.
+
+    Run in (（一）在理论学习方面。学习的系统性…) or without units of its own, the sub-section is one finding.
+    With numbered sub-sections, or a heading line followed by list items or paragraphs, those are the
+    findings; when the heading states a problem it is a finding too, and their parent.
+    """
+    text = report.text
+    head = index.paragraph(child.heading_start) or index.paragraph(child.start)
+    units: list[tuple[int, int, str | None, int, str, int | None, int | None]] = []
+    grand = [g for g in kids.get(child.id, ()) if not _in_regions(g.start, regions)]
+    if grand and head is not None:
+        # paragraphs before the first numbered sub-section (1.2023年度… is not a heading: 1.2 is a number)
+        for p in index.paragraphs_in(head.end, grand[0].start):
+            if not _in_regions(p.start, regions):
+                units.append((p.start, p.end, None, p.section, "paragraph", None, p.id))
+        for g in grand:
+            para = index.paragraph(g.heading_start)
+            pid = para.id if para else None
+            units.append((g.start, g.end, g.heading or None, g.id, "section", None, pid))
+    elif head is not None and not text[max(child.heading_end, head.start) : head.end].strip(_TRIM):
+        body = [p for p in index.paragraphs_in(head.end, child.end) if not _in_regions(p.start, regions)]
+        items = [i for i in report.items if i.parent is None and head.end <= i.start < child.end]
+        if items:
+            units = [(i.start, i.end, i.title, i.section, "item", i.id, i.paragraph) for i in items]
+        else:
+            units = [(p.start, p.end, None, p.section, "paragraph", None, p.id) for p in body]
+    units = [u for u in units if not cues.response.search(text[u[0] : u[1]].lstrip(_TRIM)[:20])]
+    if not units or head is None:
+        end = _finding_end(report, "problem", child.start, child.end, cues)
+        found = _finding(
+            report,
+            "problem",
+            child.start,
+            end,
+            heading=child.heading or None,
+            section=child.id,
+            source="section",
+            paragraph=head.id if head is not None else None,
+        )
+        if found is not None:
+            yield found
+        return
+    parent: Finding | None = None
+    if _states_problem(child.heading, cues):
+        parent = _finding(
+            report,
+            "problem",
+            child.start,
+            head.end,
+            heading=child.heading or None,
+            section=child.id,
+            source="section",
+            paragraph=head.id,
+        )
+        if parent is not None:
+            yield parent
+    for start, end, heading, section, source, item, para_id in units:
+        end = _finding_end(report, "problem", start, end, cues)
+        found = _finding(
+            report,
+            "problem",
+            start,
+            end,
+            heading=heading if heading is not None else _short_heading(text[start:end].lstrip(_TRIM)),
+            section=section,
+            source=source,
+            item=item,
+            paragraph=para_id,
+        )
+        if found is not None:
+            if parent is not None:
+                parents[(found.start, found.end)] = (parent.start, parent.end)
+            yield found
+
+
+def _lead_statements(
+    report: Report, items: Sequence[ListItem], body: int, cues: FindingCues, index: StructureIndex
+) -> Iterator[Finding]:
+    """Problem statements before the first list item of each paragraph of a problems section:
+    尚有12个问题未整改到位，…。原因主要是：一是… (the introduction ending in ： is not one)."""
+    seen: set[int] = set()
+    for item in items:
+        if item.paragraph in seen:
+            continue
+        seen.add(item.paragraph)
+        para = index.paragraph(item.start)
+        if para is None:
+            continue
+        for piece in _PIECE.finditer(report.text, max(para.start, body), item.start):
+            raw = piece.group().strip()
+            body_text = raw.strip(_TRIM)
+            if not body_text or raw.endswith(("：", ":")) or cues.framing.search(body_text):
+                continue
+            if cues.response.search(body_text) or cues.lead.search(body_text):
+                continue
+            if cues.markers is not None and not cues.markers.search(body_text):
+                continue
+            found = _finding(
+                report,
+                "problem",
+                piece.start(),
+                piece.end(),
+                heading=None,
+                section=para.section,
+                source="paragraph",
+                paragraph=para.id,
+            )
+            if found is not None:
+                yield found
 
 
 def _is_heading_line(text: str) -> bool:
@@ -232,7 +430,12 @@ def _is_heading_line(text: str) -> bool:
 
 
 def _paragraph_findings(
-    report: Report, root: Section, kind: Kind, cues: FindingCues, regions: Sequence[tuple[int, int]]
+    report: Report,
+    root: Section,
+    kind: Kind,
+    cues: FindingCues,
+    regions: Sequence[tuple[int, int]],
+    index: StructureIndex,
 ) -> Iterator[Finding]:
     """Findings of a section without sub-sections or items.
 
@@ -264,7 +467,7 @@ def _paragraph_findings(
         for first, stop in itertools.pairwise(bounds):
             para, start = paras[first]
             last = paras[stop - 1][0]
-            end = _finding_end(report, kind, start, last.end, cues)
+            end = _finding_end(report, kind, start, last.end, cues, index)
             found = _finding(
                 report,
                 kind,
@@ -280,7 +483,7 @@ def _paragraph_findings(
         return
     if root.heading and not generic.search(root.heading):
         first_para = paras[0][0]
-        end = _finding_end(report, kind, root.start, root.end, cues)
+        end = _finding_end(report, kind, root.start, root.end, cues, index)
         found = _finding(
             report,
             kind,
@@ -314,10 +517,14 @@ def _paragraph_findings(
 
 
 def _from_items(
-    report: Report, items: Sequence[ListItem], kind: Kind, cues: FindingCues
+    report: Report,
+    items: Sequence[ListItem],
+    kind: Kind,
+    cues: FindingCues,
+    index: StructureIndex | None = None,
 ) -> Iterator[Finding]:
     for item in items:
-        end = _finding_end(report, kind, item.start, item.end, cues)
+        end = _finding_end(report, kind, item.start, item.end, cues, index)
         found = _finding(
             report,
             kind,
@@ -434,13 +641,112 @@ def _inside(offset: int, roots: Sequence[Section]) -> bool:
     return any(r.start <= offset < r.end for r in roots)
 
 
+def _dense_problems(report: Report, para: Paragraph, cues: FindingCues) -> Iterator[Finding]:
+    """Problems of a paragraph dense with problem words (see ``problems.markers`` in findings.yaml): its
+    list items (一是…八是…), or else its sentences and ；-clauses from the first one with a marker up to
+    the report's answer (a response before the first problem is only framing: 我们要把成绩讲够，也要把
+    问题说透。)."""
+    items = [i for i in report.items if i.paragraph == para.id and i.parent is None]
+    if items:
+        yield from _from_items(report, items, "problem", cues)
+        return
+    text = report.text
+    started = False
+    for piece in _PIECE.finditer(text, para.start, para.end):
+        start, end = piece.span()
+        body = text[start:end].strip(_TRIM)
+        if cues.response.search(body):
+            if started:
+                return
+            continue
+        lead = cues.lead.search(body)
+        if lead is not None:
+            start = start + (len(text[start:end]) - len(text[start:end].lstrip(_TRIM))) + lead.end()
+            body = text[start:end].strip(_TRIM)
+        if not body or cues.framing.search(body):
+            continue
+        if not started and (cues.markers is None or not cues.markers.search(body)):
+            continue
+        found = _finding(
+            report,
+            "problem",
+            start,
+            end,
+            heading=None,
+            section=para.section,
+            source="paragraph",
+            paragraph=para.id,
+        )
+        if found is not None:
+            started = True
+            yield found
+
+
+def _is_dense(text: str, cues: FindingCues) -> bool:
+    """Whether a paragraph holds enough problem markers, often enough, to be a problems statement."""
+    if cues.markers is None or cues.dense_min <= 0:
+        return False
+    count = sum(1 for _ in cues.markers.finditer(text))
+    return count >= cues.dense_min and count * 100 >= cues.dense_per_100 * max(len(text), 1)
+
+
+_SENTENCE = regex.compile(r"[^。！!？?\n]+[。！!？?]?")
+
+
+def _finding_sentences(report: Report, para: Paragraph, cues: FindingCues) -> Iterator[Finding]:
+    """Sentences reporting a finding about an audited body (核查组发现，2022年…), with a figure after
+    the cue and no count of findings (发现…等问题17个 is an achievement)."""
+    if cues.finding_sentence is None:
+        return
+    for piece in _SENTENCE.finditer(report.text, para.start, para.end):
+        sentence = piece.group()
+        cue = cues.finding_sentence.search(sentence)
+        if cue is None or not regex.search(r"\d", sentence[cue.end() :]):
+            continue
+        if cues.finding_count is not None and cues.finding_count.search(sentence):
+            continue
+        found = _finding(
+            report,
+            "problem",
+            piece.start(),
+            piece.end(),
+            heading=None,
+            section=para.section,
+            source="paragraph",
+            paragraph=para.id,
+        )
+        if found is not None:
+            yield found
+
+
+def _commitments(report: Report, para: Paragraph, cues: FindingCues) -> Iterator[Finding]:
+    """Sentences committing to a dated step (区政府将于今年年底前向区人大常委会专题报告整改情况。)."""
+    if cues.commitment is None:
+        return
+    for piece in _SENTENCE.finditer(report.text, para.start, para.end):
+        if cues.commitment.match(piece.group()):
+            found = _finding(
+                report,
+                "measure",
+                piece.start(),
+                piece.end(),
+                heading=None,
+                section=para.section,
+                source="paragraph",
+                paragraph=para.id,
+            )
+            if found is not None:
+                yield found
+
+
 def extract_findings(
     report: Report, /, *, lexicon: LexiconsLike = None
 ) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
     """Return ``(problems, measures)`` of `report`, each in document order.
 
     `lexicon` is a :class:`~auditnlp.lexicon.Lexicons` bundle or a folder of user lexicon files
-    (``None``: the packaged ``findings.yaml``).
+    (``None``: the packaged ``findings.yaml``). A sub-finding's :attr:`~auditnlp.types.Finding.parent` is
+    the position of its parent in the same tuple.
     """
     cues = load_finding_cues(lexicon)
     regions = _notes_regions(report, cues)
@@ -449,11 +755,21 @@ def extract_findings(
     problems: list[Finding] = []
     measures: list[Finding] = []
     index = StructureIndex(report)
+    kids: dict[int, list[Section]] = {}
+    for section in report.sections:
+        if section.parent is not None:
+            kids.setdefault(section.parent, []).append(section)
+    parents: dict[tuple[int, int], tuple[int, int]] = {}
     for root in problem_roots:
-        problems.extend(_under_section(report, root, "problem", cues, regions, index))
+        problems.extend(_under_section(report, root, "problem", cues, regions, index, kids, parents))
     for root in plan_roots:
-        measures.extend(_under_section(report, root, "measure", cues, regions, index))
+        measures.extend(_under_section(report, root, "measure", cues, regions, index, kids, parents))
+    sections = {s.id: s for s in report.sections}
+    findings_here = (report.meta.doc_type or "unknown") in cues.finding_doc_types
     for para in report.paragraphs:
+        in_plans = _inside(para.start, plan_roots)
+        if not in_plans and not _in_regions(para.start, regions):
+            measures.extend(_commitments(report, para, cues))
         if _inside(para.start, problem_roots):
             continue
         text = report.text[para.start : para.end]
@@ -461,9 +777,16 @@ def extract_findings(
         if match is not None:  # also inside a plans section: 今年…但是，仍然存在一些突出矛盾和问题。…
             problems.extend(_running_problems(report, para, match, cues))
             continue
-        if _inside(para.start, plan_roots):
+        if in_plans:
             continue
-        if cues.measure_running.match(text):
+        holder = sections.get(para.section)
+        next_step = cues.measure_running.match(text)
+        if not next_step and (holder is None or holder.role != "plans") and _is_dense(text, cues):
+            problems.extend(_dense_problems(report, para, cues))
+            continue
+        if findings_here:
+            problems.extend(_finding_sentences(report, para, cues))
+        if next_step:
             items = [i for i in report.items if i.paragraph == para.id and i.parent is None]
             if items:
                 measures.extend(_from_items(report, items, "measure", cues))
@@ -480,7 +803,19 @@ def extract_findings(
                 )
                 if found is not None:
                     measures.append(found)
-    return tuple(_dedupe(report, problems, regions)), tuple(_dedupe(report, measures, regions))
+    kept_problems = _with_parents(_dedupe(report, problems, regions), parents)
+    kept_measures = _with_parents(_dedupe(report, measures, regions), parents)
+    return tuple(kept_problems), tuple(kept_measures)
+
+
+def _with_parents(findings: list[Finding], parents: dict[tuple[int, int], tuple[int, int]]) -> list[Finding]:
+    """Set :attr:`Finding.parent` to the position of each sub-finding's parent (when it was kept)."""
+    position = {(f.start, f.end): i for i, f in enumerate(findings)}
+    out = []
+    for f in findings:
+        parent = position.get(parents.get((f.start, f.end), (-1, -1)))
+        out.append(dataclasses.replace(f, parent=parent) if parent is not None else f)
+    return out
 
 
 def _notes_regions(report: Report, cues: FindingCues) -> list[tuple[int, int]]:

@@ -131,8 +131,8 @@ def build_sections(
         role = _role(heading, rules)
         if parent is not None and (role is None or raw[parent][3] in ("problems", "plans", "other")):
             role = raw[parent][3]
-        elif role is None:
-            role = previous_top_role if previous_top_role in ("review", "plans", "problems") else "review"
+        elif role is None:  # a section after the problems (问题产生的原因, 处理整改情况) is not one
+            role = previous_top_role if previous_top_role in ("review", "plans") else "review"
         if parent is None:
             previous_top_role = role
         raw.append((level, m, parent, role))

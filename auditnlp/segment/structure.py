@@ -130,6 +130,12 @@ class StructureIndex:
             return self._paragraphs[i]
         return None
 
+    def paragraphs_in(self, start: int, end: int) -> tuple[Paragraph, ...]:
+        """The paragraphs starting in [start, end), in order."""
+        lo = bisect.bisect_left(self._p_starts, start)
+        hi = bisect.bisect_left(self._p_starts, end)
+        return tuple(self._paragraphs[lo:hi])
+
     def paragraph_id(self, offset: int) -> int:
         """Id of the last paragraph starting at or before `offset` (the first paragraph before any)."""
         i = bisect.bisect_right(self._p_starts, offset) - 1
