@@ -200,16 +200,44 @@ def render(file: str, output: str) -> None:
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False), required=True, help="Model file (.skops) to write."
 )
-@click.option("--design", default=None, help="Pipeline design: hash_lr (default), vocab_lr, words_lr, …")
+@click.option(
+    "--design", default=None, help="Pipeline design: hash_kw_lr (default), hash_lr, vocab_lr, words_lr, …"
+)
 @click.option(
     "--taxonomy", type=click.Path(exists=True, dir_okay=False), default=None, help="Categories YAML file."
 )
-def train(labels: str, output: str, design: str | None, taxonomy: str | None) -> None:
+@click.option(
+    "--genres",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Genres file (doc, genre, part): adds a leave-one-genre-out measure to the sidecar.",
+)
+@click.option(
+    "--leave-out-heldout",
+    is_flag=True,
+    help="Leave out the documents whose part is 'heldout' in the --genres file.",
+)
+def train(
+    labels: str,
+    output: str,
+    design: str | None,
+    taxonomy: str | None,
+    genres: str | None,
+    leave_out_heldout: bool,
+) -> None:
     """Train the paragraph/item category model from a LABELS file (TSV of references) and save it."""
     from auditnlp.training import train_model
+    from auditnlp.training.labels import load_genres
 
     try:
-        sidecar = train_model(labels, output, design=design, taxonomy=taxonomy)
+        exclude: list[str] = []
+        if leave_out_heldout:
+            if genres is None:
+                raise click.UsageError("--leave-out-heldout needs --genres")
+            exclude = [doc for doc, (_, part) in load_genres(genres).items() if part == "heldout"]
+        sidecar = train_model(
+            labels, output, design=design, taxonomy=taxonomy, genres=genres, exclude=exclude
+        )
     except AuditNLPError as exc:
         _fail(str(exc))
         sys.exit(EXIT_INPUT_FAILED)
@@ -217,6 +245,9 @@ def train(labels: str, output: str, design: str | None, taxonomy: str | None) ->
         click.echo(f"skipped: {message}", err=True)
     cv, data = sidecar["cv"], sidecar["training"]
     summary = f"{data['units']} units, {data['documents']} documents, CV macro-F1 {cv['macro_f1']:.3f}"
+    if "leave_one_genre_out" in sidecar:
+        summary += f", leave-one-genre-out macro-F1 {sidecar['leave_one_genre_out']['macro_f1']:.3f}"
+    summary += f", temperature {sidecar['calibration']['temperature']}"
     click.echo(f"{output}: {summary}")
 
 

@@ -288,8 +288,12 @@ def test_train_model_and_cli_train(sample_labels: Path, tmp_path: Path) -> None:
     target = tmp_path / "model.skops"
     meta = train_model(sample_labels, target, n_splits=3)
     assert target.is_file() and sidecar_path(target).is_file()
-    assert meta["labels"] == list(LABELS) and meta["design"] == "hash_lr"
+    assert meta["labels"] == list(LABELS) and meta["design"] == "hash_kw_lr"
+    assert meta["inputs"] == "heading+text"
     assert 0.0 <= meta["cv"]["macro_f1"] <= 1.0
+    calibration = meta["calibration"]
+    assert calibration["method"] == "temperature" and 0.05 <= calibration["temperature"] <= 20
+    assert set(calibration["ece_before"]) == set(LABELS) == set(calibration["ece_after"])
     report = classify_report(auditnlp.analyze(SAMPLES / "linchuan_2024_summary_gbk.txt"), model=target)
     assert all(i.category in LABELS for i in report.items)
 
@@ -401,6 +405,7 @@ def test_every_design_saves_and_loads_with_trusted_types(design: str, tmp_path: 
     y = ["rectification", "study", "livelihood", "supervision", "other"] * 4
     pipe = build_pipeline(design)
     loose = {
+        "hash_kw_lr": {"features__chars__hash__min_df": 1, "features__chars__hash__max_df": 1.0},
         "hash_lr": {"features__hash__min_df": 1, "features__hash__max_df": 1.0},
         "hash_svm_cal": {"features__hash__min_df": 1, "features__hash__max_df": 1.0},
         "vocab_lr": {"features__min_df": 1, "features__max_df": 1.0},
@@ -424,3 +429,89 @@ def test_taxonomy_errors_name_the_file(tmp_path: Path) -> None:
     tax = load_taxonomy()
     assert tax.labels == LABELS and tax.default == "other"
     assert all(c.description and c.keywords for c in tax.categories)
+
+
+# --- issue 14: headings, keyword counts, calibration, genres -------------------------------------------
+
+
+def test_units_are_read_with_the_headings_of_their_section() -> None:
+    from auditnlp.classify import section_contexts
+    from auditnlp.classify.model import CONTEXT_SEP, unit_input
+
+    report = auditnlp.analyze(
+        "一、重点问题整改情况\n（一）财政管理审计查出问题整改情况\n1.关于专项资金拨付滞后问题\n"
+        "整改情况：区财政局已将滞留资金拨付到位。\n",
+        options=auditnlp.Options(stages=("structure",)),
+    )
+    contexts = section_contexts(report)
+    para = next(p for p in report.paragraphs if p.text.startswith("整改情况"))
+    assert contexts[para.section] == "重点问题整改情况｜财政管理审计查出问题整改情况"
+    assert unit_input("正文", "标题") == f"〔标题〕{CONTEXT_SEP}正文"
+    assert unit_input("正文", "") == "正文"  # a unit outside sections (a news page) is read as its text
+
+
+def test_keyword_features_count_text_and_headings_apart() -> None:
+    from auditnlp.classify.model import KeywordFeatures, unit_input
+
+    kw = {"rectification": (("整改", 2.0),), "study": (("学习", 1.0),)}
+    feats = KeywordFeatures(keywords=kw, weight=1.0).fit([])
+    rows = feats.transform([unit_input("组织学习", "审计整改"), "没有关键词"]).toarray()
+    assert feats.labels_ == ["rectification", "study"]
+    assert rows[0].tolist() == pytest.approx([0.0, math.log(2), math.log(3), 0.0, 0.0])
+    assert rows[1].tolist() == [0.0, 0.0, 0.0, 0.0, 1.0]
+
+
+def test_temperature_scaling_keeps_the_ranking_and_sharpens() -> None:
+    import numpy as np
+
+    from auditnlp.classify.model import scale_proba
+    from auditnlp.training.evaluate import calibration_error, fit_temperature
+
+    proba = np.array([[0.6, 0.4], [0.7, 0.3], [0.55, 0.45], [0.35, 0.65]])
+    sharp = scale_proba(proba, 0.5)
+    assert (sharp.argmax(axis=1) == proba.argmax(axis=1)).all()
+    assert np.allclose(sharp.sum(axis=1), 1.0) and sharp[0, 0] > proba[0, 0]
+    truth = np.array([0, 0, 0, 1])  # always right: a temperature below 1 lowers the log loss
+    assert fit_temperature(proba, truth) < 1.0
+    errors = calibration_error(proba, truth, ("a", "b"))
+    assert set(errors) == {"a", "b"} and all(0.0 <= v <= 1.0 for v in errors.values())
+
+
+def test_shipped_model_is_calibrated_and_trained_on_every_genre() -> None:
+    side = read_sidecar(default_model_path())
+    assert side["design"] == "hash_kw_lr" and side["inputs"] == "heading+text"
+    assert side["calibration"]["temperature"] != 1.0
+    assert side["training"]["excluded_documents"] == []
+    assert "leave_one_genre_out" in side and side["leave_one_genre_out"]["per_genre"]
+
+
+def test_genres_file_covers_every_labelled_document_and_agrees_with_the_manifest() -> None:
+    import csv
+
+    from auditnlp.training.labels import load_genres
+
+    genres = load_genres(ROOT / "corpora" / "labels" / "genres.tsv")
+    refs, _ = read_refs(LABELS_TSV)
+    assert {r.doc for r in refs} == set(genres)
+    with (ROOT / "corpora" / "genres" / "manifest.csv").open(encoding="utf-8") as fh:
+        manifest = {
+            f"corpora/genres/{row['path']}": (row["genre"], row["part"]) for row in csv.DictReader(fh)
+        }
+    assert {d: g for d, g in genres.items() if d in manifest} == manifest
+    assert {part for _, part in genres.values()} == {"dev", "heldout"}
+
+
+def test_leave_one_genre_out_and_training_without_documents(sample_labels: Path, tmp_path: Path) -> None:
+    from auditnlp.training.evaluate import leave_one_genre_out
+
+    data = load_labels(sample_labels, labels=LABELS)
+    docs = sorted(set(data.groups()))
+    genres = {d: ("summary" if "summary" in d else "other", "dev") for d in docs}
+    result = leave_one_genre_out(data, "hash_lr", genres, labels=LABELS)
+    assert set(result.per_genre) == {"summary", "other"}
+    assert sum(v["units"] for v in result.per_genre.values()) == len(data.units)
+    assert 0.0 <= result.macro_f1 <= 1.0
+    left_out = [d for d in docs if "qingshan" in d]
+    meta = train_model(sample_labels, tmp_path / "m.skops", design="hash_lr", n_splits=3, exclude=left_out)
+    assert meta["training"]["excluded_documents"] == left_out
+    assert meta["training"]["units"] == len(data.without(left_out).units) < len(data.units)

@@ -13,22 +13,47 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from auditnlp.types import Report
+from auditnlp.types import Report, Section
 
-__all__ = ["category_shares", "classify_report"]
+__all__ = ["category_shares", "classify_report", "section_contexts"]
+
+_CONTEXT_LEVELS = 2
+_CONTEXT_CHARS = 20
+
+
+def section_contexts(report: Report) -> dict[int, str]:
+    """Section id → the headings a unit of that section is read with: the outermost two headings of its
+    path (``审计发现的主要问题｜专项资金拨付不及时``), each cut to 20 characters; ``""`` outside sections."""
+    by_id = {s.id: s for s in report.sections}
+    out: dict[int, str] = {}
+    for section in report.sections:
+        path: list[str] = []
+        current: Section | None = section
+        while current is not None and current.level > 0:
+            path.append(current.heading[:_CONTEXT_CHARS])
+            current = by_id.get(current.parent) if current.parent is not None else None
+        out[section.id] = "｜".join(reversed(path[-_CONTEXT_LEVELS:])) if path else ""
+    return out
 
 
 def classify_report(report: Report, /, *, model: str | Path | None = None) -> Report:
     """Return a copy of `report` with category and scores on paragraphs and items, and category shares.
 
     `model` is a model file (``.skops`` with its ``.json`` sidecar); ``None`` uses the packaged model. The
-    model loads on first use and stays cached per path. Scores are the model's probabilities per label
-    (they sum to 1); ``category`` is the most probable label.
+    model loads on first use and stays cached per path. A model of a ``heading+text`` design reads each
+    unit with the headings of its section (:func:`section_contexts`). Scores are the model's calibrated
+    probabilities per label (they sum to 1); ``category`` is the most probable label.
     """
     from auditnlp.classify.model import get_model
 
     cm = get_model(model)
     texts = [p.text for p in report.paragraphs] + [i.text for i in report.items]
+    if cm.inputs == "heading+text":
+        from auditnlp.classify.model import unit_input
+
+        contexts = section_contexts(report)
+        sections = [p.section for p in report.paragraphs] + [i.section for i in report.items]
+        texts = [unit_input(t, contexts.get(s, "")) for t, s in zip(texts, sections, strict=True)]
     proba = cm.predict_proba(texts)
     labels = cm.labels
     rows = [

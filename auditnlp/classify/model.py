@@ -2,8 +2,12 @@
 
 Designs (:data:`DESIGNS`), each a ``Pipeline`` with named steps ``features`` and ``clf``:
 
-- ``hash_lr``: hashed character 1–3-grams (:class:`CharNgramHasher`, numpy-vectorised) → TF-IDF →
-  logistic regression (probabilities from the model itself). The shipped design: fast to apply and to load.
+- ``hash_kw_lr``: the input is the unit's text with the headings of its section in front
+  (:func:`unit_input`); hashed character 1–3-grams of it (:class:`CharNgramHasher`) → TF-IDF, joined with
+  the keyword counts of ``categories.yaml`` in the text and in the headings (:class:`KeywordFeatures`) →
+  logistic regression. The shipped design: the keyword counts carry over to genres the labels have little
+  of, the headings tell a finding under 整改情况 from one under 审计发现的主要问题.
+- ``hash_lr``: hashed character 1–3-grams of the text alone → TF-IDF → logistic regression.
 - ``vocab_lr``: scikit-learn's ``TfidfVectorizer`` character 1–3-grams (a vocabulary) → logistic regression.
 - ``words_lr``: hashed character n-grams ∪ jieba words (private tokenizer) → logistic regression.
 - ``hash_svm_cal``: hashed character n-grams → linear SVM calibrated with ``CalibratedClassifierCV``.
@@ -38,8 +42,12 @@ from sklearn.svm import LinearSVC
 from auditnlp.errors import ModelError
 
 FORMAT = "auditnlp.category_model/1"
-DESIGNS = ("hash_lr", "vocab_lr", "words_lr", "hash_svm_cal", "keywords")
-DEFAULT_DESIGN = "hash_lr"
+DESIGNS = ("hash_kw_lr", "hash_lr", "vocab_lr", "words_lr", "hash_svm_cal", "keywords")
+DEFAULT_DESIGN = "hash_kw_lr"
+INPUTS: dict[str, str] = {"hash_kw_lr": "heading+text"}
+"""What a design reads: ``heading+text`` (:func:`unit_input`) or, for designs not listed, ``text``."""
+CONTEXT_SEP = "\u2063"
+"""Separates the headings from the text in a model input (an invisible separator, never in a report)."""
 _LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "jieba", "auditnlp")
 
 # Types a category model may contain beyond skops' defaults: exactly what the designs above build.
@@ -47,6 +55,7 @@ TRUSTED_TYPES = (
     "auditnlp.classify.model.CharNgramHasher",
     "auditnlp.classify.model.JiebaWords",
     "auditnlp.classify.model.KeywordClassifier",
+    "auditnlp.classify.model.KeywordFeatures",
     "builtins.dict",
     "builtins.list",
     "builtins.tuple",
@@ -227,6 +236,57 @@ class KeywordClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
+def unit_input(text: str, context: str) -> str:
+    """The input of a unit to a ``heading+text`` design: ``〔headings〕``, :data:`CONTEXT_SEP`, the text; the
+    text alone outside sections (a news page without headings is not read as front matter)."""
+    return f"〔{context}〕{CONTEXT_SEP}{text}" if context else text
+
+
+class KeywordFeatures(TransformerMixin, BaseEstimator):
+    """Keyword counts per label (``categories.yaml``) in a unit's text and in its headings.
+
+    For inputs made by :func:`unit_input`: per label, ``log(1 + weighted count)`` of its keywords in the
+    text, the same in the headings, and 1 when the text holds no keyword at all; every value times
+    `weight`. `keywords` maps label → ((keyword, weight), …); ``None`` uses the packaged taxonomy.
+    """
+
+    def __init__(self, keywords: dict[str, tuple[tuple[str, float], ...]] | None = None, weight: float = 0.3):
+        self.keywords = keywords
+        self.weight = weight
+
+    def fit(self, X: Any, y: Any = None) -> KeywordFeatures:
+        """Fix the keyword lists and the label order (nothing is learned from the data)."""
+        if self.keywords is None:
+            from auditnlp.classify.taxonomy import load_taxonomy
+
+            tax = load_taxonomy()
+            keywords = tax.keywords()
+            order = list(tax.labels)
+        else:
+            keywords = self.keywords
+            order = list(keywords)
+        self.labels_ = [str(label) for label in order]
+        self.keywords_: dict[str, list[tuple[str, float]]] = {
+            str(label): [(str(w), float(v)) for w, v in keywords.get(label, ())] for label in order
+        }
+        return self
+
+    def transform(self, X: Any) -> sparse.csr_matrix:
+        """One row per input: text counts, heading counts, the no-keyword flag."""
+        n = len(self.labels_)
+        out = np.zeros((len(X), 2 * n + 1))
+        for i, value in enumerate(X):
+            context, sep, text = str(value).rpartition(CONTEXT_SEP)
+            if not sep:
+                context, text = "", str(value)
+            for j, label in enumerate(self.labels_):
+                words = self.keywords_[label]
+                out[i, j] = np.log1p(sum(text.count(w) * v for w, v in words))
+                out[i, n + j] = np.log1p(sum(context.count(w) * v for w, v in words))
+            out[i, 2 * n] = 1.0 if not out[i, :n].any() else 0.0
+        return sparse.csr_matrix(out * self.weight)
+
+
 def _char_tfidf() -> TfidfVectorizer:
     return TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, max_df=0.9)
 
@@ -235,14 +295,17 @@ def _hashed_tfidf() -> Pipeline:
     return Pipeline([("hash", CharNgramHasher()), ("tfidf", TfidfTransformer(sublinear_tf=True))])
 
 
-def _logistic() -> LogisticRegression:
+def _logistic(C: float = 20.0) -> LogisticRegression:
     return LogisticRegression(
-        C=20.0, solver="saga", tol=1e-3, max_iter=2000, class_weight="balanced", random_state=0
+        C=C, solver="saga", tol=1e-3, max_iter=3000, class_weight="balanced", random_state=0
     )
 
 
 def build_pipeline(design: str = DEFAULT_DESIGN, *, keywords: Any = None, default: str = "other") -> Pipeline:
     """An unfitted pipeline of one of :data:`DESIGNS`: steps ``features``, ``clf`` (keywords: ``clf``)."""
+    if design == "hash_kw_lr":
+        union = FeatureUnion([("chars", _hashed_tfidf()), ("keywords", KeywordFeatures(keywords=keywords))])
+        return Pipeline([("features", union), ("clf", _logistic(C=5.0))])
     if design == "hash_lr":
         return Pipeline([("features", _hashed_tfidf()), ("clf", _logistic())])
     if design == "vocab_lr":
@@ -274,13 +337,35 @@ class CategoryModel:
     meta: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
 
+    @property
+    def inputs(self) -> str:
+        """What the model reads: ``heading+text`` (see :func:`unit_input`) or ``text``."""
+        return str(self.meta.get("inputs", "text"))
+
+    @property
+    def temperature(self) -> float:
+        """The calibration temperature of the sidecar (1.0: the pipeline's own probabilities)."""
+        calibration = self.meta.get("calibration") or {}
+        return float(calibration.get("temperature", 1.0))
+
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        """Probabilities, one row per text, columns in :attr:`labels` order."""
+        """Probabilities, one row per input, columns in :attr:`labels` order, calibrated with the sidecar's
+        temperature (``p ∝ p_model ** (1 / T)``, the softmax of the logits divided by ``T``)."""
         if not texts:
             return np.zeros((0, len(self.labels)))
         proba = self.pipeline.predict_proba(texts)
         classes = list(self.pipeline.classes_)
-        return proba[:, [classes.index(label) for label in self.labels]]
+        return scale_proba(proba[:, [classes.index(label) for label in self.labels]], self.temperature)
+
+
+def scale_proba(proba: np.ndarray, temperature: float) -> np.ndarray:
+    """Temperature scaling of probabilities: each row ``∝ proba ** (1 / temperature)``, summing to 1."""
+    if temperature == 1.0 or not len(proba):
+        return proba
+    logits = np.log(np.clip(proba, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    scaled = np.exp(logits)
+    return np.asarray(scaled / scaled.sum(axis=1, keepdims=True))
 
 
 def library_versions() -> dict[str, str]:

@@ -45,10 +45,12 @@ class LabelRef:
 
 @dataclass(frozen=True, slots=True)
 class LabelledUnit:
-    """A labelled unit resolved to its text; `group` is the document (for grouped cross-validation)."""
+    """A labelled unit resolved to its text; `group` is the document (for grouped cross-validation);
+    `context` the headings it is read with (:func:`auditnlp.classify.section_contexts`)."""
 
     ref: LabelRef
     text: str
+    context: str = ""
 
     @property
     def label(self) -> str:
@@ -72,6 +74,19 @@ class LabelSet:
     def texts(self) -> list[str]:
         """Unit texts in file order."""
         return [u.text for u in self.units]
+
+    def inputs(self, mode: str = "text") -> list[str]:
+        """Model inputs in file order: the texts, or for ``heading+text`` the texts with their headings."""
+        if mode == "text":
+            return self.texts()
+        from auditnlp.classify.model import unit_input
+
+        return [unit_input(u.text, u.context) for u in self.units]
+
+    def without(self, docs: Iterable[str]) -> LabelSet:
+        """The same set without the units of `docs` (document paths as in the labels file)."""
+        drop = set(docs)
+        return LabelSet(tuple(u for u in self.units if u.group not in drop), self.skipped, self.source)
 
     def labels(self) -> list[str]:
         """Unit labels in file order."""
@@ -143,8 +158,11 @@ def load_labels(
     whose text hash changed are skipped with a message in :attr:`LabelSet.skipped`. A label outside
     `labels` (when given) raises :class:`LexiconError` naming the line.
     """
+    from auditnlp.classify import section_contexts
+
     refs, directives = read_refs(path)
     base = Path(root) if root is not None else Path(path).parent / directives.get("root", ".")
+    contexts: dict[str, dict[int, str]] = {}
     text_column = directives.get("text_column") or None
     allowed = set(labels) if labels is not None else None
     reports: dict[str, Report | str] = {}
@@ -161,6 +179,8 @@ def load_labels(
         if isinstance(report, str):
             skipped.append(f"line {ref.line}: {report}")
             continue
+        if ref.doc not in contexts:
+            contexts[ref.doc] = section_contexts(report)
         pool = report.paragraphs if ref.unit == "paragraph" else report.items
         unit = next((u for u in pool if u.start == ref.start and u.end == ref.end), None)
         if unit is None:
@@ -173,7 +193,7 @@ def load_labels(
                 f"line {ref.line}: {ref.doc}: text of {ref.unit} {ref.start}:{ref.end} changed (sha1)"
             )
             continue
-        units.append(LabelledUnit(ref, unit.text))
+        units.append(LabelledUnit(ref, unit.text, contexts[ref.doc].get(unit.section, "")))
     return LabelSet(tuple(units), tuple(dict.fromkeys(skipped)), str(path))
 
 
@@ -196,6 +216,31 @@ def _resolve(base: Path, doc: str, text_column: str | None) -> Report | str:
     except InputError as exc:
         return f"{doc}: {exc.reason}; skipped"
     return f"{doc}: row {row} not found; skipped"
+
+
+def load_genres(path: str | Path) -> dict[str, tuple[str, str]]:
+    """Read a genres file (TSV ``doc  genre  part``; ``#`` lines are comments): document → (genre, part).
+
+    ``doc`` is written as in the labels file; ``part`` is ``dev`` or ``heldout`` (documents kept out of
+    training and model selection when measuring).
+    """
+    where = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(where, f"cannot read genres: {exc.strerror or exc}") from None
+    rows = [
+        (n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.startswith("#")
+    ]
+    if not rows or rows[0][1].split("\t")[:3] != ["doc", "genre", "part"]:
+        raise LexiconError(where, "the header must be: doc, genre, part (tab-separated)")
+    out: dict[str, tuple[str, str]] = {}
+    for lineno, line in rows[1:]:
+        cells = [c.strip() for c in line.split("\t")]
+        if len(cells) < 3 or not all(cells[:3]) or cells[2] not in ("dev", "heldout"):
+            raise LexiconError(where, f"line {lineno}: expected doc, genre and part (dev or heldout)")
+        out[cells[0]] = (cells[1], cells[2])
+    return out
 
 
 def write_labels(
