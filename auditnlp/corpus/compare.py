@@ -50,6 +50,7 @@ class Comparison:
     problems: pd.DataFrame
     measures: pd.DataFrame
     recurring: pd.DataFrame
+    problem_status: pd.DataFrame
     errors: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
     """Remarks for the reader of the tables (shown in the workbook legend)."""
@@ -174,7 +175,7 @@ def compare_rows(
         slogan_counts=_slogan_counts(slogans),
         problems=tables["problems"].frame(),
         measures=tables["measures"].frame(),
-        recurring=_recurring(sources),
+        **_recurring(sources, lexicon),
         errors=pd.DataFrame(
             [_error_row(e) for e in [*errors, *notices]], columns=list(TABLE_COLUMNS["errors"])
         ),
@@ -480,24 +481,45 @@ def _slogan_counts(slogans: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def _recurring(sources: list[ProblemSource]) -> pd.DataFrame:
-    """Recurring problems paired across reports of the same unit (see :mod:`auditnlp.corpus.recurrence`).
+def _recurring(sources: list[ProblemSource], lexicon: LexiconsLike = None) -> dict[str, pd.DataFrame]:
+    """The ``recurring`` and ``problem_status`` tables: problems paired across reports of the same unit
+    and the status of each problem per year (see :mod:`auditnlp.corpus.recurrence`).
 
     A document given twice (same text, unit and year) is paired once: its copies would only repeat the
     same pairs, and pairing costs grow with the square of the reports of a unit.
     """
     import pandas as pd
 
-    from auditnlp.corpus.recurrence import pair_problems
+    from auditnlp.corpus.recurrence import pair_problems, problem_status
 
     distinct: dict[tuple[str, str | None, int | None], ProblemSource] = {}
     for source in sources:
         distinct.setdefault((source.source.sha256, source.meta.unit, source.meta.year), source)
-    rows = [_pair_row(pair) for pair in pair_problems(list(distinct.values()))] if len(distinct) > 1 else []
-    frame = pd.DataFrame(rows, columns=list(TABLE_COLUMNS["recurring"]))
+    reports = list(distinct.values())
+    pairs = pair_problems(reports, lexicon=lexicon) if len(reports) > 1 else []
+    frame = pd.DataFrame([_pair_row(pair) for pair in pairs], columns=list(TABLE_COLUMNS["recurring"]))
     for col in ("year_a", "year_b"):
         frame[col] = frame[col].astype("Int64")
-    return frame
+    status = pd.DataFrame(
+        [
+            {
+                "unit": s.unit,
+                "year": s.year,
+                "file": s.path,
+                "status": s.status,
+                "heading": s.problem.heading,
+                "text": s.problem.text,
+                "other_year": s.other_year,
+                "other_text": s.other.text if s.other is not None else None,
+                "similarity": s.similarity,
+            }
+            for s in problem_status(reports, pairs)
+        ],
+        columns=list(TABLE_COLUMNS["problem_status"]),
+    )
+    for col in ("year", "other_year"):
+        status[col] = status[col].astype("Int64")
+    return {"recurring": frame, "problem_status": status}
 
 
 def _pair_row(pair: ProblemPair) -> dict[str, Any]:

@@ -101,6 +101,9 @@ _COLUMNS = (
     Column("heading_b", "后一小标题", "long"),
     Column("text_b", "后一问题", "long"),
     Column("similarity", "相似度", "decimal"),
+    Column("status", "状态"),
+    Column("other_year", "对照年份", "year"),
+    Column("other_text", "对照问题", "long"),
     Column("path", "路径", "long"),
     Column("reason", "原因", "long"),
     Column("error", "错误类型"),
@@ -144,6 +147,9 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
         "unit", "year_a", "file_a", "heading_a", "text_a", "year_b", "file_b", "heading_b", "text_b",
         "similarity",
     ),
+    "problem_status": (
+        "unit", "year", "file", "status", "heading", "text", "other_year", "other_text", "similarity",
+    ),
     "errors": ("path", "reason", "error"),
 }  # fmt: skip
 """Fixed columns of the long tables (``reports``, ``matrix`` and ``categories`` have columns that depend on
@@ -179,7 +185,18 @@ TABLES: dict[str, tuple[str, str]] = {
         "(parent) and every finding lists the amounts of money written in it.",
     ),
     "measures": ("工作措施", "Measures planned, one row per item."),
-    "recurring": ("重复问题", "Problems of one unit that recur across years, with their similarity."),
+    "recurring": (
+        "重复问题",
+        "Problems of one unit that recur across years, with their similarity (fixed reference weights: the "
+        "pairs of two reports never depend on the other reports of the batch).",
+    ),
+    "problem_status": (
+        "问题状态",
+        "For units with reports of two or more years, a status per problem and year: new (not paired with "
+        "an earlier problem), recurring (paired: other_year / other_text name the earlier problem) or "
+        "resolved (stated in the previous report, not again in this year's: resolved or no longer "
+        "reported; other_year is the year it was stated).",
+    ),
     "errors": (
         "错误",
         "Inputs that could not be analysed, with the reason; and notices: copies of a document analysed once "
