@@ -332,7 +332,7 @@ def _problem_subsection(
             units.append((g.start, g.end, g.heading or None, g.id, "section", None, pid))
     elif head is not None and not text[max(child.heading_end, head.start) : head.end].strip(_TRIM):
         body = [p for p in index.paragraphs_in(head.end, child.end) if not _in_regions(p.start, regions)]
-        items = [i for i in report.items if i.parent is None and head.end <= i.start < child.end]
+        items = [i for i in index.items_in(head.end, child.end) if i.parent is None]
         if items:
             units = [(i.start, i.end, i.title, i.section, "item", i.id, i.paragraph) for i in items]
         else:
@@ -641,12 +641,14 @@ def _inside(offset: int, roots: Sequence[Section]) -> bool:
     return any(r.start <= offset < r.end for r in roots)
 
 
-def _dense_problems(report: Report, para: Paragraph, cues: FindingCues) -> Iterator[Finding]:
+def _dense_problems(
+    report: Report, para: Paragraph, cues: FindingCues, index: StructureIndex
+) -> Iterator[Finding]:
     """Problems of a paragraph dense with problem words (see ``problems.markers`` in findings.yaml): its
     list items (一是…八是…), or else its sentences and ；-clauses from the first one with a marker up to
     the report's answer (a response before the first problem is only framing: 我们要把成绩讲够，也要把
     问题说透。)."""
-    items = [i for i in report.items if i.paragraph == para.id and i.parent is None]
+    items = [i for i in index.items_in(para.start, para.end) if i.paragraph == para.id and i.parent is None]
     if items:
         yield from _from_items(report, items, "problem", cues)
         return
@@ -782,7 +784,7 @@ def extract_findings(
         holder = sections.get(para.section)
         next_step = cues.measure_running.match(text)
         if not next_step and (holder is None or holder.role != "plans") and _is_dense(text, cues):
-            problems.extend(_dense_problems(report, para, cues))
+            problems.extend(_dense_problems(report, para, cues, index))
             continue
         if findings_here:
             problems.extend(_finding_sentences(report, para, cues))

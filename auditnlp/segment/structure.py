@@ -100,6 +100,8 @@ class StructureIndex:
         "_by_id",
         "_head_ends",
         "_head_starts",
+        "_i_starts",
+        "_items",
         "_p_starts",
         "_paragraphs",
         "_s_ids",
@@ -111,6 +113,8 @@ class StructureIndex:
     def __init__(self, report: Report) -> None:
         self._paragraphs = report.paragraphs
         self._p_starts = [p.start for p in report.paragraphs]
+        self._items = sorted(report.items, key=lambda i: i.start)
+        self._i_starts = [i.start for i in self._items]
         self._s_starts = [s.start for s in report.sentences]
         self._s_ids = [s.id for s in report.sentences]
         ordered = sorted(report.sections, key=lambda s: (s.start, s.level))
@@ -135,6 +139,12 @@ class StructureIndex:
         lo = bisect.bisect_left(self._p_starts, start)
         hi = bisect.bisect_left(self._p_starts, end)
         return tuple(self._paragraphs[lo:hi])
+
+    def items_in(self, start: int, end: int) -> tuple[ListItem, ...]:
+        """The list items starting in [start, end), in order."""
+        lo = bisect.bisect_left(self._i_starts, start)
+        hi = bisect.bisect_left(self._i_starts, end)
+        return tuple(self._items[lo:hi])
 
     def paragraph_id(self, offset: int) -> int:
         """Id of the last paragraph starting at or before `offset` (the first paragraph before any)."""
