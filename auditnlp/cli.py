@@ -51,6 +51,10 @@ def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
 
 
+def _note(message: str) -> None:
+    click.echo(f"skipped: {message}", err=True)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="auditnlp")
 def cli() -> None:
@@ -72,20 +76,24 @@ def analyze(
 ) -> None:
     """Analyse report files, folders or globs (txt, docx, pdf, html, csv/xlsx/jsonl rows)."""
     from auditnlp.pipeline import analyze_many
+    from auditnlp.readers.inputs import accounting, is_failure
 
-    failures = 0
+    analysed = 0
+    left_out: list[tuple[str, str, str]] = []
     for result in analyze_many(inputs, options=_options(lexicon_dir, text_column, max_mb)):
         if isinstance(result, AuditNLPError):
-            failures += 1
-            _fail(str(result))
+            left_out.append((str(result.path), result.reason, type(result).__name__))
+            _fail(str(result)) if is_failure(left_out[-1][2]) else _note(str(result))
             continue
+        analysed += 1
         if as_json:
             click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=indent))
         else:
             for line in _summary(result):
                 click.echo(line)
-    if failures:
-        click.echo(f"{failures} input(s) failed", err=True)
+    if left_out or analysed != 1:
+        click.echo(accounting(analysed, left_out, where="each named above"), err=True)
+    if any(is_failure(kind) for _path, _reason, kind in left_out):
         sys.exit(EXIT_INPUT_FAILED)
 
 
@@ -154,7 +162,8 @@ def compare(
 ) -> None:
     """Compare reports across units and years: one workbook with indicators, matrix, slogans, problems."""
     from auditnlp.corpus.batch import compare_inputs
-    from auditnlp.corpus.schema import NOTICES
+    from auditnlp.corpus.schema import DUPLICATE, NOTICES
+    from auditnlp.readers.inputs import accounting, is_failure
     from auditnlp.writers.tables import write_comparison
 
     options = _options(lexicon_dir, text_column, max_mb)
@@ -162,14 +171,20 @@ def compare(
     written = write_comparison(result, output, fmt)
     failures = 0
     for error in result.errors.itertuples(index=False):
-        if error.error in NOTICES:
-            click.echo(f"note: {error.path}: {error.reason}", err=True)
+        if error.error in NOTICES or not is_failure(str(error.error)):
+            _note(f"{error.path}: {error.reason}")
         else:
             failures += 1
             _fail(f"{error.path}: {error.reason}")
+    # manifest notices are about files that were analysed (or rows with no file): not inputs left out
+    left_out = [
+        (str(e.path), str(e.reason), str(e.error))
+        for e in result.errors.itertuples(index=False)
+        if e.error not in NOTICES or e.error == DUPLICATE
+    ]
     click.echo(f"{len(result.reports)} report(s) compared → {written}", err=True)
+    click.echo(accounting(len(result.reports), left_out, where="see errors"), err=True)
     if failures:
-        click.echo(f"{failures} input(s) failed", err=True)
         sys.exit(EXIT_INPUT_FAILED)
 
 

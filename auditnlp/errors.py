@@ -16,6 +16,10 @@ class InputError(AuditNLPError):
     """The input cannot be read as a report (missing, empty, binary, too large, unsupported)."""
 
 
+class MissingInputError(InputError):
+    """No such file, or a pattern that matches no file."""
+
+
 class EmptyDocumentError(InputError):
     """The file holds no text."""
 
@@ -38,6 +42,22 @@ class FileTooLargeError(InputError):
 
 class UnsupportedFormatError(InputError):
     """The file extension is not one auditnlp reads."""
+
+
+class ConverterMissingError(UnsupportedFormatError):
+    """A format auditnlp reads only through a tool or extra that is not installed (LibreOffice, ``ocr``)."""
+
+
+class SkippedInputError(InputError):
+    """A file left out on purpose (README, manifest, hidden or temporary file): listed, not a failure."""
+
+
+class DuplicateInputError(InputError):
+    """A file reached twice (by two inputs or through a link): analysed once, the second listed."""
+
+
+class LinkError(InputError):
+    """A link whose target is missing, or a folder link that loops back into its own tree."""
 
 
 class LexiconError(AuditNLPError):

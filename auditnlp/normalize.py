@@ -14,6 +14,7 @@ Two kinds of change, kept apart:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,10 +137,14 @@ class _Builder:
         self.length += 1
 
 
-def normalize(source: str, *, lexicon: LexiconsLike = None) -> Normalized:
+def normalize(
+    source: str, *, lexicon: LexiconsLike = None, drop: Sequence[tuple[int, int, str]] = ()
+) -> Normalized:
     """Normalise `source` (decoded text) into the analysed text with an offset map back to `source`.
 
-    Lines are stripped and blank lines dropped; each kept line becomes one line of the result.
+    Lines are stripped and blank lines dropped; each kept line becomes one line of the result. `drop`
+    holds spans (start, end, kind) that the reader marked as page chrome: a line inside one is removed
+    and recorded with that kind.
     """
     rules = debris_rules(lexicon)
     unified = unify_chars(source)
@@ -159,6 +164,10 @@ def normalize(source: str, *, lexicon: LexiconsLike = None) -> Normalized:
             continue
         s = line_start + (len(raw) - len(raw.lstrip()))
         e = s + len(stripped)
+        marked = next((kind for a, b, kind in drop if a <= s and e <= b), None)
+        if marked is not None:
+            removed.append(Removal(s, e, source[s:e], marked, builder.length))
+            continue
         rule = _match_line_rule(rules, stripped, in_head=in_head, in_tail=s >= tail_from)
         if rule is not None:
             if rule.where == "tail":

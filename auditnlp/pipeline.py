@@ -95,7 +95,7 @@ def analyze_document(doc: RawDocument, options: Options | None = None) -> Report
     """Analyse one decoded document."""
     options = options or Options()
     lexicon = options.lexicon
-    norm = normalize(doc.text, lexicon=lexicon)
+    norm = normalize(doc.text, lexicon=lexicon, drop=doc.removals)
     text = norm.text
     if not text.strip():
         raise InputError(doc.name, "no text left after removing page debris")
@@ -104,7 +104,7 @@ def analyze_document(doc: RawDocument, options: Options | None = None) -> Report
         row=doc.row,
     )  # fmt: skip
     report = Report(
-        source=Source(doc.path, doc.sha256, doc.format, doc.encoding, doc.row),
+        source=Source(doc.path, doc.sha256, doc.format, doc.encoding, doc.row, ocr=doc.ocr),
         meta=structure.meta,
         text=text,
         sections=structure.sections,
@@ -116,7 +116,7 @@ def analyze_document(doc: RawDocument, options: Options | None = None) -> Report
         closing=structure.closing,
         removed=norm.removed,
         offset_map=norm.offset_map,
-        warnings=structure.warnings,
+        warnings=(*doc.warnings, *structure.warnings),
     )
     for name, stage in STAGES.items():
         if name in options.stages:

@@ -61,6 +61,8 @@ class Source(_Record):
     encoding: str | None = None
     row: int | None = None
     """Row number (1-based, header excluded) when the report is one row of a CSV/XLSX/JSONL file."""
+    ocr: bool = False
+    """Whether (some of) the text was recognised by OCR from a scan: numbers should be checked."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ def test_analyze_json_schema():
 def test_analyze_folder_is_json_lines():
     result = CliRunner().invoke(cli, ["analyze", str(SAMPLES), "--json"])
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()
     assert len(lines) == 10
     assert len({json.loads(line)["source"]["path"] for line in lines}) == 10
 

@@ -160,14 +160,16 @@ def test_compare_command_on_samples_writes_workbook(tmp_path: Path) -> None:
     sheet = book["reports"]
     assert sheet.freeze_panes == "A3"
     assert sheet.auto_filter.ref.startswith("A2")
-    assert _sheet_rows(out, "errors")[2:] == []
+    # README.md and manifest.csv are listed as skipped by rule (not failures: the exit code is 0)
+    assert {row[2] for row in _sheet_rows(out, "errors")[2:]} == {"SkippedInputError"}
+    assert "10 analysed, 2 not: 2 skipped by rule (see errors)" in result.output
 
 
 def test_compare_api_matches_cli_tables() -> None:
     api = compare_inputs([SAMPLES], manifest=MANIFEST, jobs=1)
     assert isinstance(api, Comparison)
     assert list(api.tables()) == list(TABLES)
-    assert len(api.reports) == 10 and api.errors.empty
+    assert len(api.reports) == 10 and set(api.errors["error"]) == {"SkippedInputError"}
     assert api.reports["report_id"].tolist() == list(range(1, 11))
     parallel = compare_inputs([SAMPLES], manifest=MANIFEST, jobs=2)
     for name in TABLES:
@@ -292,7 +294,8 @@ def test_unexpected_exception_in_one_report_does_not_stop_batch(monkeypatch: pyt
     monkeypatch.setattr(batch, "analyze_document", flaky)
     result = compare_inputs([SAMPLES], jobs=1)
     assert len(result.reports) == 9
-    assert result.errors["reason"].str.contains("RuntimeError: boom").all()
+    failed = result.errors[result.errors["error"] != "SkippedInputError"]
+    assert len(failed) == 1 and failed["reason"].str.contains("RuntimeError: boom").all()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet", "jsonl"])

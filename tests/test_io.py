@@ -95,7 +95,7 @@ def test_web_debris_removed_and_traceable():
             EncodingDetectionError,
         ),
         ("corrupt.docx", b"PK\x03\x04 this is not really a zip", CorruptDocumentError),
-        ("report.rtf", b"{\\rtf1 hello}", UnsupportedFormatError),
+        ("report.pages", b"PK\x03\x04 not a report", UnsupportedFormatError),
     ],
 )
 def test_bad_input_errors_name_the_file(tmp_path, name, content, error):

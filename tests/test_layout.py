@@ -238,7 +238,7 @@ def test_analyze_and_compare_read_the_same_files_of_a_folder(tmp_path: Path) -> 
 def test_a_glob_that_matches_nothing_does_not_stop_the_others(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("东湖区审计局2024年工作总结\n完成审计项目27个。\n", encoding="utf-8")
     results = list(auditnlp.analyze_many([str(tmp_path / "nomatch*.txt"), tmp_path]))
-    assert [type(r).__name__ for r in results] == ["InputError", "Report"]
+    assert [type(r).__name__ for r in results] == ["MissingInputError", "Report"]
     runner = CliRunner()
     from auditnlp.cli import cli
 

@@ -21,7 +21,7 @@ from typing import Any
 from auditnlp.corpus.compare import Comparison, compare_rows
 from auditnlp.corpus.manifest import Manifest, apply_manifest, manifest_notes
 from auditnlp.corpus.rows import ReportRows, report_rows
-from auditnlp.errors import InputError
+from auditnlp.errors import InputError, SkippedInputError
 from auditnlp.pipeline import Options, analyze_document
 
 ErrorRow = tuple[str, str, str]
@@ -33,25 +33,26 @@ Progress = Callable[[int], None]
 def expand(
     inputs: Iterable[str | Path], *, skip: Iterable[str | Path] = ()
 ) -> tuple[list[str], list[ErrorRow]]:
-    """Expand files, folders and globs into file paths; an input that matches nothing is an error.
+    """Expand files, folders and globs into the paths to read and the rows of the paths left out.
 
-    The rule is :func:`auditnlp.readers.expand_input`, the same as ``analyze``'s; inside a folder the paths
-    in `skip` (the manifest in use) are left out as well. Files named explicitly are kept.
+    The rule is :func:`auditnlp.readers.expand_inputs`, the same as ``analyze``'s: every path a folder or
+    glob holds is either returned or listed with its reason. Inside a folder the paths in `skip` (the
+    manifest in use) are listed as skipped; files named explicitly are kept.
     """
-    from auditnlp.readers import expand_input
+    from auditnlp.readers import expand_inputs
 
+    items = [inputs] if isinstance(inputs, str | Path) else list(inputs)
     skipped = {Path(p).resolve() for p in skip}
+    explicit = {Path(p).resolve() for p in items if Path(p).is_file()}
     paths: list[str] = []
     errors: list[ErrorRow] = []
-    for item in inputs:
-        try:
-            found = expand_input(item)
-        except InputError as exc:
-            errors.append((str(exc.path), exc.reason, type(exc).__name__))
-            continue
-        if Path(item).is_dir():
-            found = [p for p in found if p.resolve() not in skipped]
-        paths.extend(str(p) for p in found)
+    for found in expand_inputs(items):
+        if isinstance(found, InputError):
+            errors.append((str(found.path), found.reason, type(found).__name__))
+        elif found.resolve() in skipped and found.resolve() not in explicit:
+            errors.append((str(found), "the manifest in use, not a report", SkippedInputError.__name__))
+        else:
+            paths.append(str(found))
     return paths, errors
 
 

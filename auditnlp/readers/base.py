@@ -6,22 +6,37 @@ import hashlib
 from dataclasses import dataclass
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+"""The size limit of one document's extracted text (``--max-mb``)."""
+CONTAINER_FACTOR = 50
+"""A file whose text comes out of a container (.docx with pictures, a PDF, a scan) may be this many times
+the text limit before it is refused unopened; its extracted text must still fit the limit."""
 FORMATS: dict[str, str] = {
     ".txt": "txt",
     ".text": "txt",
     ".md": "txt",
     ".docx": "docx",
+    ".doc": "doc",
+    ".wps": "wps",
+    ".rtf": "rtf",
+    ".odt": "odt",
     ".pdf": "pdf",
     ".html": "html",
     ".htm": "html",
     ".csv": "csv",
     ".tsv": "tsv",
     ".xlsx": "xlsx",
+    ".xls": "xls",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
+    ".png": "image",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".tif": "image",
+    ".tiff": "image",
+    ".bmp": "image",
 }
 """File suffix → reader format. The one table of what auditnlp reads."""
-TABLE_FORMATS = frozenset({"csv", "tsv", "xlsx", "jsonl"})
+TABLE_FORMATS = frozenset({"csv", "tsv", "xlsx", "xls", "jsonl"})
 """Formats that hold one report per row."""
 TEXT_COLUMN_GUESSES = ("full_text", "content", "text", "body", "正文", "全文", "内容")
 META_COLUMNS = {
@@ -47,6 +62,13 @@ class RawDocument:
     """Paragraph texts that the container marks as headings, with their level (0 = title)."""
     fields: tuple[tuple[str, str], ...] = ()
     """Metadata columns of a spreadsheet row (title, unit, year, …)."""
+    removals: tuple[tuple[int, int, str], ...] = ()
+    """Spans of `text` (start, end, kind) that the reader found to be page chrome (a PDF's headers,
+    footers and page numbers): each stands on a line of its own and is left out of the analysed text."""
+    warnings: tuple[str, ...] = ()
+    """What the reader noticed about the file's quality (a broken text layer, text read by OCR)."""
+    ocr: bool = False
+    """Whether (some of) the text was recognised by OCR, so names and numbers may be misread."""
 
     @property
     def name(self) -> str:
@@ -67,3 +89,11 @@ def sha256_bytes(data: bytes) -> str:
 def sha256_text(text: str) -> str:
     """Hex SHA-256 of `text` as UTF-8 (lone surrogates are replaced, never an error)."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def too_large(size: int, max_bytes: int, *, what: str = "the extracted text") -> str:
+    """The one message for a size over the limit; it names the option that raises it."""
+    return (
+        f"{what} is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit "
+        "(raise it with --max-mb, or Options(max_bytes=…))"
+    )

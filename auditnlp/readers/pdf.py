@@ -1,22 +1,168 @@
-"""PDF files: the text layer, page by page (pdfplumber)."""
+"""PDF files: the text layer (pdfplumber), printed lines joined back into paragraphs by their layout.
+
+The joining rules are in :mod:`auditnlp.readers.layout`. Page headers, footers and page numbers are kept in
+the source text on lines of their own and marked as removals, so the analysed text leaves them out and
+:attr:`~auditnlp.types.Report.removed` records them. Pages without a text layer are recognised by OCR when
+the ``ocr`` extra is installed (:mod:`auditnlp.readers.ocr`); such text is marked (``RawDocument.ocr``).
+"""
 
 from __future__ import annotations
 
 import io
+import statistics
+from collections.abc import Sequence
 
-from auditnlp.errors import CorruptDocumentError, EmptyDocumentError
+from auditnlp.errors import ConverterMissingError, CorruptDocumentError, EmptyDocumentError
 from auditnlp.readers.base import RawDocument
+from auditnlp.readers.layout import LATIN, LEAD, Line, Page, reflow
 
 
-def read_pdf(data: bytes, name: str, digest: str) -> RawDocument:
+def read_pdf(data: bytes, name: str, digest: str, *, ocr: bool | None = None) -> RawDocument:
+    """Read a PDF: the text layer, reflowed into paragraphs; pages without one by OCR when installed.
+
+    `ocr`: ``None`` recognises pages without a text layer when the ``ocr`` extra is installed (and says
+    how to install it otherwise); ``False`` never runs OCR.
+    """
+    pages: list[Page] = []
+    blank: list[int] = []
     try:
         import pdfplumber
 
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            pages = [page.extract_text() or "" for page in pdf.pages]
+            for number, page in enumerate(pdf.pages, 1):
+                lines = page_lines(page)
+                if not lines and ocr is not False and _has_images(page):
+                    recognised = _ocr_page(page, name, number, required=ocr is True)
+                    if recognised is not None:
+                        pages.append(recognised)
+                        continue
+                    blank.append(number)
+                pages.append(Page(float(page.width), float(page.height), tuple(lines)))
+                page.close()
+    except (ConverterMissingError, EmptyDocumentError):
+        raise
     except Exception as exc:  # pdfminer raises many exception types on damaged files
         raise CorruptDocumentError(name, f"cannot read PDF: {type(exc).__name__}: {exc}") from None
-    text = "\n".join(pages)
+    text, removals, warnings = reflow(pages)
+    used_ocr = any(page.ocr for page in pages)
     if not text.strip():
-        raise EmptyDocumentError(name, "the PDF has no text layer (scanned? run OCR first)")
-    return RawDocument(name, text, "pdf", digest, None)
+        if blank:
+            raise _no_text_layer(name)
+        raise EmptyDocumentError(name, "the PDF has no text")
+    if blank:
+        warnings.append(
+            f"pages {', '.join(map(str, blank))} have no text layer (scanned?) and were left out: "
+            "install the ocr extra (pip install 'auditnlp[ocr]') to read them"
+        )
+    if used_ocr:
+        ocr_pages = [str(i) for i, page in enumerate(pages, 1) if page.ocr]
+        warnings.append(f"text of page(s) {', '.join(ocr_pages)} was read by OCR: check names and numbers")
+    return RawDocument(
+        name,
+        text,
+        "pdf",
+        digest,
+        None,
+        removals=tuple(removals),
+        warnings=tuple(warnings),
+        ocr=used_ocr,
+    )
+
+
+def _no_text_layer(name: str) -> ConverterMissingError:
+    return ConverterMissingError(
+        name,
+        "the PDF has no text layer (a scan): install the ocr extra (pip install 'auditnlp[ocr]') to read it",
+    )
+
+
+def _has_images(page: object) -> bool:
+    try:
+        return bool(page.images)  # type: ignore[attr-defined]
+    except Exception:  # a damaged image dictionary: treat as an image page, OCR decides
+        return True
+
+
+def _ocr_page(page: object, name: str, number: int, *, required: bool) -> Page | None:
+    from auditnlp.readers import ocr
+
+    if not ocr.available():
+        if required:
+            raise _no_text_layer(name)
+        return None
+    image = page.to_image(resolution=ocr.RESOLUTION).original  # type: ignore[attr-defined]
+    scale = 72.0 / ocr.RESOLUTION
+    lines = tuple(
+        Line(
+            line.x0 * scale,
+            line.x1 * scale,
+            line.top * scale,
+            line.bottom * scale,
+            line.size * scale,
+            line.text,
+        )
+        for line in ocr.recognise(image)
+    )
+    width, height = float(page.width), float(page.height)  # type: ignore[attr-defined]
+    return Page(width, height, lines, ocr=True)
+
+
+def page_lines(page: object) -> list[Line]:
+    """The text-layer lines of a pdfplumber page, top to bottom, with spacing rebuilt from the glyphs."""
+    out: list[Line] = []
+    for found in page.extract_text_lines(return_chars=True, strip=True):  # type: ignore[attr-defined]
+        chars = [c for c in found["chars"] if c.get("upright", True)]
+        if not chars:
+            continue
+        text = line_text(chars)
+        if not text.strip():
+            continue
+        size = statistics.median(float(c["size"]) for c in chars)
+        ordered = sorted(chars, key=lambda c: float(c["x0"]))
+        lead_chars = len(LEAD.match(text).group()) if LEAD.match(text) else 1
+        glyphs = [c for c in ordered if str(c["text"]).strip()]
+        last = glyphs[min(lead_chars, len(glyphs)) - 1]
+        lead = float(last["x1"]) - float(glyphs[0]["x0"])
+        out.append(
+            Line(
+                float(found["x0"]),
+                float(found["x1"]),
+                float(found["top"]),
+                float(found["bottom"]),
+                size,
+                text,
+                lead,
+            )
+        )
+    return out
+
+
+def line_text(chars: Sequence[dict[str, object]]) -> str:
+    """The text of one line's glyphs, left to right.
+
+    A space is put between two Latin letters or digits set apart, and wherever a gap is wider than one
+    character (table columns); Chinese text and the narrow gap word processors set between Chinese and
+    digits get none, so ``江北市审计局 2023 年`` reads as it was typed, ``江北市审计局2023年``.
+    """
+    ordered = sorted(chars, key=lambda c: float(c["x0"]))  # type: ignore[arg-type]
+    parts: list[str] = []
+    previous: dict[str, object] | None = None
+    for char in ordered:
+        glyph = str(char["text"])
+        if previous is not None:
+            gap = float(char["x0"]) - float(previous["x1"])  # type: ignore[arg-type]
+            size = float(char.get("size") or 10)  # type: ignore[arg-type]
+            before = str(previous["text"])
+            latin_pair = bool(LATIN.fullmatch(before[-1:])) and bool(LATIN.fullmatch(glyph[:1]))
+            if (
+                parts
+                and parts[-1] != " "
+                and glyph != " "
+                and (gap > 1.0 * size or (latin_pair and gap > 0.15 * size))
+            ):
+                parts.append(" ")
+        if glyph == " " and parts and parts[-1] == " ":
+            continue
+        parts.append(glyph)
+        previous = char
+    return "".join(parts).strip()

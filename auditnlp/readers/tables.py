@@ -74,6 +74,8 @@ def _rows(data: bytes, name: str, fmt: str) -> tuple[list[dict[str, str]], str |
             for row in values[1:]
         ]
         return rows, None
+    if fmt == "xls":
+        return _xls_rows(data, name), None
     text, encoding = decode_bytes(data, name)
     rows = []
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -87,6 +89,30 @@ def _rows(data: bytes, name: str, fmt: str) -> tuple[list[dict[str, str]], str |
             raise CorruptDocumentError(name, f"line {lineno}: expected a JSON object")
         rows.append({k: "" if v is None else str(v) for k, v in record.items()})
     return rows, encoding
+
+
+def _xls_rows(data: bytes, name: str) -> list[dict[str, str]]:
+    """The first sheet of an Excel 97–2003 workbook (.xls), read with ``xlrd``."""
+    try:
+        import xlrd
+
+        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        sheet = book.sheet_by_index(0)
+        values = [sheet.row_values(i) for i in range(sheet.nrows)]
+        book.release_resources()
+    except Exception as exc:  # xlrd raises XLRDError, struct.error, IndexError … on damaged files
+        raise CorruptDocumentError(name, f"cannot open as .xls: {type(exc).__name__}: {exc}") from None
+    if not values:
+        raise EmptyDocumentError(name, "the workbook's first sheet is empty")
+    header = [_cell(h) for h in values[0]]
+    return [{h: _cell(v) for h, v in zip(header, row, strict=False)} for row in values[1:]]
+
+
+def _cell(value: object) -> str:
+    """A cell as text: whole floats without ``.0`` (xlrd reads every number as a float)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
 
 
 def read_table(data: bytes, name: str, fmt: str, text_column: str | None) -> Iterator[RawDocument]:

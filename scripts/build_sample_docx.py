@@ -1,8 +1,8 @@
-"""Build the two .docx sample reports in this folder.
+"""Build the two .docx sample reports in corpora/samples/.
 
 The report texts live in this file. Run with a Python that has python-docx:
 
-    python corpora/samples/_build_docx.py
+    python scripts/build_sample_docx.py
 
 Paragraph styles: the first line (title) uses 'Title', level-1 headings (一、…) use
 'Heading 1', everything else uses 'Normal'. A line of the form ``[[TABLE]]`` marks where
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from docx import Document
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "corpora" / "samples"
 
 JIANGBEI_2023 = """\
 江北市审计局2023年工作总结及2024年工作计划
