@@ -69,6 +69,7 @@ def report_rows(report: Report, *, manifest_row: int | None = None) -> ReportRow
                 "approx": ind.approx,
                 "change": ind.change,
                 "flag": ind.flag,
+                "ocr": report.source.ocr,
                 "primary": index in primary,
                 "sentence": sentences.get(ind.sentence),
                 "section": _heading(section),
@@ -117,6 +118,7 @@ def report_rows(report: Report, *, manifest_row: int | None = None) -> ReportRow
         "problems": len(report.problems),
         "measures": len(report.measures),
         "warnings": "; ".join(report.warnings),
+        "ocr": report.source.ocr,
         **{f"share_{k}": v for k, v in shares.items()},
         **{f"extra_{k}": v for k, v in meta.extra},
     }

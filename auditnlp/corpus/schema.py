@@ -51,6 +51,7 @@ _COLUMNS = (
     Column("duplicates", "重复文件", "long"),
     Column("same_period", "同单位同期间报告"),
     Column("warnings", "提示", "long"),
+    Column("ocr", "OCR识别(请核对)", "bool"),
     Column("name", "规范指标名"),
     Column("subject", "统计对象"),
     Column("text", "原文", "long"),
@@ -123,7 +124,7 @@ MONEY_COLUMNS = frozenset({"value", "value_max", "base_value", "prev_value", "ch
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "indicators": (
         *REPORT_KEYS, "name", "subject", "text", "number", "value", "value_max", "measure_unit",
-        "unit_kind", "base_value", "base_unit", "masked", "mask", "approx", "change", "flag",
+        "unit_kind", "base_value", "base_unit", "masked", "mask", "approx", "change", "flag", "ocr",
         "primary", "sentence", "section", "role", "start", "end",
     ),
     "yoy": (

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from auditnlp.errors import (
+    CorruptDocumentError,
     EmptyDocumentError,
     FileTooLargeError,
     InputError,
@@ -27,7 +28,7 @@ from auditnlp.readers.base import (
     sha256_bytes,
     too_large,
 )
-from auditnlp.readers.encoding import decode_bytes
+from auditnlp.readers.encoding import decode_bytes, plausibility
 
 
 def _read_bytes(path: Path, limit: int, max_bytes: int, what: str) -> bytes:
@@ -81,6 +82,10 @@ def read_file(
     docs = _read(data, name, fmt, suffix, text_column)
     if fmt not in TABLE_FORMATS:
         for doc in docs:
+            if fmt != "txt" and plausibility(doc.text) < 0.6:  # .txt files were checked while decoded
+                raise CorruptDocumentError(
+                    name, f"not a readable {suffix} file: its text is mostly characters no report holds"
+                )
             size = len(doc.text.encode("utf-8", "surrogatepass"))
             if size > max_bytes:
                 raise FileTooLargeError(name, too_large(size, max_bytes))

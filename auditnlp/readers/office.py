@@ -76,6 +76,10 @@ def read_converted(data: bytes, name: str, digest: str, suffix: str, fmt: str) -
 
     from auditnlp.readers.convert import convert
 
+    # an OLE container (the Word 97 format) without a WordDocument stream is damaged or something else;
+    # LibreOffice would fall back to reading its bytes as plain text
+    if data.startswith(b"\xd0\xcf\x11\xe0") and "WordDocument".encode("utf-16-le") not in data:
+        raise CorruptDocumentError(name, f"cannot open as {suffix}: the file holds no Word document stream")
     converted = convert(data, name, suffix)
     return replace(read_docx(converted, name, digest), format=fmt)
 
