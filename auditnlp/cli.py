@@ -42,7 +42,11 @@ def _common(func: Any) -> Any:
         help="Folder of lexicon files overriding the packaged ones (same file names).",
     )(func)
     func = click.option(
-        "--max-mb", type=float, default=20.0, show_default=True, help="Refuse files larger than this."
+        "--max-mb",
+        type=float,
+        default=20.0,
+        show_default=True,
+        help="Limit on each document's extracted text in MB (pictures in a file do not count).",
     )(func)
     return func
 
@@ -74,7 +78,7 @@ def analyze(
     lexicon_dir: str | None,
     max_mb: float,
 ) -> None:
-    """Analyse report files, folders or globs (txt, docx, pdf, html, csv/xlsx/jsonl rows)."""
+    """Analyse report files, folders or globs (txt, docx, doc, wps, odt, rtf, pdf, scans, html, tables)."""
     from auditnlp.pipeline import analyze_many
     from auditnlp.readers.inputs import accounting, is_failure
 

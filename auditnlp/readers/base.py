@@ -94,6 +94,6 @@ def sha256_text(text: str) -> str:
 def too_large(size: int, max_bytes: int, *, what: str = "the extracted text") -> str:
     """The one message for a size over the limit; it names the option that raises it."""
     return (
-        f"{what} is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:g} MB limit "
+        f"{what} is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.3g} MB limit "
         "(raise it with --max-mb, or Options(max_bytes=…))"
     )

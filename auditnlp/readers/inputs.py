@@ -91,7 +91,8 @@ def _walk(
             is_dir = entry.is_dir(follow_symlinks=True)
             is_file = entry.is_file(follow_symlinks=True)
         except OSError as exc:
-            yield InputError(str(path), f"cannot read: {exc.strerror or exc}")
+            is_link = path.is_symlink()
+            yield _bad_link(path) if is_link else InputError(str(path), f"cannot read: {exc.strerror}")
             continue
         if is_link and not is_dir and not is_file:
             yield _bad_link(path)
