@@ -138,7 +138,9 @@ def test_size_limit_applies_to_the_text_not_the_pictures(tmp_path: Path) -> None
     for _ in range(2000):
         wordy.add_paragraph(REPORT)
     wordy.save(str(tmp_path / "wordy.docx"))
-    with pytest.raises(FileTooLargeError, match=r"the extracted text is 0\.2 MB, over the 0\.1 MB limit .*--max-mb"):
+    with pytest.raises(
+        FileTooLargeError, match=r"the extracted text is 0\.2 MB, over the 0\.1 MB limit .*--max-mb"
+    ):
         read_file(tmp_path / "wordy.docx", max_bytes=int(0.1 * 2**20))
     big = tmp_path / "big.txt"
     big.write_text(REPORT * 2000, encoding="utf-8")

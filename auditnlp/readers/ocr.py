@@ -18,6 +18,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+import regex
+
 from auditnlp.errors import ConverterMissingError, CorruptDocumentError, EmptyDocumentError
 from auditnlp.readers.base import RawDocument
 
@@ -25,6 +27,17 @@ RESOLUTION = 200
 """Dots per inch at which a PDF page without a text layer is rendered for OCR."""
 MIN_SCORE = 0.5
 """Recognised boxes with a lower confidence are left out."""
+_FULL_WIDTH = {"(": "（", ")": "）", ",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_HALF_WIDTH_IN_CHINESE = regex.compile(r"(?<=[\p{Han}“”])[,;:?!)]|\((?=\p{Han})")
+
+
+def full_width(text: str) -> str:
+    """Recognised punctuation next to Chinese text in its full-width form, as Chinese reports print it.
+
+    OCR reads ``（`` and ``(`` (or ``，`` and ``,``) alike; a bracket or comma touching a Chinese character
+    is the full-width one. Punctuation between digits (``1,863``) and in Latin text is kept.
+    """
+    return _HALF_WIDTH_IN_CHINESE.sub(lambda m: _FULL_WIDTH[m.group()], text)
 
 
 def available() -> bool:
@@ -117,7 +130,7 @@ def _deskewed(boxes: Any, texts: Any, scores: Any) -> list[tuple[float, float, f
     import math
 
     kept = [
-        (box, text.strip())
+        (box, full_width(text.strip()))
         for box, text, score in zip(boxes, texts, scores, strict=False)
         if score >= MIN_SCORE and text.strip()
     ]
