@@ -112,7 +112,10 @@ def test_manifest_in_gbk_with_chinese_columns_and_a_period(tmp_path: Path) -> No
         "qingshan_2023_summary.txt": 2,
         "nanhu_2024_h1_summary.docx": 3,
     }
-    assert not len(result.errors)
+    # the manifest in the folder is listed (skipped, not a failure), never left out silently
+    assert result.errors[["error", "reason"]].values.tolist() == [
+        ["SkippedInputError", "the manifest in use, not a report"]
+    ]
 
 
 def test_manifest_as_xlsx(tmp_path: Path) -> None:
@@ -145,7 +148,7 @@ def test_manifest_mistakes_are_listed_not_silent(tmp_path: Path) -> None:
     assert "qingshan_2024_summary.txt: not in the manifest" in run.output
     errors = openpyxl.load_workbook(out, read_only=True)["errors"]
     kinds = [row[2] for row in errors.iter_rows(min_row=3, values_only=True)]
-    assert sorted(kinds) == ["ManifestRowUnmatched", "NotInManifest"]
+    assert sorted(kinds) == ["ManifestRowUnmatched", "NotInManifest", "SkippedInputError"]  # + manifest.csv
 
 
 @pytest.mark.parametrize(
