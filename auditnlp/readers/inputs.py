@@ -58,11 +58,6 @@ def skip_reason(path: Path) -> str | None:
     return None
 
 
-def in_folder(path: Path) -> bool:
-    """Whether a file found inside a folder is a report to read (known type, not skipped by rule)."""
-    return skip_reason(path) is None and path.suffix.lower() in FORMATS
-
-
 def _listed(path: Path) -> Path | InputError:
     """A file found in a folder or glob: the path to read, or why it is left out."""
     reason = skip_reason(path)

@@ -30,15 +30,16 @@ def read_pdf(data: bytes, name: str, digest: str, *, ocr: bool | None = None) ->
 
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for number, page in enumerate(pdf.pages, 1):
-                lines = page_lines(page)
-                if not lines and ocr is not False and _has_images(page):
-                    recognised = _ocr_page(page, name, number, required=ocr is True)
-                    if recognised is not None:
-                        pages.append(recognised)
-                        continue
-                    blank.append(number)
-                pages.append(Page(float(page.width), float(page.height), tuple(lines)))
-                page.close()
+                try:
+                    lines = page_lines(page)
+                    recognised = None
+                    if not lines and ocr is not False and _has_images(page):
+                        recognised = _ocr_page(page, name, number, required=ocr is True)
+                        if recognised is None:
+                            blank.append(number)
+                    pages.append(recognised or Page(float(page.width), float(page.height), tuple(lines)))
+                finally:
+                    page.close()
     except (ConverterMissingError, EmptyDocumentError):
         raise
     except Exception as exc:  # pdfminer raises many exception types on damaged files
