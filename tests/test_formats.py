@@ -257,6 +257,7 @@ def test_compare_accounts_for_every_file(folder: dict[str, Any]) -> None:
         assert (row.unit, row.year) == (original.unit, original.year), (row.file, row.row)
     scan = result.reports[result.reports["file"].str.endswith(".scan.pdf")]
     assert scan["ocr"].tolist() == [True]
+    assert any("read by OCR" in note for note in result.notes)
     flagged = result.indicators[result.indicators["file"].str.contains(".scan.")]
     assert len(flagged) and flagged["ocr"].all()
     assert not result.indicators[~result.indicators["file"].str.contains(".scan.")]["ocr"].any()

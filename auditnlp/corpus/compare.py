@@ -179,7 +179,7 @@ def compare_rows(
         errors=pd.DataFrame(
             [_error_row(e) for e in [*errors, *notices]], columns=list(TABLE_COLUMNS["errors"])
         ),
-        notes=_identity_notes(copies, identities.same_period()),
+        notes=(*_identity_notes(copies, identities.same_period()), *_ocr_notes(report_df)),
         labels=labels,
         indicator_labels={rule.name: rule.label for rule in names if rule.label},
     )
@@ -202,6 +202,17 @@ def _identity_columns(
         [("; ".join(map(str, same_period[i])) if i in same_period else None) for i in ids],
     )
     return frame
+
+
+def _ocr_notes(reports: pd.DataFrame) -> tuple[str, ...]:
+    """A note when some reports were read by OCR: their numbers (matrix cells too) need checking."""
+    if "ocr" not in reports.columns or not reports["ocr"].fillna(False).astype(bool).any():
+        return ()
+    count = int(reports["ocr"].fillna(False).astype(bool).sum())
+    return (
+        f"{count} report(s) were read by OCR from scans (reports: ocr): check their numbers against the scan "
+        "(indicators: ocr marks each one) before using them in the matrix.",
+    )
 
 
 def _identity_notes(copies: dict[int, list[str]], same_period: dict[int, list[int]]) -> tuple[str, ...]:
