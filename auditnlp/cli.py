@@ -192,25 +192,72 @@ def compare(
         sys.exit(EXIT_INPUT_FAILED)
 
 
+_LANG = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language shown first (the other is a click away).",
+)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False), help="Folder of the site.")
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False), help="CSV: path → unit, year, …")
+@click.option(
+    "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores]."
+)
+@_LANG
+@_common
+def review(
+    inputs: tuple[str, ...],
+    output: str,
+    manifest: str | None,
+    jobs: int | None,
+    lang: str,
+    text_column: str | None,
+    lexicon_dir: str | None,
+    max_mb: float,
+) -> None:
+    """Write a static review site: reports, matrix and yoy linked to every number's sentence, charts."""
+    from auditnlp.writers.site import review as write_review
+
+    options = _options(lexicon_dir, text_column, max_mb)
+    result = write_review(inputs, output, options=options, manifest=manifest, jobs=jobs, lang=lang)  # type: ignore[arg-type]
+    for error in result.errors.itertuples(index=False):
+        _fail(f"{error.path}: {error.reason}")
+    click.echo(f"{len(result.reports)} report(s) → {output}/index.html", err=True)
+    if len(result.errors):
+        click.echo(f"{len(result.errors)} input(s) failed", err=True)
+        sys.exit(EXIT_INPUT_FAILED)
+
+
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
-def render(file: str, output: str) -> None:
-    """Write FILE (a spreadsheet's first row) as HTML with indicators and slogans highlighted (spaCy)."""
-    try:
-        from auditnlp.integrations.spacy import render_html
-    except ImportError:
-        _fail("render needs spaCy: pip install 'auditnlp[spacy]'")
-        sys.exit(EXIT_MISSING_EXTRA)
-    try:
-        from auditnlp.readers import read_file
+@_LANG
+@_common
+def render(
+    file: str, output: str, lang: str, text_column: str | None, lexicon_dir: str | None, max_mb: float
+) -> None:
+    """Write FILE (a spreadsheet's first row) as one HTML page: the analysed text with its records marked."""
+    from pathlib import Path
 
-        doc = read_file(file)[0]
+    from auditnlp.pipeline import analyze_document
+    from auditnlp.readers import read_path
+    from auditnlp.writers.site import render_report, write_text
+
+    options = _options(lexicon_dir, text_column, max_mb)
+    try:
+        doc = next(iter(read_path(file, text_column=text_column, max_bytes=options.max_bytes)))
+        if isinstance(doc, AuditNLPError):
+            raise doc
+        report = analyze_document(doc, options)
     except AuditNLPError as exc:
         _fail(str(exc))
         sys.exit(EXIT_INPUT_FAILED)
-    with open(output, "w", encoding="utf-8") as out:
-        out.write(render_html(doc.text, title=doc.name.replace("\\", "/").rsplit("/", 1)[-1]))
+    write_text(Path(output), render_report(report, lang=lang, lexicon=options.lexicon))  # type: ignore[arg-type]
     click.echo(f"{file} → {output}", err=True)
 
 

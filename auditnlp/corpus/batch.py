@@ -23,11 +23,14 @@ from auditnlp.corpus.manifest import Manifest, apply_manifest, manifest_notes
 from auditnlp.corpus.rows import ReportRows, report_rows
 from auditnlp.errors import InputError, SkippedInputError
 from auditnlp.pipeline import Options, analyze_document
+from auditnlp.types import Report
 
 ErrorRow = tuple[str, str, str]
 """(path, reason, error type)."""
 
 Progress = Callable[[int], None]
+OnReport = Callable[[Report], None]
+"""Called with each analysed report in the process that analysed it (must pickle for worker processes)."""
 
 
 def expand(
@@ -57,9 +60,16 @@ def expand(
 
 
 def analyze_chunk(
-    paths: list[str], options: Options, manifest: Manifest | None = None
+    paths: list[str],
+    options: Options,
+    manifest: Manifest | None = None,
+    on_report: OnReport | None = None,
 ) -> list[ReportRows | ErrorRow]:
-    """Analyse files (a worker's chunk) into rows; every failure becomes an error row."""
+    """Analyse files (a worker's chunk) into rows; every failure becomes an error row.
+
+    `on_report` is called with each analysed report before it is reduced to rows (the review site writes
+    its page there, so the text never leaves the worker); a failure there is the document's failure.
+    """
     from auditnlp.readers import read_path
 
     out: list[ReportRows | ErrorRow] = []
@@ -70,6 +80,8 @@ def analyze_chunk(
                 continue
             try:
                 report = apply_manifest(analyze_document(doc, options), manifest)
+                if on_report is not None:
+                    on_report(report)
                 entry = manifest.entry(doc.path, doc.row) if manifest is not None else None
                 out.append(report_rows(report, manifest_row=entry.line if entry is not None else None))
             except InputError as exc:
@@ -86,11 +98,13 @@ def iter_rows(
     manifest: Manifest | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    on_report: OnReport | None = None,
 ) -> Iterator[ReportRows | ErrorRow]:
     """Yield rows (or error rows) for every document of `paths`, in input order.
 
     `jobs` processes analyse chunks of files (default: all cores; 1 runs in this process); `progress` is
-    called with the number of files finished after each chunk.
+    called with the number of files finished after each chunk; `on_report` with each analysed report (see
+    :func:`analyze_chunk`).
     """
     options = options or Options()
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -100,13 +114,13 @@ def iter_rows(
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
     if jobs == 1 or len(chunks) == 1:
         for chunk in chunks:
-            yield from analyze_chunk(chunk, options, manifest)
+            yield from analyze_chunk(chunk, options, manifest, on_report)
             if progress:
                 progress(len(chunk))
         return
     _warm_up(options)
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
-        yield from _ordered(pool, chunks, options, manifest, jobs, progress)
+        yield from _ordered(pool, chunks, options, manifest, jobs, progress, on_report)
 
 
 _WARM_UP_TEXT = """某某区审计局2024年工作总结
@@ -144,6 +158,7 @@ def _ordered(
     manifest: Manifest | None,
     jobs: int,
     progress: Progress | None,
+    on_report: OnReport | None = None,
 ) -> Iterator[ReportRows | ErrorRow]:
     """Run chunks with a bounded number in flight; yield results in chunk order as they complete."""
     pending: dict[Future[Any], int] = {}
@@ -152,7 +167,7 @@ def _ordered(
     window = jobs * 3
     while next_out < len(chunks):
         while submitted < len(chunks) and len(pending) < window:
-            pending[pool.submit(analyze_chunk, chunks[submitted], options, manifest)] = submitted
+            pending[pool.submit(analyze_chunk, chunks[submitted], options, manifest, on_report)] = submitted
             submitted += 1
         finished, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in finished:
@@ -208,11 +223,13 @@ def compare_inputs(
     manifest: Manifest | str | Path | None = None,
     jobs: int | None = None,
     progress: bool | None = None,
+    on_report: OnReport | None = None,
 ) -> Comparison:
     """Analyse files, folders and globs (in `jobs` processes) and compare them.
 
     `manifest` is a :class:`~auditnlp.corpus.manifest.Manifest` or the path of a manifest (.csv or .xlsx);
-    `progress` shows a bar (default: when stderr is a terminal). Failures are in ``comparison.errors``, with
+    `progress` shows a bar (default: when stderr is a terminal); `on_report` is called with each
+    analysed report in the process that analysed it. Failures are in ``comparison.errors``, with
     notices: copies of a document compared once, inputs the manifest does not cover and manifest rows that
     match no input.
     """
@@ -227,7 +244,9 @@ def compare_inputs(
 
     def reports() -> Iterator[ReportRows]:
         with progress_bar(len(paths), enabled=progress) as advance:
-            for item in iter_rows(paths, options=options, manifest=manifest, jobs=jobs, progress=advance):
+            for item in iter_rows(
+                paths, options=options, manifest=manifest, jobs=jobs, progress=advance, on_report=on_report
+            ):
                 if isinstance(item, ReportRows):
                     seen.append((item.report["file"], item.report["row"]))
                     yield item

@@ -1,0 +1,395 @@
+"""The comparison's tables as JSON for the site's pages: the report index, the matrix, yoy, the charts.
+
+A table is ``{"columns": [...], "rows": [[cell, …], …]}``; a cell is a plain value or
+``{"t": text, "h": link, "v": sort value, "c": css class, "tt": hover text, "f": [flags]}``. Links point
+at the anchors of :mod:`auditnlp.writers.site.report`, computed from the rows' offsets, so the tables need
+no report text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from auditnlp.corpus.schema import MASK, column
+from auditnlp.writers.display import Display
+from auditnlp.writers.site.report import indicator_anchor, money_text, number_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from auditnlp.corpus.compare import Comparison
+
+PAGE_SIZE = 50
+CHART_MAX_UNITS = 40
+"""Lines beyond this many units would be unreadable: a chart shows the units with the most points."""
+APPROX_FLAGS = {
+    "about": ("约", "approx"),
+    "at_least": ("≥", "at least"),
+    "at_most": ("≤", "at most"),
+}
+AT_LEAST = frozenset({"超过", "以上", "不少于", "不低于", "逾", "余", "多", "突破"})
+AT_MOST = frozenset({"不足", "以内", "不到", "不超过", "以下", "近"})
+
+
+def page_name(file: Any, row: Any = None) -> str:
+    """The file name of a report's page: stable for (file, row), safe on every file system."""
+    key = f"{file}#{'' if _missing(row) else int(row)}"
+    return f"r{hashlib.sha1(key.encode('utf-8')).hexdigest()[:12]}.html"
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN / NA
+    except TypeError:
+        return type(value).__name__ == "NAType"
+
+
+def to_json(data: Any) -> Markup:
+    """JSON safe to put inside a ``<script>`` element (``<``, ``>`` and ``&`` escaped as ``\\u00XX``)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_default)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _col(key: str, display: Display, *, zh: str | None = None, en: str | None = None, **extra: Any) -> dict:
+    return {"key": key, "zh": zh or column(key).label, "en": en or key, **extra}
+
+
+def _year(value: Any) -> str:
+    return "" if _missing(value) else str(int(value))
+
+
+def _number(value: Any) -> float | None:
+    if _missing(value) or isinstance(value, str):
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def value_text(value: Any, base_unit: Any) -> str:
+    """A base value as a reader wants it: money in 万元/亿元, other numbers with their unit."""
+    if _missing(value):
+        return ""
+    if isinstance(value, str):
+        return value
+    decimal = value if isinstance(value, Decimal) else Decimal(str(value))
+    if base_unit == "元":
+        return money_text(decimal)
+    return number_text(decimal)
+
+
+def approx_flag(approx: Any) -> dict[str, str] | None:
+    """The flag shown for an approximation word (约 / ≥ / ≤), or ``None``."""
+    if _missing(approx) or not approx:
+        return None
+    word = str(approx)
+    kind = "at_least" if word in AT_LEAST else "at_most" if word in AT_MOST else "about"
+    zh, en = APPROX_FLAGS[kind]
+    return {"zh": zh, "en": en, "tt": word}
+
+
+def index_table(comparison: Comparison, display: Display, pages: Collection[str]) -> dict[str, Any]:
+    """One row per report: unit, year, type, title (a link to its page), counts, warnings, shares."""
+    frame = comparison.reports
+    shares = [c for c in frame.columns if c.startswith("share_")]
+    counts = ["chars", "sections", "paragraphs", "items", "indicators", "slogans", "problems", "measures"]
+    columns = [
+        _col("unit", display, sticky=True),
+        _col("year", display, kind="num"),
+        _col("doc_type", display),
+        _col("title", display),
+        *(_col(c, display, kind="num") for c in counts),
+        _col("masked_share", display, kind="num"),
+        *(
+            _col(c, display, zh=comparison.label(c), en=c.removeprefix("share_") + " %", kind="num")
+            for c in shares
+        ),
+        _col("warnings", display, kind="long"),
+        _col("file", display),
+    ]
+    rows = []
+    for rec in frame.to_dict("records"):
+        page = page_name(rec.get("file"), rec.get("row"))
+        title = rec.get("title") or str(rec.get("file") or "").replace("\\", "/").rsplit("/", 1)[-1]
+        link: dict[str, Any] = {"t": title, "h": f"reports/{page}"}
+        if page not in pages:
+            link = {"t": title, "tt": display.ui("text_missing")}
+        masked = _number(rec.get("masked_share"))
+        rows.append(
+            [
+                rec.get("unit") or "?",
+                {"t": _year(rec.get("year")), "v": _number(rec.get("year"))},
+                display.code("doc_type", rec.get("doc_type")),
+                link,
+                *(_count_cell(rec.get(c)) for c in counts),
+                {"t": f"{masked:.0%}", "v": masked} if masked is not None else "",
+                *(_share_cell(rec.get(c)) for c in shares),
+                rec.get("warnings") or "",
+                _file_row(rec),
+            ]
+        )
+    return {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
+
+
+def _count_cell(value: Any) -> Any:
+    return "" if _missing(value) else {"t": f"{int(value):,}", "v": int(value)}
+
+
+def _share_cell(value: Any) -> Any:
+    share = _number(value)
+    return "" if share is None else {"t": f"{share:.0%}", "v": share}
+
+
+def _file_row(rec: dict[str, Any]) -> str:
+    name = str(rec.get("file") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return name + (f"#{int(rec['row'])}" if not _missing(rec.get("row")) else "")
+
+
+def _report_labels(reports: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    out = {}
+    for rec in reports.to_dict("records"):
+        out[int(rec["report_id"])] = {
+            "unit": rec.get("unit") or "?",
+            "year": _year(rec.get("year")),
+            "page": page_name(rec.get("file"), rec.get("row")),
+            "file": _file_row(rec),
+            "doc_type": rec.get("doc_type"),
+        }
+    return out
+
+
+def _ordered_names(keys: Iterable[tuple[str, str]], display: Display) -> list[tuple[str, str]]:
+    rank = {name: i for i, name in enumerate(display.headlines)}
+    return sorted(set(keys), key=lambda k: (rank.get(k[0], len(rank)), k[0], k[1]))
+
+
+def headline_cells(comparison: Comparison) -> dict[tuple[int, str, str], dict[str, Any]]:
+    """(report id, name, base unit) → the indicator row the matrix shows, with its competing candidates."""
+    frame = comparison.indicators
+    if frame.empty:
+        return {}
+    chosen: dict[tuple[int, str, str], dict[str, Any]] = {}
+    others: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+    cols = ["report_id", "name", "base_unit", "base_value", "masked", "approx", "primary", "flag", "role"]
+    cols += ["start", "end", "text", "sentence"]
+    for rec in frame[cols].to_dict("records"):
+        if _missing(rec["name"]) or not rec["name"] or not _missing(rec["flag"]):
+            continue
+        key = (int(rec["report_id"]), rec["name"], rec["base_unit"])
+        if rec["primary"]:
+            chosen[key] = rec
+        elif rec["role"] != "plans":
+            others[key].append(rec)
+    for key, rec in chosen.items():
+        values = {_number(o["base_value"]) for o in others.get(key, ()) if not o["masked"]}
+        values.discard(None)
+        values.discard(_number(rec["base_value"]))
+        rec["candidates"] = sorted(v for v in values if v is not None)
+    return chosen
+
+
+def _cell(rec: dict[str, Any], base_unit: str, page: str, display: Display) -> dict[str, Any]:
+    masked = bool(rec["masked"])
+    text = MASK if masked else value_text(rec["base_value"], base_unit)
+    cell: dict[str, Any] = {
+        "t": text,
+        "h": f"reports/{page}#{indicator_anchor(int(rec['start']), int(rec['end']))}",
+        "v": None if masked else _number(rec["base_value"]),
+        "tt": str(rec.get("sentence") or rec.get("text") or ""),
+    }
+    if masked:
+        cell["c"] = "mask"
+    flags: list[dict[str, Any]] = []
+    approx = approx_flag(rec.get("approx"))
+    if approx:
+        flags.append(approx)
+    if rec.get("candidates"):
+        shown = "、".join(value_text(Decimal(str(v)), base_unit) for v in rec["candidates"][:5])
+        flags.append({"zh": "另有候选", "en": "other candidates", "tt": shown, "bad": True})
+    if flags:
+        cell["f"] = flags
+    return cell
+
+
+def matrix_table(comparison: Comparison, display: Display) -> dict[str, Any]:
+    """One row per report, one column per canonical indicator (headline indicators first)."""
+    cells = headline_cells(comparison)
+    labels = _report_labels(comparison.reports)
+    names = _ordered_names(((n, u) for _, n, u in cells), display)
+    columns = [
+        _col("unit", display, sticky=True),
+        _col("year", display, kind="num"),
+        *(
+            {"key": f"{n}|{u}", "zh": display.indicator(n, "zh"), "en": n, "unit": u, "kind": "num"}
+            for n, u in names
+        ),
+        _col("file", display),
+    ]
+    rows = []
+    for report_id, info in sorted(labels.items(), key=lambda kv: (kv[1]["unit"], kv[1]["year"], kv[0])):
+        row: list[Any] = [info["unit"], {"t": info["year"], "v": int(info["year"]) if info["year"] else None}]
+        for n, u in names:
+            rec = cells.get((report_id, n, u))
+            row.append(_cell(rec, u, info["page"], display) if rec else "")
+        row.append(info["file"])
+        rows.append(row)
+    return {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
+
+
+def yoy_table(comparison: Comparison, display: Display) -> dict[str, Any]:
+    """Year-on-year rows, each value linked to its sentence; big changes flagged."""
+    frame = comparison.yoy
+    links = _links_by_unit_year(comparison)
+    columns = [
+        _col("unit", display, sticky=True),
+        {"key": "name", "zh": "指标", "en": "name"},
+        _col("base_unit", display),
+        _col("year", display, kind="num"),
+        _col("value", display, kind="num"),
+        _col("prev_year", display, kind="num"),
+        _col("prev_value", display, kind="num"),
+        _col("change_pct", display, kind="num"),
+    ]
+    rows = []
+    for rec in frame.to_dict("records"):
+        unit, name, base = rec["unit"], rec["name"], rec["base_unit"]
+        value = _linked(rec["value"], base, links.get((unit, _year(rec["year"]), name, base)))
+        prev = _linked(rec["prev_value"], base, links.get((unit, _year(rec["prev_year"]), name, base)))
+        pct = _number(rec.get("change_pct"))
+        change: Any = ""
+        if pct is not None:
+            change = {"t": f"{pct:+.1f}%", "v": pct, "c": "up" if pct > 0 else "down" if pct < 0 else ""}
+            if abs(pct) > 100:
+                change["f"] = [{"zh": "请核对", "en": "check", "tt": "|change| > 100%", "bad": True}]
+        rows.append(
+            [
+                unit,
+                {"t": display.indicator(name, "zh"), "tt": name},
+                base,
+                {"t": _year(rec["year"]), "v": _number(rec["year"])},
+                value,
+                {"t": _year(rec["prev_year"]), "v": _number(rec["prev_year"])},
+                prev,
+                change,
+            ]
+        )
+    return {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
+
+
+def _links_by_unit_year(comparison: Comparison) -> dict[tuple[Any, str, str, str], dict[str, Any]]:
+    labels = _report_labels(comparison.reports)
+    out: dict[tuple[Any, str, str, str], dict[str, Any]] = {}
+    for (report_id, name, base), rec in headline_cells(comparison).items():
+        info = labels[report_id]
+        out.setdefault((info["unit"], info["year"], name, base), {**rec, "page": info["page"]})
+    return out
+
+
+def _linked(value: Any, base_unit: str, rec: dict[str, Any] | None) -> Any:
+    if _missing(value):
+        return ""
+    if value == MASK:
+        cell: dict[str, Any] = {"t": MASK, "c": "mask"}
+    else:
+        cell = {"t": value_text(value, base_unit), "v": _number(value)}
+    if rec is not None:
+        cell["h"] = f"reports/{rec['page']}#{indicator_anchor(int(rec['start']), int(rec['end']))}"
+        cell["tt"] = str(rec.get("sentence") or "")
+    return cell
+
+
+def errors_table(comparison: Comparison, display: Display) -> dict[str, Any]:
+    """The inputs that failed, with the reason."""
+    columns = [_col("path", display), _col("reason", display, kind="long"), _col("error", display)]
+    rows = [[str(r.path), str(r.reason), str(r.error)] for r in comparison.errors.itertuples(index=False)]
+    return {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
+
+
+def _scale(values: list[float], base_unit: str) -> tuple[float, str]:
+    if base_unit != "元":
+        return 1.0, base_unit
+    top = max((abs(v) for v in values), default=0.0)
+    if top >= 1e8:
+        return 1e8, "亿元"
+    if top >= 1e4:
+        return 1e4, "万元"
+    return 1.0, "元"
+
+
+def chart_specs(comparison: Comparison, display: Display) -> list[dict[str, Any]]:
+    """One chart per headline indicator found: a line per unit across years, each point linked."""
+    cells = headline_cells(comparison)
+    labels = _report_labels(comparison.reports)
+    series: dict[tuple[str, str], dict[str, list[tuple[int, float, str, str]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for (report_id, name, base), rec in cells.items():
+        info = labels[report_id]
+        value = _number(rec["base_value"])
+        if name not in display.headlines or rec["masked"] or value is None or not info["year"]:
+            continue
+        link = f"reports/{info['page']}#{indicator_anchor(int(rec['start']), int(rec['end']))}"
+        point = (int(info["year"]), value, link, str(rec.get("text") or ""))
+        series[(name, base)][info["unit"]].append(point)
+    specs = []
+    for name, base in _ordered_names(series, display):
+        units = series[(name, base)]
+        scale, shown_unit = _scale([v for pts in units.values() for _, v, _, _ in pts], base)
+        chosen = sorted(units, key=lambda u: (-len(units[u]), u))[:CHART_MAX_UNITS]
+        traces = []
+        for unit in sorted(chosen):
+            points = sorted(units[unit])
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines+markers",
+                    "name": unit,
+                    "x": [p[0] for p in points],
+                    "y": [p[1] / scale for p in points],
+                    "customdata": [p[2] for p in points],
+                    "text": [p[3] for p in points],
+                    "hovertemplate": f"{unit} %{{x}}: %{{y:,}} {shown_unit}<br>%{{text}}<extra></extra>",
+                }
+            )
+        years = sorted({p[0] for pts in units.values() for p in pts})
+        specs.append(
+            {
+                "id": name if base == _main_unit(series, name) else f"{name}-{base}",
+                "name": name,
+                "label": display.indicator(name, "zh"),
+                "unit": shown_unit,
+                "dropped": len(units) - len(chosen),
+                "traces": traces,
+                "layout": {
+                    "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
+                    "xaxis": {"tickmode": "array", "tickvals": years, "title": {"text": ""}},
+                    "yaxis": {"title": {"text": shown_unit}, "rangemode": "tozero"},
+                    "legend": {"orientation": "h"},
+                    "hovermode": "closest",
+                    "font": {"family": "Noto Sans CJK SC, sans-serif"},
+                },
+            }
+        )
+    return specs
+
+
+def _main_unit(series: dict[tuple[str, str], Any], name: str) -> str:
+    bases = sorted((len(v), b) for (n, b), v in series.items() if n == name)
+    return bases[-1][1] if bases else ""
