@@ -27,7 +27,11 @@ from auditnlp.readers.base import display_name
 from auditnlp.types import Period, ProblemPair, ProblemSource, Report
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
+
+    from auditnlp.pipeline import Options
 
 __all__ = ["Comparison", "ReportRows", "compare_reports", "compare_rows", "report_label", "report_rows"]
 
@@ -67,6 +71,43 @@ class Comparison:
     def label(self, key: str) -> str:
         """The Chinese label of column `key` (from the lexicons where they name it, else the schema)."""
         return self.labels.get(key) or column(key).label
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={len(frame)}" for name, frame in self.tables().items())
+        return f"Comparison({sizes})"
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The tables for computing with pandas: value columns as floats (``NaN`` where empty or masked),
+        the matrix numeric with a separate ``matrix_mask`` (see :mod:`auditnlp.corpus.frames`)."""
+        from auditnlp.corpus.frames import frames
+
+        return frames(self.tables())
+
+    # The two writers below sit a layer above this module; the methods are the library's one-call way
+    # to them and import them only when called.
+    def to_excel(self, path: str | Path) -> Path:
+        """Write the comparison workbook (.xlsx) to `path` and return it."""
+        from auditnlp.writers.workbook import write_workbook
+
+        return write_workbook(self, path)
+
+    def to_site(
+        self,
+        path: str | Path,
+        *,
+        reports: Iterable[Report] | None = None,
+        options: Options | None = None,
+        lang: str = "zh",
+    ) -> Path:
+        """Write the review site into folder `path` and return its index page.
+
+        Report pages are written from `reports` when given; otherwise each report's file is read and
+        analysed again (with `options`), one at a time, so no text is held. ``auditnlp review`` (or
+        :func:`auditnlp.writers.site.review`) writes the pages while analysing instead.
+        """
+        from auditnlp.writers.site import write_site
+
+        return write_site(self, path, reports=reports, options=options, lang=lang)  # type: ignore[arg-type]
 
 
 def _error_row(error: Any) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup
+
 from auditnlp.lexicon import LexiconsLike
 from auditnlp.types import Report
 from auditnlp.writers.display import Display, Lang, load_display
@@ -107,8 +109,8 @@ def render_report(
             lang=display.lang,
             cat_index={label: i for i, label in enumerate(display.categories)},
             inline=standalone,
-            css=_static("site.css") if standalone else "",
-            js=_static("site.js") if standalone else "",
+            css=Markup(_static("site.css")) if standalone else "",
+            js=Markup(_static("site.js")) if standalone else "",
             root="" if standalone else "../",
             here="report",
         )
