@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import ROOT, SAMPLES
 
 import auditnlp
 from auditnlp.cli import cli
@@ -25,8 +26,6 @@ from auditnlp.writers.display import load_display
 from auditnlp.writers.site import page_name, render_report, review
 from auditnlp.writers.site.data import value_text
 from auditnlp.writers.site.report import REDACTION, highlighted
-
-from conftest import ROOT, SAMPLES
 
 MANIFEST = SAMPLES / "manifest.csv"
 LEXICONS = ROOT / "auditnlp" / "lexicons"
@@ -134,7 +133,9 @@ def test_durations_and_frequencies_are_not_highlighted() -> None:
 
 
 def test_text_is_escaped() -> None:
-    report = auditnlp.analyze_text("东湖区审计局2024年工作总结\n一、主要工作\n完成<script>alert</script>审计项目3个。")
+    report = auditnlp.analyze_text(
+        "东湖区审计局2024年工作总结\n一、主要工作\n完成<script>alert</script>审计项目3个。"
+    )
     page = render_report(report)
     assert "<script>alert</script>" not in page
     assert "&lt;script&gt;alert&lt;/script&gt;" in page
@@ -195,7 +196,10 @@ def test_every_matrix_and_yoy_cell_links_to_its_number(site: tuple[Path, auditnl
         row = indicators[(indicators["start"] == start) & (indicators["end"] == end)]
         assert text in set(row["text"]), (href, text)
         # the number shown is the number of the linked figure (money in 万元/亿元)
-        expected = {"XX" if m else value_text(v, u) for v, u, m in zip(row["base_value"], row["base_unit"], row["masked"])}
+        expected = {
+            "XX" if m else value_text(v, u)
+            for v, u, m in zip(row["base_value"], row["base_unit"], row["masked"], strict=True)
+        }
         assert shown in expected, (href, text, shown)
     yoy = _table(folder / "yoy.html", "t-yoy")
     for href, _ in _links(yoy):
@@ -231,7 +235,9 @@ def test_to_site_reads_the_files_again(tmp_path: Path) -> None:
         page, anchor = href.split("#")
         assert _anchor_text(tmp_path / "site" / page, anchor)
     # reports given: their pages are written from them (here a text with no file to read again)
-    report = auditnlp.analyze_text("东湖区审计局2024年工作总结\n一、主要工作\n全年完成审计项目12个。", name="东湖.txt")
+    report = auditnlp.analyze_text(
+        "东湖区审计局2024年工作总结\n一、主要工作\n全年完成审计项目12个。", name="东湖.txt"
+    )
     one = auditnlp.compare_reports([report])
     one.to_site(tmp_path / "one", reports=[report])
     assert (tmp_path / "one" / "reports" / page_name("东湖.txt", None)).is_file()

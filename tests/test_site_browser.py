@@ -76,9 +76,11 @@ class Page:
         self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         self.page.on(
             "request",
-            lambda r: self.errors.append(f"request off disk: {r.url}")
-            if not r.url.startswith(("file:", "data:", "about:"))
-            else None,
+            lambda r: (
+                self.errors.append(f"request off disk: {r.url}")
+                if not r.url.startswith(("file:", "data:", "about:"))
+                else None
+            ),
         )
 
 
