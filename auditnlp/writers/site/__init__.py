@@ -32,6 +32,7 @@ from auditnlp.writers.display import Display, Lang, load_display
 from auditnlp.writers.site.data import (
     chart_specs,
     errors_table,
+    headline_cells,
     index_table,
     matrix_table,
     page_name,
@@ -226,6 +227,7 @@ def _write_tables(
     comparison: Comparison, folder: Path, display: Display, pages: set[str], has_plotly: bool
 ) -> None:
     env = _env()
+    cells = headline_cells(comparison)
     common = {"ui": display, "lang": display.lang, "inline": False, "root": ""}
     index_tables = [{"id": "t-reports", "json": to_json(index_table(comparison, display, pages))}]
     if len(comparison.errors):
@@ -239,15 +241,18 @@ def _write_tables(
             {
                 "here": "matrix",
                 "note": "matrix_note",
-                "tables": [{"id": "t-matrix", "json": to_json(matrix_table(comparison, display))}],
+                "tables": [{"id": "t-matrix", "json": to_json(matrix_table(comparison, display, cells))}],
             },
         ),
         "yoy.html": (
             "table.html",
-            {"here": "yoy", "tables": [{"id": "t-yoy", "json": to_json(yoy_table(comparison, display))}]},
+            {
+                "here": "yoy",
+                "tables": [{"id": "t-yoy", "json": to_json(yoy_table(comparison, display, cells))}],
+            },
         ),
     }
-    charts = chart_specs(comparison, display) if has_plotly else []
+    charts = chart_specs(comparison, display, cells) if has_plotly else []
     pages_out["charts.html"] = (
         "charts.html",
         {

@@ -189,8 +189,10 @@ def headline_cells(comparison: Comparison) -> dict[tuple[int, str, str], dict[st
     others: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
     cols = ["report_id", "name", "base_unit", "base_value", "masked", "approx", "primary", "flag", "role"]
     cols += ["start", "end", "text", "sentence"]
-    for rec in frame[cols].to_dict("records"):
-        if _missing(rec["name"]) or not rec["name"] or not _missing(rec["flag"]):
+    named = frame[frame["name"].notna() & frame["flag"].isna()]
+    for values in zip(*(named[c].tolist() for c in cols), strict=True):
+        rec = dict(zip(cols, values, strict=True))
+        if not rec["name"]:
             continue
         key = (int(rec["report_id"]), rec["name"], rec["base_unit"])
         if rec["primary"]:
@@ -198,10 +200,9 @@ def headline_cells(comparison: Comparison) -> dict[tuple[int, str, str], dict[st
         elif rec["role"] != "plans":
             others[key].append(rec)
     for key, rec in chosen.items():
-        values = {_number(o["base_value"]) for o in others.get(key, ()) if not o["masked"]}
-        values.discard(None)
-        values.discard(_number(rec["base_value"]))
-        rec["candidates"] = sorted(v for v in values if v is not None)
+        own = _number(rec["base_value"])
+        found = {_number(o["base_value"]) for o in others.get(key, []) if not o["masked"]}
+        rec["candidates"] = sorted(v for v in found if v is not None and v != own)
     return chosen
 
 
@@ -228,9 +229,12 @@ def _cell(rec: dict[str, Any], base_unit: str, page: str, display: Display) -> d
     return cell
 
 
-def matrix_table(comparison: Comparison, display: Display) -> dict[str, Any]:
+Cells = dict[tuple[int, str, str], dict[str, Any]]
+
+
+def matrix_table(comparison: Comparison, display: Display, cells: Cells | None = None) -> dict[str, Any]:
     """One row per report, one column per canonical indicator (headline indicators first)."""
-    cells = headline_cells(comparison)
+    cells = headline_cells(comparison) if cells is None else cells
     labels = _report_labels(comparison.reports)
     names = _ordered_names(((n, u) for _, n, u in cells), display)
     columns = [
@@ -253,10 +257,10 @@ def matrix_table(comparison: Comparison, display: Display) -> dict[str, Any]:
     return {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
 
 
-def yoy_table(comparison: Comparison, display: Display) -> dict[str, Any]:
+def yoy_table(comparison: Comparison, display: Display, cells: Cells | None = None) -> dict[str, Any]:
     """Year-on-year rows, each value linked to its sentence; big changes flagged."""
     frame = comparison.yoy
-    links = _links_by_unit_year(comparison)
+    links = _links_by_unit_year(comparison, headline_cells(comparison) if cells is None else cells)
     columns = [
         _col("unit", display, sticky=True),
         {"key": "name", "zh": "指标", "en": "name"},
@@ -293,10 +297,12 @@ def yoy_table(comparison: Comparison, display: Display) -> dict[str, Any]:
     return {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
 
 
-def _links_by_unit_year(comparison: Comparison) -> dict[tuple[Any, str, str, str], dict[str, Any]]:
+def _links_by_unit_year(
+    comparison: Comparison, cells: Cells
+) -> dict[tuple[Any, str, str, str], dict[str, Any]]:
     labels = _report_labels(comparison.reports)
     out: dict[tuple[Any, str, str, str], dict[str, Any]] = {}
-    for (report_id, name, base), rec in headline_cells(comparison).items():
+    for (report_id, name, base), rec in cells.items():
         info = labels[report_id]
         out.setdefault((info["unit"], info["year"], name, base), {**rec, "page": info["page"]})
     return out
@@ -333,9 +339,9 @@ def _scale(values: list[float], base_unit: str) -> tuple[float, str]:
     return 1.0, "元"
 
 
-def chart_specs(comparison: Comparison, display: Display) -> list[dict[str, Any]]:
+def chart_specs(comparison: Comparison, display: Display, cells: Cells | None = None) -> list[dict[str, Any]]:
     """One chart per headline indicator found: a line per unit across years, each point linked."""
-    cells = headline_cells(comparison)
+    cells = headline_cells(comparison) if cells is None else cells
     labels = _report_labels(comparison.reports)
     series: dict[tuple[str, str], dict[str, list[tuple[int, float, str, str]]]] = defaultdict(
         lambda: defaultdict(list)
