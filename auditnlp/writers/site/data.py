@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from auditnlp.corpus.schema import MASK, column
 from auditnlp.writers.display import Display
-from auditnlp.writers.site.report import indicator_anchor, money_text, number_text
+from auditnlp.writers.site.report import MONEY_SCALES, indicator_anchor, is_money, money_text, number_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,8 +90,8 @@ def value_text(value: Any, base_unit: Any) -> str:
     if isinstance(value, str):
         return value
     decimal = value if isinstance(value, Decimal) else Decimal(str(value))
-    if base_unit == "元":
-        return money_text(decimal)
+    if is_money(base_unit):
+        return money_text(decimal, base_unit)
     return number_text(decimal)
 
 
@@ -273,6 +273,8 @@ def yoy_table(comparison: Comparison, display: Display, cells: Cells | None = No
     ]
     rows = []
     for rec in frame.to_dict("records"):
+        if _missing(rec.get("prev_year")):
+            continue  # a unit's first year: it is the previous value of the next row
         unit, name, base = rec["unit"], rec["name"], rec["base_unit"]
         value = _linked(rec["value"], base, links.get((unit, _year(rec["year"]), name, base)))
         prev = _linked(rec["prev_value"], base, links.get((unit, _year(rec["prev_year"]), name, base)))
@@ -285,7 +287,7 @@ def yoy_table(comparison: Comparison, display: Display, cells: Cells | None = No
         rows.append(
             [
                 unit,
-                {"t": display.indicator(name, "zh"), "tt": name},
+                {"t": display.indicator(name, "zh"), "e": name},
                 base,
                 {"t": _year(rec["year"]), "v": _number(rec["year"])},
                 value,
@@ -329,14 +331,14 @@ def errors_table(comparison: Comparison, display: Display) -> dict[str, Any]:
 
 
 def _scale(values: list[float], base_unit: str) -> tuple[float, str]:
-    if base_unit != "元":
+    """The unit a chart's axis shows: money in 万亿/亿/万 of its currency, others as they are."""
+    if not is_money(base_unit):
         return 1.0, base_unit
     top = max((abs(v) for v in values), default=0.0)
-    if top >= 1e8:
-        return 1e8, "亿元"
-    if top >= 1e4:
-        return 1e4, "万元"
-    return 1.0, "元"
+    for power, prefix in MONEY_SCALES:
+        if top >= 10.0**power:
+            return 10.0**power, f"{prefix}{base_unit}"
+    return 1.0, base_unit
 
 
 def chart_specs(comparison: Comparison, display: Display, cells: Cells | None = None) -> list[dict[str, Any]]:
@@ -379,14 +381,20 @@ def chart_specs(comparison: Comparison, display: Display, cells: Cells | None = 
             {
                 "id": name if base == _main_unit(series, name) else f"{name}-{base}",
                 "name": name,
-                "label": display.indicator(name, "zh"),
+                "label": display.indicator(name, "zh")
+                + (f"（{shown_unit}）" if sum(1 for n, _ in series if n == name) > 1 else ""),
                 "unit": shown_unit,
                 "dropped": len(units) - len(chosen),
                 "traces": traces,
                 "layout": {
                     "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
                     "xaxis": {"tickmode": "array", "tickvals": years, "title": {"text": ""}},
-                    "yaxis": {"title": {"text": shown_unit}, "rangemode": "tozero"},
+                    "yaxis": {
+                        "title": {"text": shown_unit},
+                        "rangemode": "tozero",
+                        "exponentformat": "none",
+                        "separatethousands": True,
+                    },
                     "legend": {"orientation": "h"},
                     "hovermode": "closest",
                     "font": {"family": "Noto Sans CJK SC, sans-serif"},

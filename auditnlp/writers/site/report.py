@@ -88,16 +88,23 @@ def number_text(value: Decimal | None) -> str:
     return text
 
 
-def money_text(value: Decimal | None) -> str:
-    """Money in 元 shown in 亿元 / 万元 / 元, whichever reads best (exact digits kept)."""
+MONEY_SCALES = ((12, "万亿"), (8, "亿"), (4, "万"))
+
+
+def is_money(base_unit: object) -> bool:
+    """Whether a base unit is a currency (元, 美元, 欧元 …)."""
+    return isinstance(base_unit, str) and base_unit.endswith("元")
+
+
+def money_text(value: Decimal | None, currency: str = "元") -> str:
+    """Money shown in 万亿元 / 亿元 / 万元 / 元, whichever reads best (exact digits kept)."""
     if value is None:
         return ""
     size = abs(value)
-    if size >= Decimal(10) ** 8:
-        return f"{number_text(value / Decimal(10) ** 8)}亿元"
-    if size >= Decimal(10) ** 4:
-        return f"{number_text(value / Decimal(10) ** 4)}万元"
-    return f"{number_text(value)}元"
+    for power, prefix in MONEY_SCALES:
+        if size >= Decimal(10) ** power:
+            return f"{number_text(value / Decimal(10) ** power)}{prefix}{currency}"
+    return f"{number_text(value)}{currency}"
 
 
 def _opt(ind: Indicator, name: str) -> Any:
@@ -111,8 +118,8 @@ def indicator_facts(ind: Indicator, display: Display) -> list[tuple[str, str]]:
     if ind.value_max is not None:
         value += f"–{number_text(ind.value_max)}"
     facts = [(display.ui("value"), f"{value} {ind.unit}".strip())]
-    if ind.base_value is not None and ind.base_unit == "元":
-        facts.append(("=", money_text(ind.base_value)))
+    if ind.base_value is not None and is_money(ind.base_unit):
+        facts.append(("=", money_text(ind.base_value, ind.base_unit)))
     if ind.name:
         facts.append((display.ui("name"), f"{display.indicator(ind.name, 'zh')} ({ind.name})"))
     if ind.subject:
@@ -343,7 +350,7 @@ def _indicator_rows(report: Report, display: Display) -> list[dict[str, Any]]:
                 "text": ind.text,
                 "value": "XX" if ind.masked else number_text(ind.value),
                 "unit": ind.unit,
-                "base": money_text(ind.base_value) if ind.base_unit == "元" else "",
+                "base": money_text(ind.base_value, ind.base_unit) if is_money(ind.base_unit) else "",
                 "name": ind.name or "",
                 "label": display.indicator(ind.name, "zh"),
                 "subject": ind.subject or "",

@@ -39,6 +39,9 @@
     if (typeof cell === "object") { return cell.t === undefined || cell.t === null ? "" : String(cell.t); }
     return String(cell);
   }
+  function searchText(cell) {  // what the filter matches: the text in both languages
+    return cell && typeof cell === "object" && cell.e ? cellText(cell) + " " + cell.e : cellText(cell);
+  }
   function sortValue(cell) {
     if (cell && typeof cell === "object" && typeof cell.v === "number") { return cell.v; }
     if (typeof cell === "number") { return cell; }
@@ -59,7 +62,7 @@
         td.appendChild(a);
         target = a;
       }
-      target.textContent = cellText(cell);
+      if (cell.e) { label(target, cellText(cell), cell.e); } else { target.textContent = cellText(cell); }
       if (cell.tt) { td.title = cell.tt; }
       if (cell.f) {
         for (var i = 0; i < cell.f.length; i++) {
@@ -86,7 +89,7 @@
     this.size = spec.pageSize || 100;
     this.sortCol = -1;
     this.sortDir = 1;
-    this.texts = spec.rows.map(function (row) { return row.map(cellText).join("\u0001").toLowerCase(); });
+    this.texts = spec.rows.map(function (row) { return row.map(searchText).join("\u0001").toLowerCase(); });
 
     var tools = document.createElement("div"); tools.className = "tools";
     var input = document.createElement("input");
