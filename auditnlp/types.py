@@ -395,3 +395,55 @@ class Report(_Record):
             for rec in data[group]:
                 rec["scores"] = dict(rec["scores"])
         return data
+
+
+# ---------------------------------------------------------------------------------------------- repr
+_REPR_TEXT = 30
+"""Strings longer than this are cut in a repr (the record keeps them whole)."""
+
+
+def _repr_value(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value if len(value) <= _REPR_TEXT else value[: _REPR_TEXT - 1] + "…")
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple) and value and isinstance(value[0], _Record):
+        return f"<{len(value)} {type(value[0]).__name__}>" if len(value) > 2 else repr(value)
+    return repr(value)
+
+
+def _short_repr(self: _Record) -> str:
+    """``Indicator(start=21, end=24, text='12个', value=12, …)``: fields left at their default (None, (),
+    False) are left out, long strings are cut and long tuples of records counted."""
+    parts = []
+    for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        value = getattr(self, f.name)
+        if not f.repr or value is None or value == () or value is False or f.name == "scores":
+            continue
+        if f.default is not dataclasses.MISSING and value == f.default:
+            continue
+        if f.name.endswith("path") and isinstance(value, str) and len(value) > _REPR_TEXT:
+            value = "…" + value[-_REPR_TEXT + 1 :]  # a path's end says more than its start
+        parts.append(f"{f.name}={_repr_value(value)}")
+    return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _report_repr(self: Report) -> str:
+    """``Report('XX区审计局2023年工作总结', unit=…, year=…, 2,041 chars, 35 indicators, …)``."""
+    meta = self.meta
+    head = [_repr_value(meta.title or self.source.path)]
+    head += [f"{k}={_repr_value(v)}" for k, v in (("unit", meta.unit), ("year", meta.year)) if v is not None]
+    if meta.doc_type:
+        head.append(f"doc_type={meta.doc_type!r}")
+    counts = [f"{len(self.text):,} chars"]
+    for name in ("sections", "paragraphs", "items", "indicators", "slogans", "problems", "measures"):
+        counts.append(f"{len(getattr(self, name))} {name}")
+    if self.warnings:
+        counts.append(f"{len(self.warnings)} warnings")
+    return f"Report({', '.join(head + counts)})"
+
+
+for _cls in (Source, Period, Meta, Removal, Span, Section, Paragraph, Sentence, ListItem, Indicator, Slogan,
+             Finding, ProblemSource, ProblemPair):  # fmt: skip
+    _cls.__repr__ = _short_repr  # type: ignore[assignment,method-assign]
+Report.__repr__ = _report_repr  # type: ignore[assignment,method-assign]
