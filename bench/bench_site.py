@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -26,17 +25,26 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "corpora" / "samples"
 
 
+PLACES = ("青山", "江北", "临川", "南湖", "白沙")
+"""The place names of the sample units; each copy of the corpus gets new ones, so copies are other
+documents of other units (a verbatim copy would be compared once)."""
+CHARS = "东西南北中安平宁兴隆昌盛泰丰华阳春秋明清远长新"  # not 和: 安和县 reads as "安 and 县"
+
+
 def make_corpus(folder: Path, n: int) -> None:
-    """`n` report files in `folder`: the sample reports copied under distinct names."""
-    files = sorted(
-        p
-        for p in SAMPLES.iterdir()
-        if p.suffix in {".txt", ".docx"} and not p.name.lower().startswith("readme")
-    )
+    """`n` report files in `folder`: the sample .txt reports copied with their place names replaced (copy
+    k of the corpus is written by units of new names), as UTF-8."""
+    from auditnlp.readers import read_file
+
+    texts = [(p.name, read_file(p)[0].text) for p in sorted(SAMPLES.glob("*.txt"))]
+    names = [a + b for a in CHARS for b in CHARS if a != b]
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
-        source = files[i % len(files)]
-        shutil.copyfile(source, folder / f"{i:05d}_{source.name}")
+        block = i // len(texts)
+        name, text = texts[i % len(texts)]
+        for j, place in enumerate(PLACES):
+            text = text.replace(place, names[(block * len(PLACES) + j) % len(names)])
+        (folder / f"{i:05d}_{name}").write_text(text, encoding="utf-8")
 
 
 def _cpu() -> float:
