@@ -112,7 +112,7 @@ def index_table(comparison: Comparison, display: Display, pages: Collection[str]
     counts = ["chars", "sections", "paragraphs", "items", "indicators", "slogans", "problems", "measures"]
     columns = [
         _col("unit", display, sticky=True),
-        _col("year", display, kind="num"),
+        _col("period", display),
         _col("doc_type", display),
         _col("title", display),
         *(_col(c, display, kind="num") for c in counts),
@@ -135,7 +135,7 @@ def index_table(comparison: Comparison, display: Display, pages: Collection[str]
         rows.append(
             [
                 rec.get("unit") or "?",
-                {"t": _year(rec.get("year")), "v": _number(rec.get("year"))},
+                _period_cell(rec),
                 display.code("doc_type", rec.get("doc_type")),
                 link,
                 *(_count_cell(rec.get(c)) for c in counts),
@@ -146,6 +146,27 @@ def index_table(comparison: Comparison, display: Display, pages: Collection[str]
             ]
         )
     return {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
+
+
+def period_of(rec: dict[str, Any]) -> tuple[str, str]:
+    """(code, label) of a report's covered period (``2024H1``, ``2024年上半年``), from its year when the
+    table has no period."""
+    code = rec.get("period")
+    if isinstance(code, str) and code:
+        label = rec.get("period_label")
+        return code, label if isinstance(label, str) and label else code
+    year = _year(rec.get("year"))
+    return year, f"{year}年" if year else ""
+
+
+def _period_cell(rec: dict[str, Any]) -> dict[str, Any]:
+    code, label = period_of(rec)
+    return {"t": label or "?", "v": code}
+
+
+def full_year(code: str) -> bool:
+    """Whether a period code is one whole year (``2024``; not ``2024H1`` or ``2021-2025``)."""
+    return len(code) == 4 and code.isdigit()
 
 
 def _count_cell(value: Any) -> Any:
@@ -165,9 +186,12 @@ def _file_row(rec: dict[str, Any]) -> str:
 def _report_labels(reports: pd.DataFrame) -> dict[int, dict[str, Any]]:
     out = {}
     for rec in reports.to_dict("records"):
+        code, label = period_of(rec)
         out[int(rec["report_id"])] = {
             "unit": rec.get("unit") or "?",
             "year": _year(rec.get("year")),
+            "period": code,
+            "period_label": label,
             "page": page_name(rec.get("file"), rec.get("row")),
             "file": _file_row(rec),
             "doc_type": rec.get("doc_type"),
@@ -239,7 +263,7 @@ def matrix_table(comparison: Comparison, display: Display, cells: Cells | None =
     names = _ordered_names(((n, u) for _, n, u in cells), display)
     columns = [
         _col("unit", display, sticky=True),
-        _col("year", display, kind="num"),
+        _col("period", display),
         *(
             {"key": f"{n}|{u}", "zh": display.indicator(n, "zh"), "en": n, "unit": u, "kind": "num"}
             for n, u in names
@@ -247,8 +271,8 @@ def matrix_table(comparison: Comparison, display: Display, cells: Cells | None =
         _col("file", display),
     ]
     rows = []
-    for report_id, info in sorted(labels.items(), key=lambda kv: (kv[1]["unit"], kv[1]["year"], kv[0])):
-        row: list[Any] = [info["unit"], {"t": info["year"], "v": int(info["year"]) if info["year"] else None}]
+    for report_id, info in sorted(labels.items(), key=lambda kv: (kv[1]["unit"], kv[1]["period"], kv[0])):
+        row: list[Any] = [info["unit"], {"t": info["period_label"] or "?", "v": info["period"]}]
         for n, u in names:
             rec = cells.get((report_id, n, u))
             row.append(_cell(rec, u, info["page"], display) if rec else "")
@@ -258,55 +282,69 @@ def matrix_table(comparison: Comparison, display: Display, cells: Cells | None =
 
 
 def yoy_table(comparison: Comparison, display: Display, cells: Cells | None = None) -> dict[str, Any]:
-    """Year-on-year rows, each value linked to its sentence; big changes flagged."""
+    """Year-on-year rows, each value linked to its sentence; big changes and the table's notes flagged."""
     frame = comparison.yoy
-    links = _links_by_unit_year(comparison, headline_cells(comparison) if cells is None else cells)
+    links = _links_by_unit_period(comparison, headline_cells(comparison) if cells is None else cells)
+    labels = {info["period"]: info["period_label"] for info in _report_labels(comparison.reports).values()}
     columns = [
         _col("unit", display, sticky=True),
         {"key": "name", "zh": "指标", "en": "name"},
         _col("base_unit", display),
-        _col("year", display, kind="num"),
+        _col("period", display),
         _col("value", display, kind="num"),
-        _col("prev_year", display, kind="num"),
+        _col("prev_period", display, zh="上期", en="previous period"),
         _col("prev_value", display, kind="num"),
         _col("change_pct", display, kind="num"),
+        {"key": "note", "zh": "说明", "en": "note", "kind": "long"},
     ]
     rows = []
     for rec in frame.to_dict("records"):
-        if _missing(rec.get("prev_year")):
-            continue  # a unit's first year: it is the previous value of the next row
+        period, prev_period = _period_code(rec, ""), _period_code(rec, "prev_")
+        if not prev_period:
+            continue  # a unit's first period: it is the previous value of the next row
         unit, name, base = rec["unit"], rec["name"], rec["base_unit"]
-        value = _linked(rec["value"], base, links.get((unit, _year(rec["year"]), name, base)))
-        prev = _linked(rec["prev_value"], base, links.get((unit, _year(rec["prev_year"]), name, base)))
+        value = _linked(rec["value"], base, links.get((unit, period, name, base)))
+        prev = _linked(rec["prev_value"], base, links.get((unit, prev_period, name, base)))
         pct = _number(rec.get("change_pct"))
         change: Any = ""
         if pct is not None:
+            # falls in red, rises in green
             change = {"t": f"{pct:+.1f}%", "v": pct, "c": "up" if pct > 0 else "down" if pct < 0 else ""}
             if abs(pct) > 100:
                 change["f"] = [{"zh": "请核对", "en": "check", "tt": "|change| > 100%", "bad": True}]
+        notes = [str(rec[k]) for k in ("flag", "reason", "note") if isinstance(rec.get(k), str) and rec[k]]
         rows.append(
             [
                 unit,
                 {"t": display.indicator(name, "zh"), "e": name},
                 base,
-                {"t": _year(rec["year"]), "v": _number(rec["year"])},
+                {"t": labels.get(period, period), "v": period},
                 value,
-                {"t": _year(rec["prev_year"]), "v": _number(rec["prev_year"])},
+                {"t": labels.get(prev_period, prev_period), "v": prev_period},
                 prev,
                 change,
+                "；".join(notes),
             ]
         )
     return {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
 
 
-def _links_by_unit_year(
+def _period_code(rec: dict[str, Any], prefix: str) -> str:
+    """The period code of a yoy row (``period`` / ``prev_period``), else its year."""
+    code = rec.get(f"{prefix}period")
+    if isinstance(code, str) and code:
+        return code
+    return _year(rec.get(f"{prefix}year"))
+
+
+def _links_by_unit_period(
     comparison: Comparison, cells: Cells
 ) -> dict[tuple[Any, str, str, str], dict[str, Any]]:
     labels = _report_labels(comparison.reports)
     out: dict[tuple[Any, str, str, str], dict[str, Any]] = {}
     for (report_id, name, base), rec in cells.items():
         info = labels[report_id]
-        out.setdefault((info["unit"], info["year"], name, base), {**rec, "page": info["page"]})
+        out.setdefault((info["unit"], info["period"], name, base), {**rec, "page": info["page"]})
     return out
 
 
@@ -351,10 +389,10 @@ def chart_specs(comparison: Comparison, display: Display, cells: Cells | None = 
     for (report_id, name, base), rec in cells.items():
         info = labels[report_id]
         value = _number(rec["base_value"])
-        if name not in display.headlines or rec["masked"] or value is None or not info["year"]:
-            continue
+        if name not in display.headlines or rec["masked"] or value is None or not full_year(info["period"]):
+            continue  # part-year and multi-year periods are on the matrix page, not on a yearly axis
         link = f"reports/{info['page']}#{indicator_anchor(int(rec['start']), int(rec['end']))}"
-        point = (int(info["year"]), value, link, str(rec.get("text") or ""))
+        point = (int(info["period"]), value, link, str(rec.get("text") or ""))
         series[(name, base)][info["unit"]].append(point)
     specs = []
     for name, base in _ordered_names(series, display):
