@@ -133,6 +133,15 @@ def _summary(report: Any) -> Iterator[str]:
         yield f"  warning: {warning}"
 
 
+_LANG = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Language shown first (the other is a click away).",
+)
+
+
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True)
 @click.option(
@@ -153,6 +162,7 @@ def _summary(report: Any) -> Iterator[str]:
     default=None,
     help="Output format [default: from the suffix of -o, else xlsx]; csv/parquet write a folder.",
 )
+@_LANG
 @_common
 def compare(
     inputs: tuple[str, ...],
@@ -160,6 +170,7 @@ def compare(
     manifest: str | None,
     jobs: int | None,
     fmt: str | None,
+    lang: str,
     text_column: str | None,
     lexicon_dir: str | None,
     max_mb: float,
@@ -172,7 +183,7 @@ def compare(
 
     options = _options(lexicon_dir, text_column, max_mb)
     result = compare_inputs(inputs, options=options, manifest=manifest, jobs=jobs)
-    written = write_comparison(result, output, fmt)
+    written = write_comparison(result, output, fmt, lang=lang)
     failures = 0
     for error in result.errors.itertuples(index=False):
         if error.error in NOTICES or not is_failure(str(error.error)):
@@ -190,15 +201,6 @@ def compare(
     click.echo(accounting(len(result.reports), left_out, where="see errors"), err=True)
     if failures:
         sys.exit(EXIT_INPUT_FAILED)
-
-
-_LANG = click.option(
-    "--lang",
-    type=click.Choice(["zh", "en"]),
-    default="zh",
-    show_default=True,
-    help="Language shown first (the other is a click away).",
-)
 
 
 @cli.command()

@@ -27,7 +27,18 @@ from auditnlp.writers.tables import write_comparison
 
 SAMPLES = Path(__file__).resolve().parents[1] / "corpora" / "samples"
 MANIFEST = SAMPLES / "manifest.csv"
-SHEETS = [*TABLES, "legend"]
+SHEET = {name: label for name, (label, _) in TABLES.items()}
+"""Table → its sheet's name in the workbook (Chinese by default)."""
+SHEETS = [
+    "总览",
+    *(
+        x
+        for name in TABLES
+        for x in ((SHEET[name], "指标对比（数值）", "脱敏标记") if name == "matrix" else (SHEET[name],))
+    ),
+    "说明",
+    "图表数据",
+]
 
 
 def _indicator(
@@ -142,7 +153,7 @@ def test_compare_command_on_samples_writes_workbook(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == SHEETS
-    reports = pd.read_excel(out, sheet_name="reports", header=1)
+    reports = pd.read_excel(out, sheet_name=SHEET["reports"], header=1)
     assert len(reports) == 10  # README.md and manifest.csv in the folder are not reports
     assert set(reports["unit"]) == {
         "青山区审计局",
@@ -154,14 +165,14 @@ def test_compare_command_on_samples_writes_workbook(tmp_path: Path) -> None:
     # manifest overrides detection: the web copy of 南湖 covers 2023
     web = reports[reports["file"].str.endswith("web_debris_2024.txt")].iloc[0]
     assert (web["unit"], web["year"]) == ("南湖区审计局", 2023)
-    head = _sheet_rows(out, "reports")[:2]
+    head = _sheet_rows(out, SHEET["reports"])[:2]
     assert head[0][:5] == ("报告编号", "文件", "行号", "单位", "年份")
     assert head[1][:5] == ("report_id", "file", "row", "unit", "year")
-    sheet = book["reports"]
+    sheet = book[SHEET["reports"]]
     assert sheet.freeze_panes == "A3"
     assert sheet.auto_filter.ref.startswith("A2")
     # README.md and manifest.csv are listed as skipped by rule (not failures: the exit code is 0)
-    assert {row[2] for row in _sheet_rows(out, "errors")[2:]} == {"SkippedInputError"}
+    assert {row[2] for row in _sheet_rows(out, SHEET["errors"])[2:]} == {"SkippedInputError"}
     assert "10 analysed, 2 not: 2 skipped by rule (see errors)" in result.output
 
 
@@ -206,7 +217,7 @@ def test_matrix_aligns_one_indicator_of_one_unit_across_years(handmade: list[Rep
     assert result.slogan_counts["reports"].max() >= 1
 
     out = write_comparison(result, tmp_path / "m.xlsx")
-    rows = _sheet_rows(out, "matrix")
+    rows = _sheet_rows(out, SHEET["matrix"])
     units, years = rows[0], rows[1]
     assert years[:3] == ("name", "label", "base_unit")
     line = next(r for r in rows if r[0] == "audit_projects")
@@ -218,8 +229,8 @@ def test_matrix_aligns_one_indicator_of_one_unit_across_years(handmade: list[Rep
     money = next(r for r in rows if r[0] == "violation_amount")
     assert money[cols[("青山区审计局", "2023")]] == 23772000
     book = openpyxl.load_workbook(out)
-    assert book["matrix"].freeze_panes == "D3"
-    assert book["categories"]._charts, "the categories sheet carries a chart"
+    assert book[SHEET["matrix"]].freeze_panes == "D3"
+    assert book[SHEET["categories"]]._charts, "the categories sheet carries a chart"
 
 
 def test_unknown_unit_and_year_and_targets_left_out_of_matrix(handmade: list[Report]) -> None:
@@ -259,7 +270,7 @@ def test_real_pipeline_aligns_audit_projects_across_years(tmp_path: Path) -> Non
     pairs = {tuple(v) for v in both.itertuples(index=False, name=None)}
     assert (Decimal(27), Decimal(31)) in pairs
     out = write_comparison(result, tmp_path / "real.xlsx")
-    rows = _sheet_rows(out, "matrix")
+    rows = _sheet_rows(out, SHEET["matrix"])
     cols = {(u, y): i for i, (u, y) in enumerate(zip(_fill(rows[0]), rows[1], strict=True))}
     a, b = cols[("青山区审计局", "2023")], cols[("青山区审计局", "2024")]
     assert any(r[a] == 27 and r[b] == 31 for r in rows[2:])
@@ -275,10 +286,10 @@ def test_bad_file_goes_to_errors_sheet_and_exit_code_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["compare", str(folder), "-o", str(out), "--jobs", "1"])
     assert result.exit_code == 1
     assert "broken.docx" in result.output and "empty.txt" in result.output
-    errors = pd.read_excel(out, sheet_name="errors", header=1)
+    errors = pd.read_excel(out, sheet_name=SHEET["errors"], header=1)
     assert sorted(Path(p).name for p in errors["path"]) == ["broken.docx", "empty.txt"]
     assert errors["reason"].str.len().min() > 5
-    assert len(pd.read_excel(out, sheet_name="reports", header=1)) == 1
+    assert len(pd.read_excel(out, sheet_name=SHEET["reports"], header=1)) == 1
 
 
 def test_unexpected_exception_in_one_report_does_not_stop_batch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -308,12 +319,19 @@ def test_flat_formats(handmade: list[Report], tmp_path: Path, fmt: str) -> None:
         values = [line["value"] for line in lines if line["table"] == "indicators"]
         assert 2377.2 in values and None in values
         return
-    assert sorted(p.stem for p in out.iterdir()) == sorted(TABLES)
+    assert sorted(p.stem for p in out.iterdir()) == sorted([*TABLES, "matrix_values", "matrix_mask"])
     read = pd.read_csv if fmt == "csv" else pd.read_parquet
     matrix = read(out / f"matrix.{fmt}")
     row = matrix[matrix["name"] == "audit_projects"].iloc[0]
     assert float(row["青山区审计局 2024"]) == 31
     assert str(row["南湖区审计局 2023"]) == "XX"
+    # beside the display matrix: numbers only (masked cells empty) and the mask, for pandas
+    values, mask = read(out / f"matrix_values.{fmt}"), read(out / f"matrix_mask.{fmt}")
+    numbers = values.drop(columns=["name", "label", "base_unit"])
+    assert (numbers.dtypes == "float64").all() and numbers.astype(float).shape == numbers.shape
+    line = values[values["name"] == "audit_projects"].iloc[0]
+    assert line["青山区审计局 2024"] == 31 and pd.isna(line["南湖区审计局 2023"])
+    assert bool(mask[mask["name"] == "audit_projects"].iloc[0]["南湖区审计局 2023"]) is True
 
 
 def test_manifest_extra_columns_and_unit_override(tmp_path: Path) -> None:
@@ -369,9 +387,9 @@ def test_gov_reports_align_gdp_growth_across_years(tmp_path: Path) -> None:
     ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    reports = pd.read_excel(out, sheet_name="reports", header=1)
+    reports = pd.read_excel(out, sheet_name=SHEET["reports"], header=1)
     assert sorted(reports["year"].unique()) == [2024, 2025]  # covered years: delivered in 2025 and 2026
-    rows = _sheet_rows(out, "matrix")
+    rows = _sheet_rows(out, SHEET["matrix"])
     cols = {(u, y): i for i, (u, y) in enumerate(zip(_fill(rows[0]), rows[1], strict=True))}
     gdp = next(r for r in rows[2:] if r[0] == "gdp_growth" and r[2] == "%")
     for province in ("上海市", "安徽省"):

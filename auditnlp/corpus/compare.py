@@ -85,11 +85,12 @@ class Comparison:
 
     # The two writers below sit a layer above this module; the methods are the library's one-call way
     # to them and import them only when called.
-    def to_excel(self, path: str | Path) -> Path:
-        """Write the comparison workbook (.xlsx) to `path` and return it."""
+    def to_excel(self, path: str | Path, *, lang: str = "zh") -> Path:
+        """Write the comparison workbook (.xlsx) to `path` and return it: first sheet ``总览`` (the headline
+        indicators), sheet names, headers and code values in Chinese (`lang` ``"en"``: English)."""
         from auditnlp.writers.workbook import write_workbook
 
-        return write_workbook(self, path)
+        return write_workbook(self, path, lang=lang)  # type: ignore[arg-type]
 
     def to_site(
         self,

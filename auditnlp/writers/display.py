@@ -30,6 +30,8 @@ class Display:
     """Category label → Chinese name (``categories.yaml``), in file order."""
     indicators: Mapping[str, str] = field(default_factory=dict)
     """Canonical indicator name → Chinese label (``indicator_names.tsv``)."""
+    columns: Mapping[str, str] = field(default_factory=dict)
+    """Table column (``problems.kind`` or ``doc_type``) → the code list that translates its values."""
     lang: Lang = "zh"
 
     def with_lang(self, lang: Lang) -> Display:
@@ -49,6 +51,10 @@ class Display:
         if pair is None:
             return key
         return pair[0] if (lang or self.lang) == "zh" else pair[1]
+
+    def codes_of(self, table: str, column: str) -> str | None:
+        """The code list that translates column `column` of table `table` (``None``: not a code column)."""
+        return self.columns.get(f"{table}.{column}") or self.columns.get(column)
 
     def ui(self, key: str, lang: Lang | None = None) -> str:
         """A page word (``reports``, ``matrix`` …)."""
@@ -98,6 +104,9 @@ def _build(lexicons: Lexicons) -> Display:
     headlines = data.get("headlines") or []
     if not isinstance(headlines, list) or not all(isinstance(h, str) for h in headlines):
         raise LexiconError(where, "headlines: expected a list of canonical indicator names")
+    columns = data.get("columns") or {}
+    if not isinstance(columns, dict) or not all(isinstance(v, str) and v in codes for v in columns.values()):
+        raise LexiconError(where, "columns: expected a mapping of column → a code list named under codes")
     taxonomy = load_taxonomy(lexicon=lexicons)
     names = load_indicator_lexicon(lexicons).names
     return Display(
@@ -106,6 +115,7 @@ def _build(lexicons: Lexicons) -> Display:
         headlines=tuple(dict.fromkeys(headlines)),
         categories={c.label: c.name for c in taxonomy.categories},
         indicators={rule.name: rule.label for rule in names if rule.label},
+        columns={str(k): v for k, v in columns.items()},
     )
 
 

@@ -30,30 +30,39 @@ def guess_format(path: str | Path) -> str:
 
 def flat_tables(comparison: Comparison) -> dict[str, pd.DataFrame]:
     """The tables with the matrix flattened to plain columns (``name, label, base_unit``, then ``unit year``
-    per report column)."""
+    per report column), followed by ``matrix_values`` (the matrix as float64, masked and missing cells
+    empty) and ``matrix_mask`` (True where the source masked the figure)."""
+    from auditnlp.corpus.frames import numeric_matrix
+
     tables = comparison.tables()
     matrix = tables["matrix"]
-    if len(matrix.columns):
-        flat = matrix.copy()
-        flat.columns = [f"{unit} {year}" for unit, year in matrix.columns]
-        flat = flat.reset_index()
-        flat.insert(1, "label", [comparison.indicator_labels.get(n, "") for n in flat["name"]])
-        tables["matrix"] = flat
-    else:
-        import pandas as pd
+    values, mask = numeric_matrix(matrix)
+    for name, frame in (("matrix", matrix), ("matrix_values", values), ("matrix_mask", mask)):
+        if len(frame.columns):
+            flat = frame.copy()
+            flat.columns = [f"{unit} {year}" for unit, year in frame.columns]
+            flat = flat.reset_index()
+            flat.insert(1, "label", [comparison.indicator_labels.get(n, "") for n in flat["name"]])
+            tables[name] = flat
+        else:
+            import pandas as pd
 
-        tables["matrix"] = pd.DataFrame(columns=["name", "label", "base_unit"])
+            tables[name] = pd.DataFrame(columns=["name", "label", "base_unit"])
     return tables
 
 
-def write_comparison(comparison: Comparison, path: str | Path, format: str | None = None) -> Path:
-    """Write the comparison in `format` (default: from the suffix of `path`); return what was written."""
+def write_comparison(
+    comparison: Comparison, path: str | Path, format: str | None = None, *, lang: str = "zh"
+) -> Path:
+    """Write the comparison in `format` (default: from the suffix of `path`); return what was written.
+
+    `lang` is the workbook's language (``zh``: Chinese sheet names, headers and code values; ``en``)."""
     fmt = format or guess_format(path)
     path = Path(path)
     if fmt == "xlsx":
         from auditnlp.writers.workbook import write_workbook
 
-        return write_workbook(comparison, path)
+        return write_workbook(comparison, path, lang=lang)  # type: ignore[arg-type]
     if fmt not in FORMATS:
         raise OptionsError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     tables = flat_tables(comparison)

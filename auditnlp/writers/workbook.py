@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditnlp.corpus.schema import FILE_COLUMNS, MASK, MONEY_COLUMNS, REPORT_KEYS, TABLES, column
+from auditnlp.lexicon import LexiconsLike
+from auditnlp.writers.display import Display, Lang
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,25 +30,56 @@ MAX_WIDTH = 60
 EXCEL_MAX_ROWS = 1_048_576
 
 
-def write_workbook(comparison: Comparison, path: str | Path) -> Path:
-    """Write the comparison to an .xlsx file and return its path."""
+def write_workbook(
+    comparison: Comparison, path: str | Path, *, lang: Lang = "zh", lexicon: LexiconsLike = None
+) -> Path:
+    """Write the comparison to an .xlsx file and return its path.
+
+    The first sheet, ``总览``, shows the headline indicators (:mod:`auditnlp.writers.overview`). Sheet
+    names, the first header row and code values are Chinese (`lang` ``"en"``: English keys and codes,
+    Chinese labels in the second header row); `lexicon` gives the display words (``display.yaml``).
+    """
     import xlsxwriter
 
+    from auditnlp.writers.display import load_display
+    from auditnlp.writers.overview import sheet_name, write_numeric_matrix, write_overview
+
+    display = load_display(lexicon, lang)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     root = _common_folder(comparison)
+    zh = display.lang == "zh"
+    first, second = (comparison.label, str) if zh else (str, comparison.label)
     with xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True}) as book:
         styles = _styles(book)
         tables = comparison.tables()
+        overview_charts = write_overview(book, comparison, display, TABLES)
         for name, frame in tables.items():
             if name == "matrix":
-                _write_matrix(book, styles, frame, comparison)
+                _write_matrix(book, styles, frame, comparison, sheet_name(name, display, TABLES))
+                write_numeric_matrix(book, comparison, display, TABLES)
             else:
-                sheet = _write_table(book, styles, name, _relative(frame, root), comparison.label)
+                shown = _translated(name, _relative(frame, root), display)
+                sheet = _write_table(book, styles, sheet_name(name, display, TABLES), shown, first, second)
                 if name == "categories":
                     _categories_chart(book, sheet, frame)
-        _write_legend(book, styles, comparison, root)
+        _write_legend(book, styles, comparison, root, display)
+        overview_charts()
     return path
+
+
+def _translated(table: str, frame: pd.DataFrame, display: Display) -> pd.DataFrame:
+    """Code values (``summary_plan``, ``quoted_term`` …) shown in Chinese; English keeps the codes."""
+    if display.lang != "zh" or frame.empty:
+        return frame
+    out = None
+    for key in frame.columns:
+        codes = display.codes_of(table, str(key))
+        if codes is None:
+            continue
+        out = frame.copy() if out is None else out
+        out[key] = [display.code(codes, v) if isinstance(v, str) else v for v in frame[key]]
+    return frame if out is None else out
 
 
 def _common_folder(comparison: Comparison) -> str:
@@ -198,15 +231,21 @@ def _lines(value: Any, width: int) -> int:
 
 
 def _write_table(
-    book: Workbook, styles: dict[str, Any], name: str, frame: pd.DataFrame, label: Callable[[str], str]
+    book: Workbook,
+    styles: dict[str, Any],
+    name: str,
+    frame: pd.DataFrame,
+    label: Callable[[str], str],
+    second: Callable[[str], str] = str,
 ) -> Worksheet:
+    """The table on sheet `name`: header rows ``label(key)`` and ``second(key)`` (the key by default)."""
     sheet = book.add_worksheet(name)
     columns = [str(c) for c in frame.columns]
     widths = _column_widths(frame, columns, label)
     wrapped = [col for col, c in enumerate(columns) if column(c).kind == "long"]
     for col, key in enumerate(columns):
         sheet.write_string(0, col, label(key), styles["head"])
-        sheet.write_string(1, col, key, styles["key"])
+        sheet.write_string(1, col, second(key), styles["key"])
         sheet.set_column(col, col, widths[col])
     rows = frame.head(EXCEL_MAX_ROWS - 2)
     money_rows = _money_mask(rows)
@@ -265,10 +304,10 @@ def _matrix_kind(value: Any, money: bool) -> str:
 
 
 def _write_matrix(
-    book: Workbook, styles: dict[str, Any], matrix: pd.DataFrame, comparison: Comparison
+    book: Workbook, styles: dict[str, Any], matrix: pd.DataFrame, comparison: Comparison, name: str = "matrix"
 ) -> None:
     """Indicators down, (unit, year) across: units in the first header row, years in the second."""
-    sheet = book.add_worksheet("matrix")
+    sheet = book.add_worksheet(name)
     formats = _matrix_formats(book)
     fixed = [("name", "规范指标名"), ("label", "指标"), ("base_unit", "折算单位")]
     for col, (key, label) in enumerate(fixed):
@@ -325,9 +364,9 @@ def _categories_chart(book: Workbook, sheet: Worksheet, frame: pd.DataFrame) -> 
         col = columns.index(cat)
         chart.add_series(
             {
-                "name": ["categories", 0, col],
-                "categories": ["categories", 2, label_col, n + 1, label_col],
-                "values": ["categories", 2, col, n + 1, col],
+                "name": [sheet.name, 0, col],
+                "categories": [sheet.name, 2, label_col, n + 1, label_col],
+                "values": [sheet.name, 2, col, n + 1, col],
                 "fill": {"color": colors[i % len(colors)]},
                 "gap": 60,
             }
@@ -345,8 +384,13 @@ def _categories_chart(book: Workbook, sheet: Worksheet, frame: pd.DataFrame) -> 
     sheet.insert_chart(row, 1, chart)
 
 
-def _write_legend(book: Workbook, styles: dict[str, Any], comparison: Comparison, root: str) -> None:
-    sheet = book.add_worksheet("legend")
+def _write_legend(
+    book: Workbook, styles: dict[str, Any], comparison: Comparison, root: str, display: Display | None = None
+) -> None:
+    from auditnlp.writers.overview import SHEETS
+
+    zh = display is None or display.lang == "zh"
+    sheet = book.add_worksheet("说明" if zh else "legend")
     sheet.write_string(0, 0, "auditnlp 对比工作簿说明 (legend)", styles["title"])
     if root:
         sheet.write_string(1, 0, f"文件路径相对于 (file paths are relative to): {root}", styles["text"])
@@ -354,6 +398,18 @@ def _write_legend(book: Workbook, styles: dict[str, Any], comparison: Comparison
     for col, text in enumerate(headers):
         sheet.write_string(2, col, text, styles["head"])
     row = 3
+    extra = {
+        "overview": "The headline indicators per unit and period, their change, a chart per indicator.",
+        "matrix_values": "The matrix as numbers for pandas: masked and missing cells empty (read with "
+        "index_col=[0, 1]).",
+        "matrix_mask": "TRUE where the matrix cell is masked in the source (XX).",
+        "chart_data": "The data of the overview's charts.",
+    }
+    for name, description in extra.items():
+        sheet.write_string(row, 0, name, styles["text"])
+        sheet.write_string(row, 1, SHEETS[name][0], styles["text"])
+        sheet.write_string(row, 4, description, styles["wrap"])
+        row += 1
     for name, frame in comparison.tables().items():
         label, description = TABLES[name]
         sheet.write_string(row, 0, name, styles["text"])

@@ -293,7 +293,7 @@ def yoy_table(comparison: Comparison, display: Display, cells: Cells | None = No
         _col("period", display),
         _col("value", display, kind="num"),
         _col("prev_period", display, zh="上期", en="previous period"),
-        _col("prev_value", display, kind="num"),
+        _col("prev_value", display, zh="上期数值", kind="num"),
         _col("change_pct", display, kind="num"),
         {"key": "note", "zh": "说明", "en": "note", "kind": "long"},
     ]
