@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from auditnlp.corpus.frames import numeric_matrix
@@ -29,6 +28,10 @@ FALLBACK_ROWS = 15
 CHART_MAX_UNITS = 12
 """Lines beyond this many units would be unreadable: a chart shows the units with the most values."""
 BIG_CHANGE = 100.0
+CHART_PX = (540, 300)
+"""Width (with its gap) and height of an overview chart, in pixels."""
+CHART_ROWS = 16
+"""Sheet rows (20 px) a chart takes with its gap."""
 MONEY_SCALES = ((1e12, "万亿"), (1e8, "亿"), (1e4, "万"))
 SHEETS = {
     "overview": ("总览", "overview"),
@@ -87,12 +90,17 @@ def _period_labels(reports: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+RATE_UNITS = frozenset({"%", "‰", "个百分点", "百分点"})
+"""Base units of rates: their change is shown in points (5.0% → 5.4% is +0.4, not +8 %)."""
+
+
 def _yoy(yoy: pd.DataFrame) -> dict[tuple[str, str, str, str], float]:
-    """(unit, name, base unit, period) → change in percent."""
+    """(unit, name, base unit, period) → change: in percent, for rates in points."""
     out = {}
     period_col = "period" if "period" in yoy.columns else "year"
     for rec in yoy.to_dict("records"):
-        pct = _number(rec.get("change_pct"))
+        rate = rec["base_unit"] in RATE_UNITS
+        pct = _number(rec.get("change") if rate else rec.get("change_pct"))
         if pct is None:
             continue
         period = rec.get(period_col)
@@ -112,12 +120,12 @@ def _formats(book: Workbook) -> dict[str, Any]:
         "key": book.add_format({**base, "bold": True}),
         "text": book.add_format(base),
         "int": book.add_format({**base, "num_format": "#,##0"}),
-        "num": book.add_format({**base, "num_format": "#,##0.00"}),
+        "num": book.add_format({**base, "num_format": "#,##0.0#"}),
         "mask": book.add_format({**base, "align": "right", "font_color": "#9C0006"}),
-        "rise": book.add_format({**base, "num_format": "+0.0;-0.0;0.0", "font_color": "#007A33"}),
-        "fall": book.add_format({**base, "num_format": "+0.0;-0.0;0.0", "font_color": "#C00000"}),
-        "flat": book.add_format({**base, "num_format": "+0.0;-0.0;0.0"}),
-        "check": book.add_format({**base, "num_format": "+0.0;-0.0;0.0", "bg_color": "#FFEB9C"}),
+        "rise": book.add_format({**base, "num_format": "+0.0#;-0.0#;0.0", "font_color": "#007A33"}),
+        "fall": book.add_format({**base, "num_format": "+0.0#;-0.0#;0.0", "font_color": "#C00000"}),
+        "flat": book.add_format({**base, "num_format": "+0.0#;-0.0#;0.0"}),
+        "check": book.add_format({**base, "num_format": "+0.0#;-0.0#;0.0", "bg_color": "#FFEB9C"}),
         "blank": book.add_format(base),
     }
 
@@ -137,7 +145,8 @@ def write_overview(
     sheet.write_string(0, 0, "核心指标总览" if zh else "Headline indicators", f["title"])
     note = (
         "金额以万元/亿元/万亿元显示（见列标题），精确数值见“指标对比”和“指标明细”；XX 表示原文脱敏；"
-        "同比：与同一单位上一期相比的变化率（%），绿色上升、红色下降、黄底超过±100%请核对。"
+        "同比：与同一单位上一期相比的变化率（%；增速、比率等为百分点差），绿色上升、红色下降、"
+        "黄底超过±100%请核对。"
         if zh
         else "Money in 万/亿/万亿 元 (see each header); exact values on the matrix and detail sheets; XX = "
         "masked in the source. Change: percent from the unit's previous period; green rises, red falls, "
@@ -153,15 +162,23 @@ def write_overview(
         found = [v for v in values.loc[key].tolist() if not math.isnan(v)]
         scales[key] = _scale(found, key[1])
     changes = _yoy(comparison.yoy)
+    # one number format per column: whole numbers, or up to two decimals for every cell
+    whole = {
+        key: all((v / scales[key][0]).is_integer() for v in values.loc[key].tolist() if not math.isnan(v))
+        for key in rows
+    }
 
-    def header(row: int) -> None:
+    def header(row: int, change: bool = False) -> None:
         sheet.write_string(row, 0, "单位" if zh else "unit", f["head"])
         sheet.write_string(row, 1, "期间" if zh else "period", f["head"])
         sheet.write_string(row + 1, 0, "", f["unit"])
         sheet.write_string(row + 1, 1, "", f["unit"])
         for c, key in enumerate(rows, 2):
             sheet.write_string(row, c, display.indicator(key[0]), f["head"])
-            sheet.write_string(row + 1, c, scales[key][1], f["unit"])
+            shown = scales[key][1]
+            if change:
+                shown = ("百分点" if zh else "points") if key[1] in RATE_UNITS else "%"
+            sheet.write_string(row + 1, c, shown, f["unit"])
 
     # block 1: the values
     sheet.write_string(3, 0, "一、核心指标" if zh else "1. Headline indicators", f["block"])
@@ -181,15 +198,13 @@ def write_overview(
                 continue
             divisor = scales[key][0]
             shown = value / divisor
-            raw = matrix.at[key, col]
-            exact = isinstance(raw, Decimal) and raw == raw.to_integral_value() and divisor == 1
-            sheet.write_number(r, c, shown, f["int"] if exact or float(shown).is_integer() else f["num"])
+            sheet.write_number(r, c, shown, f["int"] if whole[key] else f["num"])
     # block 2: the change from the previous period
     start = first + len(columns) + 1
     sheet.write_string(
         start, 0, "二、同比变化（%）" if zh else "2. Change from the previous period (%)", f["block"]
     )
-    header(start + 1)
+    header(start + 1, change=True)
     for r, col in enumerate(columns, start + 3):
         unit, period = str(col[0]), str(col[1])
         sheet.write_string(r, 0, unit, f["key"])
@@ -199,7 +214,8 @@ def write_overview(
             if pct is None:
                 sheet.write_blank(r, c, None, f["blank"])
                 continue
-            style = "check" if abs(pct) > BIG_CHANGE else "rise" if pct > 0 else "fall" if pct < 0 else "flat"
+            big = abs(pct) > BIG_CHANGE and key[1] not in RATE_UNITS
+            style = "check" if big else "rise" if pct > 0 else "fall" if pct < 0 else "flat"
             sheet.write_number(r, c, pct, f[style])
     end = start + 3 + len(columns)
     sheet.set_column(0, 0, 16)
@@ -236,6 +252,12 @@ def _charts(
     """A line chart per headline indicator over the units' whole-year periods (data on `data`)."""
     zh = display.lang == "zh"
     data.write_string(0, 0, "总览图表的数据（由 auditnlp 写入）" if zh else "Data of the overview charts")
+    # the page is printed one sheet wide: as many charts a row as the tables are wide, as many rows a
+    # page as fit at the scale the width gives (A4 landscape: about 1090 × 750 px printable)
+    sheet_px = (16 + 12 + 12 * len(rows)) * 7 + 10
+    per_row = max(2, min(4, sheet_px // CHART_PX[0]))
+    scale = min(1.0, 1090 / max(sheet_px, per_row * CHART_PX[0]))
+    rows_a_page = max(1, int(750 / scale) // (CHART_ROWS * 20))
     row = 2
     placed = 0
     for key in rows:
@@ -275,12 +297,16 @@ def _charts(
         chart.set_title({"name": title, "name_font": {"size": 11}})
         chart.set_legend({"position": "bottom"})
         chart.set_y_axis({"num_format": "#,##0.##", "major_gridlines": {"visible": True}})
-        chart.set_size({"width": 520, "height": 300})
-        sheet.insert_chart(at + (placed // 2) * 16, 0, chart, {"x_offset": 10 + (placed % 2) * 540})
+        chart.set_size({"width": CHART_PX[0] - 20, "height": CHART_PX[1]})
+        place = {"x_offset": 10 + (placed % per_row) * CHART_PX[0]}
+        sheet.insert_chart(at + (placed // per_row) * CHART_ROWS, 0, chart, place)
         placed += 1
         row += len(years) + 4
-    if placed:  # the charts on pages of their own, two rows of two a page
-        sheet.set_h_pagebreaks([at + i * 32 for i in range((placed + 3) // 4)])
+    if placed:  # the charts on pages of their own
+        chart_rows = -(-placed // per_row)
+        sheet.set_h_pagebreaks(
+            [at + i * rows_a_page * CHART_ROWS for i in range(-(-chart_rows // rows_a_page))]
+        )
 
 
 def write_numeric_matrix(

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from auditnlp.corpus.schema import MASK, column
 from auditnlp.writers.display import Display
+from auditnlp.writers.overview import RATE_UNITS
 from auditnlp.writers.site.report import MONEY_SCALES, indicator_anchor, is_money, money_text, number_text
 
 if TYPE_CHECKING:
@@ -305,12 +306,14 @@ def yoy_table(comparison: Comparison, display: Display, cells: Cells | None = No
         unit, name, base = rec["unit"], rec["name"], rec["base_unit"]
         value = _linked(rec["value"], base, links.get((unit, period, name, base)))
         prev = _linked(rec["prev_value"], base, links.get((unit, prev_period, name, base)))
-        pct = _number(rec.get("change_pct"))
+        rate = base in RATE_UNITS  # a rate changes in points: 5.0% → 5.4% is +0.4, not +8 %
+        pct = _number(rec.get("change") if rate else rec.get("change_pct"))
         change: Any = ""
         if pct is not None:
             # falls in red, rises in green
-            change = {"t": f"{pct:+.1f}%", "v": pct, "c": "up" if pct > 0 else "down" if pct < 0 else ""}
-            if abs(pct) > 100:
+            text = f"{pct:+.2f}".rstrip("0").rstrip(".") + "个百分点" if rate else f"{pct:+.1f}%"
+            change = {"t": text, "v": pct, "c": "up" if pct > 0 else "down" if pct < 0 else ""}
+            if abs(pct) > 100 and not rate:
                 change["f"] = [{"zh": "请核对", "en": "check", "tt": "|change| > 100%", "bad": True}]
         notes = [str(rec[k]) for k in ("flag", "reason", "note") if isinstance(rec.get(k), str) and rec[k]]
         rows.append(
