@@ -326,3 +326,19 @@ def test_headline_names_exist() -> None:
     unknown = [n for n in display.headlines if n not in names]
     # names the comparison issue asks for that no rule gives yet are allowed, but only these
     assert set(unknown) <= {"surveyed_unemployment", "rectification_rate", "adoption_rate"}
+
+
+def test_a_document_given_twice_has_one_page(tmp_path: Path) -> None:
+    text = (SAMPLES / "qingshan_2024_summary.txt").read_text(encoding="utf-8")
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / "in").mkdir(exist_ok=True)
+        (tmp_path / "in" / name).write_text(text, encoding="utf-8")
+    keep = tmp_path / "site" / "reports" / "r000000000000.html"  # a page from an earlier run stays
+    keep.parent.mkdir(parents=True)
+    keep.write_text("earlier", encoding="utf-8")
+    comparison = review([tmp_path / "in"], tmp_path / "site", jobs=1, progress=False)
+    assert len(comparison.reports) == 1
+    pages = {p.name for p in (tmp_path / "site" / "reports").glob("*.html")}
+    assert pages == {page_name(comparison.reports["file"][0], None), keep.name}
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "共 1 份报告，1 条提示" in index

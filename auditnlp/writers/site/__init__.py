@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from auditnlp.corpus.schema import NOTICES
 from auditnlp.lexicon import LexiconsLike
 from auditnlp.types import Report
 from auditnlp.writers.display import Display, Lang, load_display
@@ -235,7 +236,15 @@ def _write_tables(
             {"id": "t-errors", "heading": "errors", "json": to_json(errors_table(comparison, display))}
         )
     pages_out = {
-        "index.html": ("table.html", {"here": "reports", "tables": index_tables}),
+        "index.html": (
+            "table.html",
+            {
+                "here": "reports",
+                "tables": index_tables,
+                "summary": _summary(comparison, display),
+                "notes": list(comparison.notes),
+            },
+        ),
         "matrix.html": (
             "table.html",
             {
@@ -265,6 +274,21 @@ def _write_tables(
         write_text(folder / name, env.get_template(template).render(**common, **context))
 
 
+def _summary(comparison: Comparison, display: Display) -> str:
+    reports, errors = len(comparison.reports), comparison.errors
+    notices = int(errors["error"].isin(NOTICES).sum()) if len(errors) else 0
+    failed = len(errors) - notices
+    if display.lang == "zh":
+        text = f"共 {reports} 份报告"
+        text += f"，{failed} 个输入未能分析" if failed else ""
+        text += f"，{notices} 条提示（见下表）" if notices else ""
+        return text + "。"
+    text = f"{reports} reports"
+    text += f", {failed} inputs failed" if failed else ""
+    text += f", {notices} notices (below)" if notices else ""
+    return text + "."
+
+
 def review(
     inputs: Iterable[str | Path],
     folder: str | Path,
@@ -285,7 +309,9 @@ def review(
 
     options = options or Options()
     folder = Path(folder)
-    pages = ReportPages(str(folder / REPORTS), lang, options.lexicon)
+    pages_dir = folder / REPORTS
+    before = {p.name for p in pages_dir.glob("r*.html")} if pages_dir.is_dir() else set()
+    pages = ReportPages(str(pages_dir), lang, options.lexicon)
     comparison = compare_inputs(
         inputs, options=options, manifest=manifest, jobs=jobs, progress=progress, on_report=pages
     )
@@ -293,5 +319,11 @@ def review(
     written: set[str] = set()
     if len(reports):
         written = {page_name(f, r) for f, r in zip(reports["file"], reports["row"], strict=True)}
+    # pages of copies the comparison left out (a document given twice is compared once) are removed;
+    # pages that were in the folder before this run are left alone
+    if pages_dir.is_dir():
+        for page in pages_dir.glob("r*.html"):
+            if page.name not in written and page.name not in before:
+                page.unlink(missing_ok=True)
     write_site(comparison, folder, options=options, lang=lang, written=written)
     return comparison
