@@ -20,6 +20,7 @@ from auditnlp.cli import cli
 from auditnlp.corpus.batch import compare_inputs
 from auditnlp.corpus.identity import NEAR_IDENTICAL, fingerprint
 from auditnlp.corpus.manifest import load_manifest
+from auditnlp.corpus.schema import TABLES
 from auditnlp.corpus.schema import NOTICES
 from auditnlp.errors import InputError
 from auditnlp.pipeline import analyze
@@ -146,7 +147,7 @@ def test_manifest_mistakes_are_listed_not_silent(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.output  # notices are not failures
     assert "manifest row 'qingshan_2025_summary.txt' matches no input" in run.output
     assert "qingshan_2024_summary.txt: not in the manifest" in run.output
-    errors = openpyxl.load_workbook(out, read_only=True)["errors"]
+    errors = openpyxl.load_workbook(out, read_only=True)[TABLES["errors"][0]]  # the sheet of the errors table (错误)
     kinds = [row[2] for row in errors.iter_rows(min_row=3, values_only=True)]
     assert sorted(kinds) == ["ManifestRowUnmatched", "NotInManifest", "SkippedInputError"]  # + manifest.csv
 

@@ -33,9 +33,17 @@ CHART_MAX_UNITS = 40
 """Lines beyond this many units would be unreadable: a chart shows the units with the most points."""
 APPROX_FLAGS = {
     "about": ("约", "approx"),
+    "approx": ("约", "approx"),
     "at_least": ("≥", "at least"),
     "at_most": ("≤", "at most"),
 }
+FLAG_WORDS = {
+    "disagree": ("候选不一致", "disagree"),
+    "computed": ("合计（计算）", "computed"),
+    "big_change": ("请核对", "check"),
+}
+"""Flags of the values table (issue 12) as shown on a matrix cell."""
+BAD_FLAGS = frozenset({"disagree", "big_change"})
 AT_LEAST = frozenset({"超过", "以上", "不少于", "不低于", "逾", "余", "多", "突破"})
 AT_MOST = frozenset({"不足", "以内", "不到", "不超过", "以下", "近"})
 
@@ -206,7 +214,44 @@ def _ordered_names(keys: Iterable[tuple[str, str]], display: Display) -> list[tu
 
 
 def headline_cells(comparison: Comparison) -> dict[tuple[int, str, str], dict[str, Any]]:
-    """(report id, name, base unit) → the indicator row the matrix shows, with its competing candidates."""
+    """(report id, name, base unit) → the figure the matrix shows, with the other candidates' values.
+
+    From the comparison's ``values`` table (every candidate, the shown one marked) when it has one, else
+    from the indicators marked ``primary``.
+    """
+    values = getattr(comparison, "values", None)
+    if values is not None and "shown" in getattr(values, "columns", ()):
+        return _cells_from_values(values)
+    return _cells_from_indicators(comparison)
+
+
+def _records(frame: pd.DataFrame, cols: list[str]) -> list[dict[str, Any]]:
+    """Rows as dicts of the columns `cols` that `frame` has (column lists: fast on arrow strings)."""
+    present = [c for c in cols if c in frame.columns]
+    columns = [frame[c].tolist() for c in present]
+    return [dict(zip(present, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _cells_from_values(values: pd.DataFrame) -> dict[tuple[int, str, str], dict[str, Any]]:
+    chosen: dict[tuple[int, str, str], dict[str, Any]] = {}
+    others: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+    cols = ["report_id", "name", "base_unit", "value", "masked", "approx", "qualifier", "shown", "flag"]
+    cols += ["note", "why", "role", "period", "figure_period", "start", "end", "text", "sentence"]
+    for rec in _records(values, cols):
+        if not isinstance(rec.get("name"), str) or not rec["name"]:
+            continue
+        rec["base_value"] = rec.get("value")
+        key = (int(rec["report_id"]), rec["name"], rec["base_unit"])
+        if rec.get("shown") is True or (not _missing(rec.get("shown")) and bool(rec.get("shown"))):
+            chosen[key] = rec
+        else:
+            others[key].append(rec)
+    for key, rec in chosen.items():
+        rec["others"] = others.get(key, [])
+    return chosen
+
+
+def _cells_from_indicators(comparison: Comparison) -> dict[tuple[int, str, str], dict[str, Any]]:
     frame = comparison.indicators
     if frame.empty:
         return {}
@@ -243,9 +288,36 @@ def _cell(rec: dict[str, Any], base_unit: str, page: str, display: Display) -> d
     if masked:
         cell["c"] = "mask"
     flags: list[dict[str, Any]] = []
-    approx = approx_flag(rec.get("approx"))
+    qualifier = rec.get("qualifier")
+    approx = (
+        {**dict(zip(("zh", "en"), APPROX_FLAGS[qualifier], strict=True)), "tt": str(rec.get("approx") or "")}
+        if isinstance(qualifier, str) and qualifier in APPROX_FLAGS
+        else approx_flag(rec.get("approx"))
+    )
     if approx:
         flags.append(approx)
+    flag = rec.get("flag")
+    note = rec.get("note") if isinstance(rec.get("note"), str) else ""
+    for word in flag.split(",") if isinstance(flag, str) else []:
+        word = word.strip()
+        if word:
+            zh, en = FLAG_WORDS.get(word, (word, word))
+            flags.append({"zh": zh, "en": en, "tt": note, "bad": word in BAD_FLAGS})
+    period, figure = rec.get("period"), rec.get("figure_period")
+    if isinstance(period, str) and period and not full_year(period):
+        flags.append({"zh": "部分年度", "en": "part-year", "tt": period})
+    elif isinstance(figure, str) and figure and isinstance(period, str) and figure != period:
+        flags.append({"zh": "期间不同", "en": "other period", "tt": figure})
+    others = [o for o in rec.get("others", []) if not o.get("masked")]
+    if others:
+        own = _number(rec["base_value"])
+        lines = [
+            f"{value_text(o['value'], base_unit)}（{o.get('why') or o.get('role') or ''}）"
+            for o in others[:6]
+            if _number(o.get("value")) != own
+        ]
+        if lines and not any(f["en"] == "disagree" for f in flags):
+            flags.append({"zh": "另有候选", "en": "other candidates", "tt": "；".join(lines)})
     if rec.get("candidates"):
         shown = "、".join(value_text(Decimal(str(v)), base_unit) for v in rec["candidates"][:5])
         flags.append({"zh": "另有候选", "en": "other candidates", "tt": shown, "bad": True})
