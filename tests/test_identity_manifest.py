@@ -20,8 +20,7 @@ from auditnlp.cli import cli
 from auditnlp.corpus.batch import compare_inputs
 from auditnlp.corpus.identity import NEAR_IDENTICAL, fingerprint
 from auditnlp.corpus.manifest import load_manifest
-from auditnlp.corpus.schema import TABLES
-from auditnlp.corpus.schema import NOTICES
+from auditnlp.corpus.schema import NOTICES, TABLES
 from auditnlp.errors import InputError
 from auditnlp.pipeline import analyze
 
