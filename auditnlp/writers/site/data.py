@@ -145,7 +145,7 @@ def index_table(comparison: Comparison, display: Display, pages: Collection[str]
             [
                 rec.get("unit") or "?",
                 _period_cell(rec),
-                display.code("doc_type", rec.get("doc_type")),
+                {"t": display.code("doc_type", rec.get("doc_type"), "zh"), "e": rec.get("doc_type") or ""},
                 link,
                 *(_count_cell(rec.get(c)) for c in counts),
                 {"t": f"{masked:.0%}", "v": masked} if masked is not None else "",

@@ -223,6 +223,7 @@ class OutlineEntry:
     level: int
     text: str
     role: str
+    code: str = ""
 
 
 @dataclass
@@ -289,7 +290,7 @@ def report_view(report: Report, display: Display) -> ReportView:
             )
         )
     outline = [
-        OutlineEntry(s.id, s.level, f"{s.marker}{s.heading}", display.code("role", s.role))
+        OutlineEntry(s.id, s.level, f"{s.marker}{s.heading}", display.code("role", s.role), s.role)
         for s in report.sections
         if s.level
     ]
@@ -303,6 +304,7 @@ def report_view(report: Report, display: Display) -> ReportView:
                 "anchor": slogan_anchor(g.start, g.end),
                 "text": g.text,
                 "kind": display.code("slogan_kind", g.kind),
+                "code": g.kind,
                 "keywords": "、".join(g.keywords),
             }
             for g in report.slogans
