@@ -172,7 +172,7 @@ def test_index_lists_every_report(site: tuple[Path, auditnlp.Comparison]) -> Non
     assert len(pages) == 10
     for href in pages:
         assert (folder / href).is_file()
-    types = {row[2] for row in spec["rows"]}
+    types = {row[2]["t"] for row in spec["rows"]}
     assert "工作总结和计划" in types and "summary_plan" not in types
 
 
