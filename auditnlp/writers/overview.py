@@ -271,7 +271,13 @@ def _charts(
         if not series:
             continue
         units = sorted(series, key=lambda u: (-len(series[u]), u))[:CHART_MAX_UNITS]
-        years = sorted({p for u in units for p in series[u]})
+        found = sorted({int(p) for u in units for p in series[u]})
+        # every year from the first to the last, so a missing year is a gap in the line, not a bridge
+        years = (
+            [str(y) for y in range(found[0], found[-1] + 1)]
+            if found[-1] - found[0] < 80
+            else [str(y) for y in found]
+        )
         label = display.indicator(key[0])
         data.write_string(row, 0, f"{label}（{scales[key][1]}）")
         for j, unit in enumerate(units, 1):

@@ -476,20 +476,29 @@ def chart_specs(comparison: Comparison, display: Display, cells: Cells | None = 
         chosen = sorted(units, key=lambda u: (-len(units[u]), u))[:CHART_MAX_UNITS]
         traces = []
         for unit in sorted(chosen):
-            points = sorted(units[unit])
+            points: list[Any] = []
+            for point in sorted(units[unit]):
+                if points and point[0] - points[-1][0] > 1:  # a line never bridges missing years
+                    points.append((point[0] - 1, None, None, None))
+                points.append(point)
             traces.append(
                 {
                     "type": "scatter",
                     "mode": "lines+markers",
                     "name": unit,
                     "x": [p[0] for p in points],
-                    "y": [p[1] / scale for p in points],
+                    "y": [None if p[1] is None else p[1] / scale for p in points],
+                    "connectgaps": False,
                     "customdata": [p[2] for p in points],
                     "text": [p[3] for p in points],
                     "hovertemplate": f"{unit} %{{x}}: %{{y:,}} {shown_unit}<br>%{{text}}<extra></extra>",
                 }
             )
         years = sorted({p[0] for pts in units.values() for p in pts})
+        if len(years) > 20:  # a long series: let plotly place the ticks
+            ticks: dict[str, Any] = {"tickmode": "auto", "dtick": 5}
+        else:
+            ticks = {"tickmode": "array", "tickvals": years}
         specs.append(
             {
                 "id": name if base == _main_unit(series, name) else f"{name}-{base}",
@@ -501,7 +510,7 @@ def chart_specs(comparison: Comparison, display: Display, cells: Cells | None = 
                 "traces": traces,
                 "layout": {
                     "margin": {"l": 60, "r": 20, "t": 20, "b": 40},
-                    "xaxis": {"tickmode": "array", "tickvals": years, "title": {"text": ""}},
+                    "xaxis": {**ticks, "title": {"text": ""}},
                     "yaxis": {
                         "title": {"text": shown_unit},
                         "rangemode": "tozero",
