@@ -146,7 +146,7 @@ def test_manifest_mistakes_are_listed_not_silent(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.output  # notices are not failures
     assert "manifest row 'qingshan_2025_summary.txt' matches no input" in run.output
     assert "qingshan_2024_summary.txt: not in the manifest" in run.output
-    errors = openpyxl.load_workbook(out, read_only=True)[TABLES["errors"][0]]  # the sheet of the errors table (错误)
+    errors = openpyxl.load_workbook(out, read_only=True)[TABLES["errors"][0]]  # 错误
     kinds = [row[2] for row in errors.iter_rows(min_row=3, values_only=True)]
     assert sorted(kinds) == ["ManifestRowUnmatched", "NotInManifest", "SkippedInputError"]  # + manifest.csv
 
