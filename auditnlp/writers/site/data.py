@@ -334,11 +334,19 @@ def matrix_table(comparison: Comparison, display: Display, cells: Cells | None =
     cells = headline_cells(comparison) if cells is None else cells
     labels = _report_labels(comparison.reports)
     names = _ordered_names(((n, u) for _, n, u in cells), display)
+    core = {n for n, _ in names if n in display.headlines}
     columns = [
         _col("unit", display, sticky=True),
         _col("period", display),
         *(
-            {"key": f"{n}|{u}", "zh": display.indicator(n, "zh"), "en": n, "unit": u, "kind": "num"}
+            {
+                "key": f"{n}|{u}",
+                "zh": display.indicator(n, "zh"),
+                "en": n,
+                "unit": u,
+                "kind": "num",
+                **({} if n in core else {"extra": True}),
+            }
             for n, u in names
         ),
         _col("file", display),
@@ -351,7 +359,10 @@ def matrix_table(comparison: Comparison, display: Display, cells: Cells | None =
             row.append(_cell(rec, u, info["page"], display) if rec else "")
         row.append(info["file"])
         rows.append(row)
-    return {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
+    spec: dict[str, Any] = {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
+    if core and len(core) < len(names):
+        spec["coreToggle"] = display.pair("core_only")
+    return spec
 
 
 def yoy_table(comparison: Comparison, display: Display, cells: Cells | None = None) -> dict[str, Any]:

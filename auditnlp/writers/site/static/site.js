@@ -105,15 +105,24 @@
     pager.appendChild(this.prev); pager.appendChild(this.pageInfo); pager.appendChild(this.next);
     tools.appendChild(pager);
     holder.appendChild(tools);
+    var table = document.createElement("table"); table.className = "data";
+    if (spec.coreToggle) {  // headline indicators only, or every column
+      var box = document.createElement("label");
+      var check = document.createElement("input"); check.type = "checkbox"; check.checked = true;
+      box.appendChild(check); label(box, spec.coreToggle.zh, spec.coreToggle.en);
+      tools.appendChild(box);
+      table.classList.add("core-only");
+      check.addEventListener("change", function () { table.classList.toggle("core-only", check.checked); });
+    }
 
     var scroll = document.createElement("div"); scroll.className = "scroll";
-    var table = document.createElement("table"); table.className = "data";
     var thead = document.createElement("thead"); var tr = document.createElement("tr");
     spec.columns.forEach(function (column, index) {
       var th = document.createElement("th");
       label(th, column.zh, column.en);
       if (column.unit) { var u = document.createElement("span"); u.className = "unit"; u.textContent = column.unit; th.appendChild(u); }
       if (column.sticky) { th.className = "sticky"; }
+      if (column.extra) { th.classList.add("extra"); }
       th.addEventListener("click", function () { self.sortBy(index, th); });
       tr.appendChild(th);
     });
@@ -171,6 +180,7 @@
       for (var c = 0; c < columns.length; c++) {
         var td = document.createElement(columns[c].sticky ? "th" : "td");
         fillCell(td, row[c], columns[c]);
+        if (columns[c].extra) { td.classList.add("extra"); }
         tr.appendChild(td);
       }
       body.appendChild(tr);
