@@ -281,10 +281,12 @@ def _cell(rec: dict[str, Any], base_unit: str, page: str, display: Display) -> d
     text = MASK if masked else value_text(rec["base_value"], base_unit)
     cell: dict[str, Any] = {
         "t": text,
-        "h": f"reports/{page}#{indicator_anchor(int(rec['start']), int(rec['end']))}",
         "v": None if masked else _number(rec["base_value"]),
-        "tt": str(rec.get("sentence") or rec.get("text") or ""),
+        "tt": str(rec.get("sentence") or rec.get("text") or rec.get("note") or ""),
     }
+    link = record_link(rec, page)
+    if link:
+        cell["h"] = link
     if masked:
         cell["c"] = "mask"
     flags: list[dict[str, Any]] = []
@@ -327,6 +329,14 @@ def _cell(rec: dict[str, Any], base_unit: str, page: str, display: Display) -> d
 
 
 Cells = dict[tuple[int, str, str], dict[str, Any]]
+
+
+def record_link(rec: dict[str, Any], page: str) -> str | None:
+    """The link to a figure's anchor on its report page; ``None`` for a figure with no place in the text
+    (a total the comparison computed from its parts: its note names them)."""
+    if _missing(rec.get("start")) or _missing(rec.get("end")):
+        return None
+    return f"reports/{page}#{indicator_anchor(int(rec['start']), int(rec['end']))}"
 
 
 def matrix_table(comparison: Comparison, display: Display, cells: Cells | None = None) -> dict[str, Any]:
@@ -442,8 +452,10 @@ def _linked(value: Any, base_unit: str, rec: dict[str, Any] | None) -> Any:
     else:
         cell = {"t": value_text(value, base_unit), "v": _number(value)}
     if rec is not None:
-        cell["h"] = f"reports/{rec['page']}#{indicator_anchor(int(rec['start']), int(rec['end']))}"
-        cell["tt"] = str(rec.get("sentence") or "")
+        link = record_link(rec, rec["page"])
+        if link:
+            cell["h"] = link
+        cell["tt"] = str(rec.get("sentence") or rec.get("note") or "")
     return cell
 
 
@@ -469,7 +481,7 @@ def chart_specs(comparison: Comparison, display: Display, cells: Cells | None = 
     """One chart per headline indicator found: a line per unit across years, each point linked."""
     cells = headline_cells(comparison) if cells is None else cells
     labels = _report_labels(comparison.reports)
-    series: dict[tuple[str, str], dict[str, list[tuple[int, float, str, str]]]] = defaultdict(
+    series: dict[tuple[str, str], dict[str, list[tuple[int, float, str | None, str]]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for (report_id, name, base), rec in cells.items():
@@ -477,7 +489,7 @@ def chart_specs(comparison: Comparison, display: Display, cells: Cells | None = 
         value = _number(rec["base_value"])
         if name not in display.headlines or rec["masked"] or value is None or not full_year(info["period"]):
             continue  # part-year and multi-year periods are on the matrix page, not on a yearly axis
-        link = f"reports/{info['page']}#{indicator_anchor(int(rec['start']), int(rec['end']))}"
+        link = record_link(rec, info["page"])
         point = (int(info["period"]), value, link, str(rec.get("text") or ""))
         series[(name, base)][info["unit"]].append(point)
     specs = []
