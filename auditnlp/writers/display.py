@@ -34,6 +34,13 @@ class Display:
     """Table column (``problems.kind`` or ``doc_type``) → the code list that translates its values."""
     lang: Lang = "zh"
 
+    def with_labels(self, labels: Mapping[str, str]) -> Display:
+        """The same words with more indicator labels (a comparison's, for names it derives itself)."""
+        from dataclasses import replace
+
+        extra = {k: v for k, v in labels.items() if v and k not in self.indicators}
+        return replace(self, indicators={**self.indicators, **extra}) if extra else self
+
     def with_lang(self, lang: Lang) -> Display:
         """The same words, shown in `lang` first."""
         from dataclasses import replace

@@ -44,7 +44,7 @@ def write_workbook(
     from auditnlp.writers.display import load_display
     from auditnlp.writers.overview import sheet_name, write_numeric_matrix, write_overview
 
-    display = load_display(lexicon, lang)
+    display = load_display(lexicon, lang).with_labels(comparison.indicator_labels)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     root = _common_folder(comparison)

@@ -208,7 +208,7 @@ def write_site(
     """
     folder = Path(folder)
     lexicon = options.lexicon if options is not None else None
-    display = load_display(lexicon, lang)
+    display = load_display(lexicon, lang).with_labels(comparison.indicator_labels)
     pages_dir = folder / REPORTS
     done = set(written)
     writer = ReportPages(str(pages_dir), lang, lexicon)
