@@ -318,8 +318,8 @@ def _cell(rec: dict[str, Any], base_unit: str, page: str, display: Display) -> d
             for o in others[:6]
             if _number(o.get("value")) != own
         ]
-        if lines and not any(f["en"] == "disagree" for f in flags):
-            flags.append({"zh": "另有候选", "en": "other candidates", "tt": "；".join(lines)})
+        if lines:  # not a flag: targets, base values and totals beside a result are no conflict
+            cell["tt"] += "\n其他候选 (other candidates): " + "；".join(lines)
     if rec.get("candidates"):
         shown = "、".join(value_text(Decimal(str(v)), base_unit) for v in rec["candidates"][:5])
         flags.append({"zh": "另有候选", "en": "other candidates", "tt": shown, "bad": True})
