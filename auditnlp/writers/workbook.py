@@ -78,7 +78,10 @@ def _translated(table: str, frame: pd.DataFrame, display: Display) -> pd.DataFra
         if codes is None:
             continue
         out = frame.copy() if out is None else out
-        out[key] = [display.code(codes, v) if isinstance(v, str) else v for v in frame[key]]
+        out[key] = [
+            "；".join(display.code(codes, part) for part in v.split("; ")) if isinstance(v, str) else v
+            for v in frame[key]
+        ]
     return frame if out is None else out
 
 

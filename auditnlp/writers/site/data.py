@@ -408,7 +408,13 @@ def yoy_table(comparison: Comparison, display: Display, cells: Cells | None = No
             change = {"t": text, "v": pct, "c": "up" if pct > 0 else "down" if pct < 0 else ""}
             if abs(pct) > 100 and not rate:
                 change["f"] = [{"zh": "请核对", "en": "check", "tt": "|change| > 100%", "bad": True}]
-        notes = [str(rec[k]) for k in ("flag", "reason", "note") if isinstance(rec.get(k), str) and rec[k]]
+        flags = [f for f in str(rec.get("flag") or "").split("; ") if f and not _missing(rec.get("flag"))]
+        notes_zh = [display.code("yoy_flag", f, "zh") for f in flags]
+        notes_en = list(flags)
+        for key in ("reason", "note"):
+            if isinstance(rec.get(key), str) and rec[key]:
+                notes_zh.append(rec[key])
+                notes_en.append(rec[key])
         rows.append(
             [
                 unit,
@@ -419,7 +425,7 @@ def yoy_table(comparison: Comparison, display: Display, cells: Cells | None = No
                 {"t": labels.get(prev_period, prev_period), "v": prev_period},
                 prev,
                 change,
-                "；".join(notes),
+                {"t": "；".join(notes_zh), "e": "; ".join(notes_en)} if notes_zh else "",
             ]
         )
     return {"columns": columns, "rows": rows, "pageSize": PAGE_SIZE}
