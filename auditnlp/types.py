@@ -284,6 +284,34 @@ class Indicator(_Record):
     sentence: int
     paragraph: int
     section: int
+    direction: str | None = None
+    """``up`` or ``down`` when `change` is a change word (增长, 提高 … / 下降, 回落, 微降 …; the
+    ``direction`` column of ``change_words.tsv``); ``None`` for a level. :meth:`signed` gives a fall a minus
+    sign."""
+    role: str = "result"
+    """What the figure is (``indicator_meaning.yaml``): ``result`` (an outcome of its period),
+    ``target`` (a plan or expected figure), ``threshold`` (a round mark passed: 突破3万亿元,
+    迈上5万亿元台阶), ``base`` (the start of a from–to: 从2020年的3.68万亿元), ``total`` (a sum over
+    several years or a running total: 五年累计, 城镇新增就业452万人 in a five-year review), ``average``
+    (年均增长, 每年…) or ``basis`` (the figure on another basis: 同口径增长2.5%, 扣除房地产开发投资后…)."""
+    qualifier: str | None = None
+    """``approx`` (约, 左右, 预计 …), ``at_least`` (超过, 以上, 不低于, 余) or ``at_most`` (以内,
+    不超过, 不到); ``None`` when the figure is stated exactly. Bounds are a qualifier, not a role:
+    ``超过5亿元`` is a result ≥ 5亿."""
+    period: Period | None = None
+    """The period the figure is for when the text (the clause, the sentence, the paragraph's opening or
+    the section heading) names one: ``2020年`` (从2020年的…), ``2024年上半年``, ``2021—2025年``
+    (十四五期间, 五年来); ``None`` when it names none: the figure is for the report's covered period."""
+    detail: bool = False
+    """A sub-item of a larger figure (其中民间投资…, 比如…推动追回医保基金…): the comparison prefers
+    the summary."""
+
+    def signed(self, value: Decimal | None) -> Decimal | None:
+        """`value` (this indicator's ``value`` or ``base_value``) with a minus sign when the change is a
+        fall."""
+        if value is None or self.direction != "down":
+            return value
+        return -value
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,19 +1,23 @@
-"""Check the comparison matrix's headline cells against the hand-read gold set of government reports.
+"""Check the comparison matrix's headline cells against the hand-read gold sets.
 
-Usage (from the repository root, with ../shared beside it):
+Usage (from the repository root, with ../shared beside it for the government reports):
 
-    python eval/eval_headlines.py [--shared ../shared] [--out eval/headlines_baseline.md]
+    python eval/eval_headlines.py [--shared ../shared] [--set gov|samples|all] [--out eval/headlines.md]
 
-Runs :func:`auditnlp.compare_inputs` on the 18 provincial government work reports named in
+``gov``: runs :func:`auditnlp.compare_inputs` on the 18 provincial government work reports named in
 ``eval/gold/headlines.tsv`` and compares every matrix cell of the 19 headline names with the gold
-``result`` rows (targets are not expected in the matrix). Per set (2025 .docx, 2026 .csv) it prints
-precision (right cells / cells shown for these names) and recall (right cells / gold result rows), then
-every wrong cell and every gold figure without a right cell, as Markdown.
+``result`` rows (targets are not expected in the matrix); sets are the 2025 .docx and the 2026 .csv
+reports. ``samples``: the bundled sample corpus (``corpora/samples`` with its manifest) against
+``eval/gold/sample_headlines.tsv``, the audit headline names (projects, 违规金额, 问题金额 and the total of
+money found, 促进整改金额, 追回资金, suggestions made/adopted, clues referred, rectification and adoption
+rates). Per set it prints precision (right cells / cells shown for these names) and recall (right cells /
+gold rows), then every wrong cell and every gold figure without a right cell, as Markdown.
 
 A cell is right when its value, converted to the gold base unit (元, %, 人, 吨; 1斤 = 0.0005吨,
-1公斤 = 0.001吨), equals the gold base value: exactly for amounts, to two decimals for percentages. A
-masked cell or a cell in a unit that does not convert is wrong. The matrix columns are (unit, year
-label); each column is mapped to its document through the ``reports`` table (by file).
+1公斤 = 0.001吨), equals the gold base value: exactly for amounts, to two decimals for percentages; a
+masked gold figure is right only as a masked cell (``XX``). Any other masked cell, or a cell in a unit
+that does not convert, is wrong. Each matrix column (unit, period label) is mapped to its document
+through the ``reports`` table's ``column``.
 """
 
 from __future__ import annotations
@@ -35,6 +39,22 @@ sys.path.insert(0, str(ROOT))
 import auditnlp  # noqa: E402
 
 GOLD = ROOT / "eval" / "gold" / "headlines.tsv"
+SAMPLE_GOLD = ROOT / "eval" / "gold" / "sample_headlines.tsv"
+SAMPLES = ROOT / "corpora" / "samples"
+AUDIT_NAMES = (
+    "audit_projects",
+    "violation_amount",
+    "problem_amount",
+    "money_found",
+    "rectification_amount",
+    "funds_recovered",
+    "suggestions_made",
+    "suggestions_adopted",
+    "clues_referred",
+    "rectification_rate",
+    "adoption_rate",
+)
+"""The audit headline names scored on the sample corpus."""
 NAMES = (
     "gdp",
     "gdp_growth",
@@ -65,7 +85,7 @@ TO_GOLD_BASE = {
     "公斤": ("吨", Decimal("0.001")),
     "千克": ("吨", Decimal("0.001")),
 }
-"""Matrix base unit → (gold base unit, factor)."""
+"""Matrix base unit → (gold base unit, factor); any other unit (个, 条) compares as it is."""
 READABLE = {
     "元": (("亿元", Decimal(10) ** 8), ("万元", Decimal(10) ** 4)),
     "人": (("万人", Decimal(10) ** 4),),
@@ -87,6 +107,7 @@ class GoldRow:
     base_value: Decimal
     base_unit: str
     qualifier: str
+    masked: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,13 +127,14 @@ def read_gold(path: Path = GOLD) -> list[GoldRow]:
         return [
             GoldRow(
                 r["doc"],
-                int(r["period"]),
+                int(r["period"][:4]),
                 r["name"],
-                Decimal(r["value"]),
+                Decimal(r["value"] or 0),
                 r["unit"],
-                Decimal(r["base_value"]),
+                Decimal(r["base_value"] or 0),
                 r["base_unit"],
                 r["qualifier"],
+                r.get("masked", "0") == "1",
             )
             for r in rows
             if r["role"] == "result"
@@ -144,28 +166,18 @@ def _missing(value: Any) -> bool:
 
 
 def _column_docs(comparison: Any, shared: Path) -> dict[tuple[str, str], str]:
-    """Matrix column (unit, year label) → document path relative to `shared`."""
-    reports = comparison.reports
-    keys: dict[int, tuple[str, str]] = {}
-    seen: dict[tuple[str, str], int] = defaultdict(int)
-    for rec in reports.itertuples(index=False):
-        unit = rec.unit if isinstance(rec.unit, str) and rec.unit else "?"
-        year = "?" if _missing(rec.year) else str(int(rec.year))
-        keys[rec.report_id] = (unit, year)
-        seen[(unit, year)] += 1
+    """Matrix column (unit, period label) → document path relative to `shared` (the reports table names each
+    report's matrix column)."""
     out: dict[tuple[str, str], str] = {}
-    for rec in reports.itertuples(index=False):
-        unit, year = keys[rec.report_id]
-        label = (unit, year)
-        if seen[label] > 1:  # the matrix adds the file name to a year shared by two reports of a unit
-            name = str(rec.file).replace("\\", "/").rsplit("/", 1)[-1]
-            row = getattr(rec, "row", None)
-            label = (unit, f"{year} {name}" + (f"#{int(row)}" if not _missing(row) else ""))
-        out[label] = _rel(str(rec.file), shared)
+    for rec in comparison.reports.itertuples(index=False):
+        unit = rec.unit if isinstance(rec.unit, str) and rec.unit else "?"
+        out[(unit, str(rec.column))] = _rel(str(rec.file), shared)
     return out
 
 
-def matrix_cells(comparison: Any, shared: Path) -> tuple[list[Cell], list[str]]:
+def matrix_cells(
+    comparison: Any, shared: Path, names: tuple[str, ...] = NAMES
+) -> tuple[list[Cell], list[str]]:
     """Every non-empty matrix cell of a headline name; also the columns that map to no document."""
     matrix = comparison.matrix
     columns = _column_docs(comparison, shared)
@@ -178,7 +190,7 @@ def matrix_cells(comparison: Any, shared: Path) -> tuple[list[Cell], list[str]]:
         if key not in columns:
             unmapped.append(" ".join(key))
     for (name, base_unit), row in matrix.iterrows():
-        if name not in NAMES:
+        if name not in names:
             continue
         for column, raw in row.items():
             if _missing(raw):
@@ -191,9 +203,7 @@ def matrix_cells(comparison: Any, shared: Path) -> tuple[list[Cell], list[str]]:
 
 def to_gold_base(cell: Cell) -> tuple[Decimal, str] | None:
     """The cell's value in the gold base unit, or None (masked, not a number, unit does not convert)."""
-    if cell.base_unit not in TO_GOLD_BASE:
-        return None
-    unit, factor = TO_GOLD_BASE[cell.base_unit]
+    unit, factor = TO_GOLD_BASE.get(cell.base_unit, (cell.base_unit, Decimal(1)))
     try:
         value = Decimal(str(cell.raw))
     except (InvalidOperation, ValueError):
@@ -202,9 +212,12 @@ def to_gold_base(cell: Cell) -> tuple[Decimal, str] | None:
 
 
 def is_right(cell: Cell, gold: GoldRow | None) -> bool:
-    """Whether a shown cell equals the gold figure (exact; percentages to two decimals)."""
+    """Whether a shown cell equals the gold figure (exact; percentages to two decimals; a masked gold
+    figure only as a masked cell)."""
     if gold is None:
         return False
+    if gold.masked or str(cell.raw) == "XX":
+        return gold.masked and str(cell.raw) == "XX"
     converted = to_gold_base(cell)
     if converted is None or converted[1] != gold.base_unit:
         return False
@@ -220,6 +233,8 @@ def _plain(value: Decimal) -> str:
 
 def show_cell(cell: Cell, gold: GoldRow | None) -> str:
     """A cell as an analyst would read it: in the gold unit when there is one, else a readable unit."""
+    if str(cell.raw) == "XX":
+        return "XX"
     converted = to_gold_base(cell)
     if converted is None:
         return f"{cell.raw} ({cell.base_unit})"
@@ -239,6 +254,8 @@ def show_gold(gold: GoldRow | None) -> str:
     """A gold figure with its qualifier."""
     if gold is None:
         return "— (no covered-year result in the text)"
+    if gold.masked:
+        return f"XX{gold.unit} (masked)"
     mark = {"approx": "≈", "at_least": "≥", "at_most": "≤"}.get(gold.qualifier, "")
     return f"{mark}{_plain(gold.value)}{gold.unit}"
 
@@ -247,74 +264,129 @@ def _set_of(doc: str) -> str:
     return Path(doc).name[:4]
 
 
-def evaluate(shared: Path, *, jobs: int | None = None) -> tuple[str, dict[str, tuple[float, float]]]:
-    """Run the comparison and return the Markdown report and (precision, recall) per set."""
-    gold = read_gold()
-    docs = gold_docs()
+@dataclass(frozen=True)
+class Scored:
+    """Cells and gold rows of one comparison, scored."""
+
+    right: set[tuple[str, str]]
+    wrong: list[tuple[Cell, GoldRow | None]]
+    shown: dict[str, int]
+    shown_by_key: dict[tuple[str, str], list[Cell]]
+
+
+def score(cells: list[Cell], gold: list[GoldRow], docs: list[str], set_of: Any = _set_of) -> Scored:
+    """Right and wrong cells, cells shown per set, cells by (doc, name)."""
     by_key = {(g.doc, g.name): g for g in gold}
-    paths = [shared / d for d in docs]
-    comparison = auditnlp.compare_inputs(
-        paths, options=auditnlp.Options(text_column="full_text"), jobs=jobs, progress=False
-    )
-    cells, unmapped = matrix_cells(comparison, shared)
     right: set[tuple[str, str]] = set()
     wrong: list[tuple[Cell, GoldRow | None]] = []
     shown: dict[str, int] = defaultdict(int)
+    shown_by_key: dict[tuple[str, str], list[Cell]] = defaultdict(list)
     for cell in cells:
         if cell.doc not in docs:
             continue
-        shown[_set_of(cell.doc)] += 1
+        shown[set_of(cell.doc)] += 1
+        shown_by_key[(cell.doc, cell.name)].append(cell)
         g = by_key.get((cell.doc, cell.name))
         if is_right(cell, g):
             right.add((cell.doc, cell.name))
         else:
             wrong.append((cell, g))
-    shown_by_key: dict[tuple[str, str], list[Cell]] = defaultdict(list)
-    for cell in cells:
-        shown_by_key[(cell.doc, cell.name)].append(cell)
-    lines = _header(comparison, unmapped)
+    return Scored(right, wrong, shown, shown_by_key)
+
+
+def _report(
+    title: str,
+    comparison: Any,
+    unmapped: list[str],
+    gold: list[GoldRow],
+    docs: list[str],
+    scored: Scored,
+    names: tuple[str, ...],
+    set_of: Any = _set_of,
+) -> tuple[list[str], dict[str, tuple[float, float]]]:
+    lines = _header(title, comparison, unmapped, names)
     scores: dict[str, tuple[float, float]] = {}
     lines += [
         "| set | documents | gold results | cells shown | right | precision | recall |",
         "|---|---|---|---|---|---|---|",
     ]
-    for name in sorted({_set_of(d) for d in docs}):
-        n_gold = sum(1 for g in gold if _set_of(g.doc) == name)
-        n_right = sum(1 for doc, _ in right if _set_of(doc) == name)
-        n_shown = shown[name]
+    for name in sorted({set_of(d) for d in docs}):
+        n_gold = sum(1 for g in gold if set_of(g.doc) == name)
+        n_right = sum(1 for doc, _ in scored.right if set_of(doc) == name)
+        n_shown = scored.shown[name]
         precision = n_right / n_shown if n_shown else 0.0
         recall = n_right / n_gold if n_gold else 0.0
         scores[name] = (precision, recall)
-        n_docs = sum(1 for d in docs if _set_of(d) == name)
+        n_docs = sum(1 for d in docs if set_of(d) == name)
         lines.append(
             f"| {name} | {n_docs} | {n_gold} | {n_shown} | {n_right} | {precision:.3f} | {recall:.3f} |"
         )
-    all_gold, all_shown = len(gold), sum(shown.values())
-    lines.append(
-        f"| all | {len(docs)} | {all_gold} | {all_shown} | {len(right)} | "
-        f"{len(right) / all_shown if all_shown else 0.0:.3f} | {len(right) / all_gold if all_gold else 0.0:.3f} |"
-    )
-    lines += ["", "## Wrong cells (shown, not equal to the gold result)", ""]
+    if len({set_of(d) for d in docs}) > 1:
+        all_gold, all_shown = len(gold), sum(scored.shown.values())
+        lines.append(
+            f"| all | {len(docs)} | {all_gold} | {all_shown} | {len(scored.right)} | "
+            f"{len(scored.right) / all_shown if all_shown else 0.0:.3f} | "
+            f"{len(scored.right) / all_gold if all_gold else 0.0:.3f} |"
+        )
+    lines += ["", "### Wrong cells (shown, not equal to the gold result)", ""]
     lines += _table(
         ("doc", "name", "row unit", "shown", "gold"),
         (
             (Path(c.doc).name, c.name, c.base_unit, show_cell(c, g), show_gold(g))
-            for c, g in sorted(wrong, key=lambda x: (x[0].doc, NAMES.index(x[0].name), x[0].base_unit))
+            for c, g in sorted(scored.wrong, key=lambda x: (x[0].doc, names.index(x[0].name), x[0].base_unit))
         ),
     )
-    missing = [g for g in gold if (g.doc, g.name) not in right]
-    lines += ["", "## Missing (gold result without a right cell)", ""]
+    missing = [g for g in gold if (g.doc, g.name) not in scored.right]
+    lines += ["", "### Missing (gold result without a right cell)", ""]
     lines += _table(
         ("doc", "name", "shown", "gold"),
         (
             (
                 Path(g.doc).name,
                 g.name,
-                ", ".join(show_cell(c, g) for c in shown_by_key.get((g.doc, g.name), [])) or "—",
+                ", ".join(show_cell(c, g) for c in scored.shown_by_key.get((g.doc, g.name), [])) or "—",
                 show_gold(g),
             )
-            for g in sorted(missing, key=lambda g: (g.doc, NAMES.index(g.name)))
+            for g in sorted(missing, key=lambda g: (g.doc, names.index(g.name)))
         ),
+    )
+    return lines, scores
+
+
+def evaluate(shared: Path, *, jobs: int | None = None) -> tuple[str, dict[str, tuple[float, float]]]:
+    """Run the comparison on the government reports; the Markdown report and (precision, recall) per set."""
+    gold = read_gold()
+    docs = gold_docs()
+    paths = [shared / d for d in docs]
+    comparison = auditnlp.compare_inputs(
+        paths, options=auditnlp.Options(text_column="full_text"), jobs=jobs, progress=False
+    )
+    cells, unmapped = matrix_cells(comparison, shared)
+    scored = score(cells, gold, docs)
+    lines, scores = _report(
+        "government work reports (eval/gold/headlines.tsv)", comparison, unmapped, gold, docs, scored, NAMES
+    )
+    return "\n".join(lines) + "\n", scores
+
+
+def evaluate_samples(*, jobs: int | None = 1) -> tuple[str, dict[str, tuple[float, float]]]:
+    """Run the comparison on the sample corpus; the Markdown report and (precision, recall)."""
+    gold = read_gold(SAMPLE_GOLD)
+    docs = gold_docs(SAMPLE_GOLD)
+    comparison = auditnlp.compare_inputs(
+        [SAMPLES], manifest=SAMPLES / "manifest.csv", jobs=jobs, progress=False
+    )
+    cells, unmapped = matrix_cells(comparison, ROOT, AUDIT_NAMES)
+    scored = score(cells, gold, docs, set_of=lambda _: "samples")
+    lines, scores = _report(
+        "sample corpus (eval/gold/sample_headlines.tsv)",
+        comparison,
+        unmapped,
+        gold,
+        docs,
+        scored,
+        AUDIT_NAMES,
+        set_of=lambda _: "samples",
     )
     return "\n".join(lines) + "\n", scores
 
@@ -327,15 +399,11 @@ def _git(*args: str) -> str:
     return out.stdout.strip() or "unknown"
 
 
-def _header(comparison: Any, unmapped: list[str]) -> list[str]:
-    code = _git("log", "-1", "--format=%h", "--", "auditnlp")
-    head = _git("rev-parse", "--short", "HEAD")
+def _header(title: str, comparison: Any, unmapped: list[str], names: tuple[str, ...]) -> list[str]:
     lines = [
-        "# Headline cells of the comparison matrix against eval/gold/headlines.tsv",
+        f"## {title}",
         "",
-        f"Code: `auditnlp/` as of commit `{code}` (the last commit that changed it; checkout `{head}`); "
-        "made with `python eval/eval_headlines.py --out eval/headlines_baseline.md`.",
-        "Precision = right cells / cells shown for the 19 headline names; "
+        f"Precision = right cells / cells shown for the {len(names)} headline names; "
         "recall = right cells / gold result rows.",
         "",
     ]
@@ -356,13 +424,24 @@ def main() -> int:
     """Command-line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
+    ap.add_argument("--set", choices=("gov", "samples", "all"), default="all", help="which gold set")
     ap.add_argument("--out", type=Path, help="also write the Markdown report to this file")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes for compare_inputs")
     args = ap.parse_args()
-    if not (args.shared / "corpora" / "gov-reports").is_dir():
-        print(f"no gov-report corpus under {args.shared}", file=sys.stderr)
-        return 2
-    report, _ = evaluate(args.shared, jobs=args.jobs)
+    code = _git("log", "-1", "--format=%h", "--", "auditnlp")
+    head = _git("rev-parse", "--short", "HEAD")
+    report = (
+        "# Headline cells of the comparison matrix against the gold sets\n\n"
+        f"Code: `auditnlp/` as of commit `{code}` (the last commit that changed it; checkout `{head}`); "
+        "made with `python eval/eval_headlines.py --out FILE`.\n\n"
+    )
+    if args.set in ("gov", "all"):
+        if not (args.shared / "corpora" / "gov-reports").is_dir():
+            print(f"no gov-report corpus under {args.shared}", file=sys.stderr)
+            return 2
+        report += evaluate(args.shared, jobs=args.jobs)[0] + "\n"
+    if args.set in ("samples", "all"):
+        report += evaluate_samples(jobs=args.jobs or 1)[0]
     print(report, end="")
     if args.out:
         args.out.write_text(report, encoding="utf-8")

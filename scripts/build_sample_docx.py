@@ -66,13 +66,14 @@ NANHU_2024_H1 = """\
 （四）以党纪学习教育为契机，持续加强机关作风建设，推动学纪知纪明纪守纪成为全体干部的思想自觉和行动自觉。
 """
 
-# Tables are lists of rows; the first row is the header row.
+# Tables are lists of rows; the first row is the header row (a row label, then one column per year).
 TABLES: dict[str, list[tuple[str, str]]] = {
     "jiangbei_2023_summary.docx": [
-        ("项目", "数量"),
-        ("审计和审计调查项目", "45个"),
-        ("查出违规金额", "2.13亿元"),
-        ("移送问题线索", "19条"),
+        ("指标", "2022年", "2023年"),
+        ("审计和审计调查项目", "42个", "45个"),
+        ("查出违规金额", "1.86亿元", "2.13亿元"),
+        ("移送问题线索", "23条", "19条"),
+        ("审计整改率", "91.3%", "94.6%"),
     ],
 }
 

@@ -187,8 +187,8 @@ def test_yoy_never_compares_a_half_year_with_a_full_year() -> None:
     assert yoy.loc["2024H1", "prev_period"] == "2023H1"
     assert yoy.loc["2024H1", "change"] == Decimal(3)
     assert yoy.loc["2025H1", "prev_period"] == "2024H1"
-    full = yoy.loc["2025"]
-    assert full["prev_period"] == "2023" and full["change"] == Decimal(10)  # the full year before, not 2025H1
+    full = yoy.loc["2025"]  # the full year before, not 2025H1; two years apart, so no change (issue 12)
+    assert full["prev_period"] == "2023" and pd.isna(full["change"]) and "不连续" in full["note"]
     assert yoy.loc["2023H1", "note"] is not None and pd.isna(yoy.loc["2023H1", "change"])
     assert "2024H1" in {c[1] for c in result.matrix.columns} and "2024" not in {
         c[1] for c in result.matrix.columns
@@ -198,7 +198,7 @@ def test_yoy_never_compares_a_half_year_with_a_full_year() -> None:
 def test_samples_half_year_is_marked_in_yoy() -> None:
     result = compare_inputs([SAMPLES], manifest=SAMPLES / "manifest.csv", jobs=1)
     nanhu = result.yoy[(result.yoy["unit"] == "南湖区审计局") & (result.yoy["period"] == "2024H1")]
-    assert len(nanhu) and nanhu["change"].isna().all() and nanhu["note"].str.startswith("not compared").all()
+    assert len(nanhu) and nanhu["change"].isna().all() and nanhu["note"].str.startswith("期间长度不同").all()
     assert ("南湖区审计局", "2024H1") in set(result.matrix.columns)
 
 

@@ -83,7 +83,13 @@ def analyze_chunk(
                 if on_report is not None:
                     on_report(report)
                 entry = manifest.entry(doc.path, doc.row) if manifest is not None else None
-                out.append(report_rows(report, manifest_row=entry.line if entry is not None else None))
+                out.append(
+                    report_rows(
+                        report,
+                        manifest_row=entry.line if entry is not None else None,
+                        lexicon=options.lexicon,
+                    )
+                )
             except InputError as exc:
                 out.append((str(exc.path or doc.name), exc.reason, type(exc).__name__))
             except Exception as exc:  # a bug in one extractor must not end the batch

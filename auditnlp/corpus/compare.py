@@ -11,16 +11,16 @@ Column keys, Chinese labels and kinds are in :mod:`auditnlp.corpus.schema`.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from auditnlp.corpus.identity import Identities
 from auditnlp.corpus.manifest import Manifest, apply_manifest, manifest_notes
+from auditnlp.corpus.matrix import column_labels, matrix_of, yoy_of
 from auditnlp.corpus.rows import ReportRows, report_rows
-from auditnlp.corpus.schema import DUPLICATE, MASK, REPORT_KEYS, TABLE_COLUMNS, TABLES, column
+from auditnlp.corpus.schema import DUPLICATE, REPORT_KEYS, TABLE_COLUMNS, TABLES, column
 from auditnlp.errors import AuditNLPError
 from auditnlp.lexicon import LexiconsLike
 from auditnlp.readers.base import display_name
@@ -40,12 +40,15 @@ __all__ = ["Comparison", "ReportRows", "compare_reports", "compare_rows", "repor
 class Comparison:
     """The comparison tables (pandas DataFrames); see the module docstring for value types.
 
-    ``matrix`` has an index (name, base_unit) and columns (unit, year label); every other table is a
-    plain tidy frame with English column keys.
+    ``matrix`` has an index (name, base_unit) and columns (unit, period label: the covered year, or the
+    period code of a report that covers part of a year or several years); every other table is a plain tidy
+    frame with English column keys.
     """
 
     reports: pd.DataFrame
     indicators: pd.DataFrame
+    values: pd.DataFrame
+    """Every candidate figure of every canonical name, one row each; ``shown`` marks the matrix's."""
     matrix: pd.DataFrame
     yoy: pd.DataFrame
     categories: pd.DataFrame
@@ -165,13 +168,20 @@ def compare_rows(
 
     from auditnlp.classify.taxonomy import load_taxonomy
     from auditnlp.extract.indicators import load_indicator_lexicon
+    from auditnlp.extract.meaning import load_meaning_rules
 
     taxonomy = load_taxonomy(lexicon=lexicon)
     order = taxonomy.labels
     reports = _Columns()
     tables = {
-        name: _Columns(TABLE_COLUMNS[name]) for name in ("indicators", "slogans", "problems", "measures")
+        name: _Columns(TABLE_COLUMNS[name])
+        for name in ("indicators", "values", "slogans", "problems", "measures")
     }
+    names = load_indicator_lexicon(lexicon).names
+    totals = load_meaning_rules(lexicon).totals
+    name_labels = {rule.name: rule.label for rule in names if rule.label}
+    name_labels.update({t.name: t.label for t in totals.values()})
+    periods: dict[int, Period | None] = {}
     shares = _Columns(REPORT_KEYS)
     sources: list[ProblemSource] = []
     identities = Identities()
@@ -189,6 +199,7 @@ def compare_rows(
         report_id += 1
         head = {**item.report, "report_id": report_id}
         reports.add(head)
+        periods[report_id] = item.covered
         for name, group in (
             ("indicators", item.indicators),
             ("slogans", item.slogans),
@@ -197,21 +208,30 @@ def compare_rows(
         ):
             for row in group:
                 tables[name].add({**row, "report_id": report_id})
+        for row in item.values:
+            tables["values"].add(
+                {**row, "report_id": report_id, "label": name_labels.get(row["name"], row["label"])}
+            )
         if item.shares:
             shares.add({k: head[k] for k in REPORT_KEYS} | item.shares)
         if item.problem_source is not None and item.problem_source.problems:
             sources.append(item.problem_source)
     report_df = _identity_columns(reports.frame(), copies, identities.same_period())
+    if not report_df.empty:
+        columns = column_labels(report_df, periods)
+        at = list(report_df.columns).index("period") + 1
+        report_df.insert(at, "column", [columns[rid][1] for rid in report_df["report_id"]])
     indicators = tables["indicators"].frame()
+    values = tables["values"].frame()
     slogans = tables["slogans"].frame()
     labels = {c.label: c.name for c in taxonomy.categories}
     labels.update({f"share_{c.label}": f"{c.name}占比" for c in taxonomy.categories})
-    names = load_indicator_lexicon(lexicon).names
     return Comparison(
         reports=_order_shares(report_df, order),
         indicators=indicators,
-        matrix=_matrix(indicators, report_df),
-        yoy=_yoy(indicators),
+        values=values,
+        matrix=matrix_of(values, report_df, periods, _name_order(names, totals)),
+        yoy=yoy_of(values, periods),
         categories=_categories(shares.frame(), order),
         slogans=slogans,
         slogan_counts=_slogan_counts(slogans),
@@ -223,8 +243,17 @@ def compare_rows(
         ),
         notes=(*_identity_notes(copies, identities.same_period()), *_ocr_notes(report_df)),
         labels=labels,
-        indicator_labels={rule.name: rule.label for rule in names if rule.label},
+        indicator_labels=name_labels,
     )
+
+
+def _name_order(names: Iterable[Any], totals: Mapping[str, Any]) -> list[str]:
+    """Canonical names in lexicon order, each derived total right after the name it is stated as."""
+    order: list[str] = []
+    for rule in names:
+        order.append(rule.name)
+        order.extend(t.name for t in totals.values() if t.stated == rule.name)
+    return order
 
 
 def _identity_columns(
@@ -294,7 +323,7 @@ def compare_reports(
             seen.append((report.source.path, report.source.row))
             entry = manifest.entry(report.source.path, report.source.row) if manifest is not None else None
             line = entry.line if entry is not None else None
-            yield report_rows(apply_manifest(report, manifest), manifest_row=line)
+            yield report_rows(apply_manifest(report, manifest), manifest_row=line, lexicon=lexicon)
         if manifest is not None:
             failed.extend(manifest_notes(manifest, seen))
 
@@ -320,169 +349,10 @@ def report_label(unit: Any, year: Any) -> str:
     return f"{unit_text} {year_text}"
 
 
-def _year_labels(reports: pd.DataFrame) -> dict[int, tuple[str, str]]:
-    """report_id → (unit, period label); a period shared by two reports of one unit gets the file name.
-
-    The label is the year for a full year's report, else the period code (2024H1), so part-year figures
-    never sit under a year as if they were the year's.
-    """
-    keys: dict[int, tuple[str, str]] = {}
-    seen: Counter[tuple[str, str]] = Counter()
-    for rec in reports.itertuples(index=False):
-        unit = rec.unit if isinstance(rec.unit, str) and rec.unit else "?"
-        year = str(int(rec.year)) if not _missing(rec.year) else "?"
-        period = getattr(rec, "period", None)
-        if isinstance(period, str) and period and year != "?":
-            year = (
-                period  # 2024 for a full year; 2024H1, 2021-2025, 2025P name what is not one year's results
-            )
-        seen[(unit, year)] += 1
-        keys[rec.report_id] = (unit, year)
-    for rec in reports.itertuples(index=False):
-        unit, year = keys[rec.report_id]
-        if seen[(unit, year)] > 1:
-            name = str(rec.file).replace("\\", "/").rsplit("/", 1)[-1]
-            keys[rec.report_id] = (
-                unit,
-                f"{year} {name}" + (f"#{int(rec.row)}" if not _missing(rec.row) else ""),
-            )
-    return keys
-
-
 def _missing(value: Any) -> bool:
     import pandas as pd
 
     return value is None or bool(pd.isna(value))
-
-
-def _cell(value: Any, masked: bool) -> Any:
-    return MASK if masked or value is None else value
-
-
-def _matrix(indicators: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    """Canonical indicators × (unit, year): the base value of each report's primary occurrence."""
-    import pandas as pd
-
-    if reports.empty:
-        return pd.DataFrame()
-    labels = _year_labels(reports)
-    columns = sorted(set(labels.values()), key=lambda k: (k[0] == "?", k[0], k[1]))
-    primary = indicators[indicators["primary"].astype(bool)] if not indicators.empty else indicators
-    cells: dict[tuple[str, str], dict[tuple[str, str], Any]] = defaultdict(dict)
-    for rec in primary.itertuples(index=False):
-        cells[(rec.name, rec.base_unit)][labels[rec.report_id]] = _cell(rec.base_value, bool(rec.masked))
-    index = pd.MultiIndex.from_tuples(sorted(cells), names=["name", "base_unit"])
-    col_index = pd.MultiIndex.from_tuples(columns, names=["unit", "year"])
-    data = [[cells[key].get(col) for col in columns] for key in sorted(cells)]
-    return pd.DataFrame(data, index=index, columns=col_index, dtype=object)
-
-
-def _yoy(indicators: pd.DataFrame) -> pd.DataFrame:
-    """Year-over-year rows for units with a canonical indicator in several periods.
-
-    Each value is compared with the latest earlier value of the same unit and indicator whose period has
-    the same span (a year with a year, a first half with a first half). When there is an earlier value
-    but none of the same span, the row says so in ``note`` and nothing is computed: a half year's figure
-    is never set against a full year's.
-    """
-    import pandas as pd
-
-    from auditnlp.segment.periods import period_from_code
-
-    out: list[dict[str, Any]] = []
-    if not indicators.empty:
-        primary = indicators[indicators["primary"].astype(bool) & indicators["year"].notna()]
-        primary = primary[primary["unit"].notna()]
-        subjects = _common_subjects(indicators)
-        for (unit, name, base_unit), group in primary.groupby(["unit", "name", "base_unit"], sort=True):
-            records = list(group.itertuples(index=False))
-            periods = {
-                id(r): period_from_code(str(r.period)) if isinstance(r.period, str) else None for r in records
-            }
-            series = sorted(
-                {(_period_key(r, periods[id(r)])): r for r in reversed(records)}.values(),
-                key=lambda r: _period_key(r, periods[id(r)]),
-            )
-            if len(series) < 2:
-                continue
-            for i, rec in enumerate(series):
-                value = None if rec.masked else rec.base_value
-                period = periods[id(rec)]
-                row = {
-                    "unit": unit,
-                    "name": name,
-                    "subject": subjects.get(name),
-                    "base_unit": base_unit,
-                    "year": int(rec.year),
-                    "period": period.code if period else str(int(rec.year)),
-                    "value": _cell(value, bool(rec.masked)),
-                    "prev_year": None,
-                    "prev_period": None,
-                    "prev_value": None,
-                    "change": None,
-                    "change_pct": None,
-                    "note": None,
-                }
-                earlier = series[:i]
-                prev = next((p for p in reversed(earlier) if _alike(periods[id(p)], period)), None)
-                if prev is None and earlier:
-                    last = periods[id(earlier[-1])]
-                    row["note"] = (
-                        f"not compared: no earlier {_span_words(period)} "
-                        f"(the earlier figure is for {last.label if last else earlier[-1].year})"
-                    )
-                if prev is not None:
-                    prev_period = periods[id(prev)]
-                    row["prev_year"] = int(prev.year)
-                    row["prev_period"] = prev_period.code if prev_period else str(int(prev.year))
-                    prev_value = None if prev.masked else prev.base_value
-                    row["prev_value"] = _cell(prev_value, bool(prev.masked))
-                    if isinstance(value, Decimal) and isinstance(prev_value, Decimal):
-                        row["change"] = value - prev_value
-                        if prev_value:
-                            row["change_pct"] = float((value - prev_value) / prev_value * 100)
-                out.append(row)
-    frame = pd.DataFrame(out, columns=list(TABLE_COLUMNS["yoy"]))
-    for col in ("year", "prev_year"):
-        frame[col] = frame[col].astype("Int64")
-    return frame
-
-
-def _period_key(rec: Any, period: Period | None) -> tuple[int, int, int, bool]:
-    if period is None:
-        return (int(rec.year), 1, 12, False)
-    return (
-        period.end_year,
-        period.start_month,
-        period.end_month - period.start_month + (period.end_year - period.year) * 12,
-        period.plan,
-    )
-
-
-def _alike(a: Period | None, b: Period | None) -> bool:
-    """Whether two periods measure the same span (a report without a period counts as a full year)."""
-    a = a or Period(0, 0)
-    b = b or Period(0, 0)
-    return a.comparable(b)
-
-
-def _span_words(period: Period | None) -> str:
-    if period is None or (period.span == "year" and not period.plan):
-        return "full year"
-    if period.plan:
-        return "plan"
-    return {"half": "half year", "quarter": "quarter", "years": "span of as many years"}.get(
-        period.span, "span of the same months"
-    )
-
-
-def _common_subjects(indicators: pd.DataFrame) -> dict[str, str]:
-    """Canonical name → its most frequent subject (a Chinese gloss for the key)."""
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for name, subject in zip(indicators["name"], indicators["subject"], strict=True):
-        if isinstance(name, str) and isinstance(subject, str) and subject:
-            counts[name][subject] += 1
-    return {name: c.most_common(1)[0][0] for name, c in counts.items()}
 
 
 def _categories(frame: pd.DataFrame, order: tuple[str, ...]) -> pd.DataFrame:

@@ -8,11 +8,15 @@ dicts keyed by the column keys of :mod:`auditnlp.corpus.schema` and are never ch
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from auditnlp.corpus.headlines import headline_rows, period_code
 from auditnlp.corpus.identity import Fingerprint, fingerprint
-from auditnlp.types import Finding, ProblemSource, Report, Section
+from auditnlp.extract.indicator_rules import load_indicator_lexicon
+from auditnlp.extract.meaning import covered_period, load_meaning_rules
+from auditnlp.lexicon import LexiconsLike
+from auditnlp.types import Finding, Period, ProblemSource, Report, Section
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +33,23 @@ class ReportRows:
     """The report's problems and identity (no text), kept for pairing recurring problems."""
     fingerprint: Fingerprint | None = None
     """The identity of the report's text (to analyse a document read twice once)."""
+    values: list[dict[str, Any]] = field(default_factory=list)
+    """Every candidate figure of every canonical name, the one the matrix shows marked (``shown``)."""
+    covered: Period | None = None
+    """The report's covered period (what its matrix column is keyed by)."""
 
 
-def report_rows(report: Report, *, manifest_row: int | None = None) -> ReportRows:
+def report_rows(
+    report: Report, *, manifest_row: int | None = None, lexicon: LexiconsLike = None
+) -> ReportRows:
     """Turn one report into compact row dicts (``report_id`` is filled in by :func:`compare_rows`).
 
-    `manifest_row` is the line of the manifest row that gave the report's metadata, if any.
+    `manifest_row` is the line of the manifest row that gave the report's metadata, if any; `lexicon` the
+    lexicons of the analysis (the meaning rules and the Chinese labels of indicator names).
     """
     meta = report.meta
+    rules = load_meaning_rules(lexicon)
+    covered = covered_period(meta)
     head = {
         "report_id": None,
         "file": report.source.path,
@@ -47,9 +60,11 @@ def report_rows(report: Report, *, manifest_row: int | None = None) -> ReportRow
     }
     sections = {s.id: s for s in report.sections}
     sentences = {s.id: s.text for s in report.sentences}
-    primary = _primary_indicators(report, sections)
+    labels = {rule.name: rule.label for rule in load_indicator_lexicon(lexicon).names if rule.label}
+    values = headline_rows(report, covered, head, rules, sections, sentences, labels)
+    primary = {(v["start"], v["name"]) for v in values if v["shown"] and v["start"] is not None}
     indicators = []
-    for index, ind in enumerate(report.indicators):
+    for ind in report.indicators:
         section = sections.get(ind.section)
         indicators.append(
             {
@@ -68,12 +83,17 @@ def report_rows(report: Report, *, manifest_row: int | None = None) -> ReportRow
                 "mask": ind.mask,
                 "approx": ind.approx,
                 "change": ind.change,
+                "direction": ind.direction,
+                "role": ind.role,
+                "qualifier": ind.qualifier,
+                "figure_period": period_code(ind.period or covered),
+                "detail": ind.detail,
                 "flag": ind.flag,
                 "ocr": report.source.ocr,
-                "primary": index in primary,
+                "primary": (ind.start, ind.name) in primary,
                 "sentence": sentences.get(ind.sentence),
                 "section": _heading(section),
-                "role": section.role if section else None,
+                "section_role": section.role if section else None,
                 "start": ind.start,
                 "end": ind.end,
             }
@@ -131,6 +151,8 @@ def report_rows(report: Report, *, manifest_row: int | None = None) -> ReportRow
         shares,
         ProblemSource.of(report),
         fingerprint(report.text),
+        values,
+        covered,
     )
 
 
@@ -170,21 +192,3 @@ def _finding_row(
         "start": finding.start,
         "end": finding.end,
     }
-
-
-def _primary_indicators(report: Report, sections: dict[int, Section]) -> set[int]:
-    """Index of the indicator shown in the matrix for each (name, base unit) of a report.
-
-    The first named occurrence wins, leaving out frequencies and durations (``flag``) and everything in
-    a plans section: a target (``增长5%左右``, ``不少于20次``) is not a result, and a matrix that mixed
-    them would compare one year's target with another year's outcome. Targets stay in the long table.
-    """
-    chosen: dict[tuple[str, str], int] = {}
-    for index, ind in enumerate(report.indicators):
-        if ind.name is None or ind.flag:
-            continue
-        section = sections.get(ind.section)
-        if section is not None and section.role == "plans":
-            continue
-        chosen.setdefault((ind.name, ind.base_unit), index)
-    return set(chosen.values())

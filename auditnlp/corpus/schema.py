@@ -65,20 +65,33 @@ _COLUMNS = (
     Column("masked", "是否脱敏", "bool"),
     Column("mask", "脱敏符号"),
     Column("approx", "约数词"),
+    Column("qualifier", "限定（约/≥/≤）"),
     Column("change", "变化"),
-    Column("flag", "非结果标记"),
+    Column("direction", "变化方向"),
+    Column("flag", "标记"),
     Column("primary", "用于对比", "bool"),
     Column("sentence", "所在句子", "long"),
     Column("section", "所在章节", "long"),
-    Column("role", "章节类型"),
+    Column("section_role", "章节类型"),
+    Column("role", "数值性质"),
+    Column("column", "对比列"),
+    Column("figure_period", "数值所属期间"),
+    Column("detail", "是否分项", "bool"),
+    Column("shown", "矩阵采用", "bool"),
+    Column("note", "说明", "long"),
+    Column("why", "未采用原因", "long"),
+    Column("source_start", "原文起始位置", "int"),
+    Column("source_end", "原文结束位置", "int"),
     Column("start", "起始位置", "int"),
     Column("end", "结束位置", "int"),
-    Column("prev_year", "上年", "year"),
+    Column("prev_year", "上期年份", "year"),
     Column("prev_period", "上期"),
-    Column("note", "说明", "long"),
-    Column("prev_value", "上年数值", "decimal"),
+    Column("prev_value", "上期数值", "decimal"),
+    Column("prev_qualifier", "上期限定"),
+    Column("prev_sentence", "上期所在句子", "long"),
     Column("change_pct", "变化率(%)", "pct"),
-    Column("label", "报告"),
+    Column("reason", "原因", "long"),
+    Column("label", "名称"),
     Column("kind", "类型"),
     Column("keywords", "关键词"),
     Column("expansion", "展开"),
@@ -106,14 +119,14 @@ _COLUMNS = (
     Column("other_year", "对照年份", "year"),
     Column("other_text", "对照问题", "long"),
     Column("path", "路径", "long"),
-    Column("reason", "原因", "long"),
     Column("error", "错误类型"),
 )
 COLUMNS: dict[str, Column] = {c.key: c for c in _COLUMNS}
 """Every column key of every table → its :class:`Column`."""
 
 REPORT_KEYS = ("report_id", "file", "row", "unit", "year", "period")
-"""The columns that identify a report, at the head of every per-report table."""
+"""The columns that identify a report, at the head of every per-report table (``period`` is the code of the
+covered period: 2024, 2024H1, 2021-2025; the reports table adds ``column``, its matrix column label)."""
 
 FILE_COLUMNS = ("file", "file_a", "file_b", "path")
 """Columns that hold file paths (shown relative to the reports' common folder)."""
@@ -124,12 +137,20 @@ MONEY_COLUMNS = frozenset({"value", "value_max", "base_value", "prev_value", "ch
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "indicators": (
         *REPORT_KEYS, "name", "subject", "text", "number", "value", "value_max", "measure_unit",
-        "unit_kind", "base_value", "base_unit", "masked", "mask", "approx", "change", "flag", "ocr",
-        "primary", "sentence", "section", "role", "start", "end",
+        "unit_kind", "base_value", "base_unit", "masked", "mask", "approx", "qualifier", "change",
+        "direction", "role", "figure_period", "detail", "flag", "ocr", "primary", "sentence", "section",
+        "section_role",
+        "start", "end",
+    ),
+    "values": (
+        *REPORT_KEYS, "name", "label", "value", "base_unit", "text", "masked", "role",
+        "figure_period", "qualifier", "approx", "detail", "shown", "flag", "note", "why", "sentence",
+        "section", "start", "end", "source_start", "source_end",
     ),
     "yoy": (
-        "unit", "name", "subject", "base_unit", "year", "period", "value", "prev_year", "prev_period",
-        "prev_value", "change", "change_pct", "note",
+        "unit", "name", "label", "base_unit", "year", "period", "value", "qualifier", "prev_year",
+        "prev_period", "prev_value", "prev_qualifier", "change", "change_pct", "flag", "note", "sentence",
+        "prev_sentence",
     ),
     "slogans": (
         *REPORT_KEYS, "kind", "text", "keywords", "expansion", "pattern", "in_heading", "section",
@@ -159,23 +180,39 @@ the corpus: category shares, manifest extras, one column per report)."""
 TABLES: dict[str, tuple[str, str]] = {
     "reports": (
         "报告概览",
-        "One row per report: metadata and where it came from (sources), counts and category shares; copies "
-        "of the same document are listed under duplicates, other reports of the same unit and period "
-        "under same_period.",
+        "One row per report: metadata and where it came from (sources), its covered period and matrix "
+        "column, counts and category shares; copies of the same document are listed under duplicates, other "
+        "reports of the same unit and period under same_period.",
     ),
-    "indicators": ("指标明细", "One row per numeric indicator, with the sentence and section it is in."),
+    "indicators": (
+        "指标明细",
+        "One row per numeric indicator, with its meaning (signed change, role, qualifier, the period it is "
+        "for) and the sentence and section it is in.",
+    ),
+    "values": (
+        "指标取值",
+        "Every candidate figure of every canonical indicator in every report: value (signed, in the base "
+        "unit), role (result, target, threshold, base, total, average, basis), the period it is for, "
+        "qualifier (approx / at least / at most), the sentence and its offsets (in the analysed text and in "
+        "the source). `shown` marks the one the matrix shows; `why` says why another is not shown; flag "
+        "`disagree` marks a shown value other candidates contradict (their values are in `note`), "
+        "`computed` a total summed from its parts.",
+    ),
     "matrix": (
         "指标对比",
-        "Canonical indicators × (unit, year): the first result of each indicator in the report, in base "
-        "units (money in 元); XX = masked in the source; targets in plans sections are left out. The year "
-        "is the covered year (a 2025 government work report covers 2024); a report that covers part of a "
-        "year or several years is headed by its period (2024H1, 2021-2025).",
+        "Canonical indicators × (unit, covered period): the shown value of each indicator (see `values`): "
+        "a result for the report's covered period, exact before approximate before bounds, the summary "
+        "before sub-items. Values are signed (a fall is negative) and in base units (money in 元, grain in "
+        "吨); XX = masked in the source. The column is the covered year (a 2025 government work report "
+        "covers 2024), or the period code of a report that covers part of a year or several years (2024H1).",
     ),
     "yoy": (
         "同比变化",
-        "Year-over-year change of each canonical indicator for units with several years; a period is "
-        "compared only with an earlier period of the same span (a half year with a half year), else the "
-        "note says why nothing is computed.",
+        "Change of each shown value from the latest earlier one of the same span, for units with several "
+        "periods: computed only when the two periods are consecutive (never a year against a half-year, "
+        "never across a gap) and the values have the same role; otherwise `note` says why not. Rates change "
+        "in points. `flag` marks changes beyond ±100 %, approximate or bound values, disagreeing candidates "
+        "and gaps between periods. Both source sentences are given.",
     ),
     "categories": ("内容构成", "Share of the report's characters per category (study, supervision …)."),
     "slogans": ("提法明细", "Slogans, formulas, numbered concepts and quoted terms."),

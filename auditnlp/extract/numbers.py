@@ -37,6 +37,8 @@ _SEPARATORS = frozenset(" 至到—–－-~～〜")
 _HAN = regex.compile(r"\p{Han}")
 _LIST_MARKER = regex.compile(r"\d{1,2}\.(?=\d)")
 _CLAUSE_END = "，。；：！？\n,;!?"
+_SCALES_FROM = {"万": "万亿", "亿": "亿"}
+"""Scale characters at least as large as a trailing magnitude (万 → 万 or 亿; 亿 → 亿)."""
 
 # One number token. Masks are tried before numerals, so `*.**` and `XX` never reach a converter.
 _TOKEN = r"""
@@ -257,15 +259,22 @@ def _number_at(g: NumberGrammar, text: str, pos: int, end: int) -> _Num | None:
         return _Num(m.start(), m.end(), m.group("pnum"), value, None, kind) if value is not None else None
     surface = m.group()
     n_end = m.end()
+    if kind == "chinese" and surface[-1] in "百千" and parse_number(surface) is None:
+        # 两千五百万千瓦: the 千 opens the unit (千瓦, 千米, 千克), not the numeral
+        surface, n_end = surface[:-1], n_end - 1
     if kind == "chinese":
-        # a trailing 万/亿 is a magnitude of the unit (一百二十万元 → 一百二十 + 万元), as with Arabic numbers
+        # a trailing 万/亿 is a magnitude of the unit (一百二十万元 → 一百二十 + 万元), as with Arabic
+        # numbers, unless the numeral already holds a scale at least as large: in 八亿二千万 the 万
+        # belongs to 二千
         for mag in ("万亿", "亿", "万"):
+            head = surface[: -len(mag)]
             if (
                 surface.endswith(mag)
-                and len(surface) > len(mag)
-                and parse_number(surface[: -len(mag)]) is not None
+                and head
+                and not any(c in head for c in _SCALES_FROM[mag[-1]])
+                and parse_number(head) is not None
             ):
-                surface, n_end = surface[: -len(mag)], n_end - len(mag)
+                surface, n_end = head, n_end - len(mag)
                 break
     value = parse_number(surface)
     if value is None:
@@ -331,7 +340,11 @@ def find_numbers(
             if marker is not None:  # 14.2025年…, 3.10种有色金属: a list number before the text
                 pos = marker.end()
                 continue
-        if m.lastgroup != "percent" and (m.end() >= end or text[m.end()] not in g.followers):
+        if (
+            m.lastgroup != "percent"
+            and (m.end() >= end or text[m.end()] not in g.followers)
+            and not (m.lastgroup == "chinese" and text[m.end() - 1] in "百千")  # 两千五百万千瓦
+        ):
             pos = m.end()
             continue
         q = _quantity_at(g, text, m.start(), end, spans, starts)
@@ -398,8 +411,10 @@ def _quantity_at(
     mask = first.mask if first.mask is not None else (second.mask if second is not None else None)
     unit = "百分之" if first.kind == "percent" else suffix.magnitude + suffix.unit + suffix.per
     base_unit = info.base_unit + suffix.per
-    value = None if masked else first.value
-    value_max = None if second is None or masked else second.value
+    value = None if masked else _in_magnitude(first, g.magnitudes.get(suffix.magnitude))
+    value_max = (
+        None if second is None or masked else _in_magnitude(second, g.magnitudes.get(suffix.magnitude))
+    )
     return Quantity(
         start=first.start,
         end=q_end,
@@ -418,6 +433,24 @@ def _quantity_at(
         lead=lead,
         tail=tail,
     )
+
+
+_SCALE_VALUES = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8}
+
+
+def _in_magnitude(num: _Num, magnitude: Decimal | None) -> Decimal | None:
+    """The value of `num` counted in `magnitude`: a Chinese numeral holding a larger scale before a smaller
+    magnitude (四亿零七百多万吨) is 四亿 + 七百万, i.e. 40700 in 万, not 四亿零七百 × 万."""
+    if num.kind != "chinese" or num.value is None or magnitude is None:
+        return num.value
+    cut = max((i for i, c in enumerate(num.surface) if _SCALE_VALUES.get(c, 0) > magnitude), default=-1)
+    if cut < 0:
+        return num.value
+    head = parse_number(num.surface[: cut + 1])
+    tail = parse_number(num.surface[cut + 1 :].lstrip("零〇")) if num.surface[cut + 1 :].strip("零〇") else 0
+    if head is None or tail is None:
+        return num.value
+    return head / magnitude + tail
 
 
 def _flag(

@@ -3,8 +3,9 @@
 One sheet per table. Each sheet has two header rows: the Chinese column name, then the English key (the
 column name in the DataFrame, CSV and Parquet outputs); the header is frozen and filterable, long text
 wraps, money is formatted with thousands separators. ``matrix`` shows canonical indicators × (unit,
-year) with masked values as ``XX``; ``categories`` carries a stacked bar chart; ``legend`` explains every
-sheet and column.
+covered period) with qualifiers, flags and the source sentence of every cell
+(:mod:`auditnlp.writers.matrix_sheet`); ``categories`` carries a stacked bar chart; ``legend`` explains
+every sheet and column.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditnlp.corpus.schema import FILE_COLUMNS, MASK, MONEY_COLUMNS, REPORT_KEYS, TABLES, column
+from auditnlp.corpus.schema import FILE_COLUMNS, MONEY_COLUMNS, REPORT_KEYS, TABLES, column
 from auditnlp.lexicon import LexiconsLike
 from auditnlp.writers.display import Display, Lang
 
@@ -275,78 +276,13 @@ def _money_mask(frame: pd.DataFrame) -> list[bool]:
     return [False] * len(frame)
 
 
-def _matrix_formats(book: Workbook) -> dict[tuple[str, bool], Any]:
-    """Cell formats of the matrix: light grid, a darker line where a unit's columns begin."""
-    base = {"font_size": 10, "valign": "top", "border": 1, "border_color": "#D9D9D9"}
-    kinds: dict[str, dict[str, object]] = {
-        "int": {"num_format": "#,##0"},
-        "num": {"num_format": "#,##0.0##"},
-        "money": {"num_format": "#,##0"},
-        "money2": {"num_format": "#,##0.00"},
-        "mask": {"align": "right", "font_color": "#9C0006"},
-        "blank": {},
-        "year": {"italic": True, "font_color": "#555555", "bg_color": "#F2F2F2", "align": "right"},
-    }
-    out = {}
-    for kind, extra in kinds.items():
-        for first in (False, True):
-            edge = {"left": 2, "left_color": "#808080"} if first else {}
-            out[(kind, first)] = book.add_format({**base, **extra, **edge})
-    return out
-
-
-def _matrix_kind(value: Any, money: bool) -> str:
-    if value is None:
-        return "blank"
-    if value == MASK:
-        return "mask"
-    number = float(value)
-    if money:
-        return "money" if number.is_integer() else "money2"
-    return "int" if number.is_integer() else "num"
-
-
 def _write_matrix(
     book: Workbook, styles: dict[str, Any], matrix: pd.DataFrame, comparison: Comparison, name: str = "matrix"
 ) -> None:
-    """Indicators down, (unit, year) across: units in the first header row, years in the second."""
-    sheet = book.add_worksheet(name)
-    formats = _matrix_formats(book)
-    fixed = [("name", "规范指标名"), ("label", "指标"), ("base_unit", "折算单位")]
-    for col, (key, label) in enumerate(fixed):
-        sheet.write_string(0, col, label, styles["head"])
-        sheet.write_string(1, col, key, styles["key"])
-    columns = list(matrix.columns) if len(matrix.columns) else []
-    col = len(fixed)
-    firsts = {i for i, (unit, _) in enumerate(columns) if i == 0 or columns[i - 1][0] != unit}
-    start = col
-    for i, (unit, year) in enumerate(columns):
-        sheet.write_string(1, col + i, str(year), formats[("year", i in firsts)])
-        if i + 1 == len(columns) or columns[i + 1][0] != unit:
-            if col + i > start:
-                sheet.merge_range(0, start, 0, col + i, str(unit), styles["unit_head"])
-            else:
-                sheet.write_string(0, start, str(unit), styles["unit_head"])
-            start = col + i + 1
-    labels = comparison.indicator_labels
-    widths = [14, 16, 8]
-    rows = zip(matrix.index, matrix.itertuples(index=False, name=None), strict=True)
-    for r, ((name, base_unit), values) in enumerate(rows, 2):
-        for c, value in enumerate((name, labels.get(name, ""), base_unit)):
-            sheet.write_string(r, c, str(value), styles["text"])
-            widths[c] = max(widths[c], _width(value) + 1)
-        for i, value in enumerate(values):
-            value = _plain(value)
-            fmt = formats[(_matrix_kind(value, base_unit == "元"), i in firsts)]
-            _write_value(sheet, r, col + i, value, fmt)
-    widths = [min(w, 30) for w in widths]
-    for c, width in enumerate(widths):
-        sheet.set_column(c, c, width)
-    if columns:
-        sheet.set_column(col, col + len(columns) - 1, 14)
-    sheet.freeze_panes(2, len(fixed))
-    _print_setup(sheet, width=sum(widths) + 14 * len(columns), key_columns=len(fixed))
-    sheet.autofilter(1, 0, max(1, len(matrix) + 1), len(fixed) + len(columns) - 1)
+    """Indicators down, (unit, covered period) across (:mod:`auditnlp.writers.matrix_sheet`)."""
+    from auditnlp.writers.matrix_sheet import write_matrix
+
+    write_matrix(book, styles, matrix, comparison, _print_setup, name)
 
 
 CHART_MAX_REPORTS = 60
@@ -424,7 +360,9 @@ def _write_legend(
             sheet.write_string(row, 2, key, styles["text"])
             sheet.write_string(row, 3, comparison.label(key), styles["text"])
             row += 1
-    for note in comparison.notes:
+    from auditnlp.writers.matrix_sheet import LEGEND
+
+    for note in (*LEGEND, *comparison.notes):
         sheet.write_string(row + 1, 0, f"注意: {note}", styles["text"])
         row += 1
     for col, width in enumerate((16, 12, 16, 14, 70)):

@@ -1,0 +1,204 @@
+"""The headline figure of each canonical name in one report, and every candidate beside it.
+
+For each (name, base unit) of a report the candidates are its named figures (frequencies and durations
+left out). The matrix shows the one whose role is ``result`` and whose period is the report's covered
+period, preferring a figure stated exactly over an approximate one over a bound (``超过5亿元``), an unmasked
+one over a masked one, the summary over a sub-item (其中…, 比如…), then the first in the text. When another
+such candidate states a different value, the shown one is flagged ``disagree`` and its note lists the
+others: nothing is picked silently. Every candidate is a row of the ``values`` table, with why it is not
+shown when it is not.
+
+Derived totals (``money_found``: 查出问题金额合计) are the stated figure of their ``stated`` name or
+the sum of the parts a report states, marked in the note.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from auditnlp.extract.meaning import MeaningRules, Total
+from auditnlp.types import Indicator, Period, Report, Section
+
+__all__ = ["consecutive", "headline_rows", "period_code"]
+
+_QUALIFIER_RANK = {None: 0, "approx": 1, "at_least": 2, "at_most": 2}
+QUALIFIER_MARKS = {"approx": "约", "at_least": "≥", "at_most": "≤"}
+"""How a qualifier is shown before a value (``≥5亿``, ``约8%``)."""
+ROLE_LABELS = {
+    "result": "结果",
+    "target": "目标",
+    "threshold": "突破值/台阶",
+    "base": "基期值",
+    "total": "累计/多年合计",
+    "average": "年均",
+    "basis": "其他口径",
+}
+"""Chinese labels of the roles (shown in the workbook)."""
+
+
+def period_code(period: Period | None) -> str | None:
+    """A period's code (``2024``, ``2024H1``, ``2021-2025``), or ``None``."""
+    return period.code if period is not None else None
+
+
+def consecutive(earlier: Period, later: Period) -> bool:
+    """Whether `later` is the period right after `earlier`, of the same span (2023 → 2024, 2023H1 →
+    2024H1)."""
+    return earlier.comparable(later) and later.year == earlier.end_year + 1
+
+
+def _why_not(ind: Indicator, covered: Period | None) -> str | None:
+    """Why a candidate cannot be the headline (``None`` when it can)."""
+    if ind.role != "result":
+        return f"性质为{ROLE_LABELS.get(ind.role, ind.role)}，不是结果"
+    if ind.period is not None and covered is not None and ind.period != covered:
+        return f"所属期间{ind.period.label}不是报告覆盖期间{covered.label}"
+    return None
+
+
+def _rank(ind: Indicator) -> tuple[int, int, int]:
+    return (int(ind.masked), _QUALIFIER_RANK.get(ind.qualifier, 2), int(ind.detail))
+
+
+def _show(value: Decimal | None, ind: Indicator) -> str:
+    mark = QUALIFIER_MARKS.get(ind.qualifier or "", "")
+    return f"{mark}{ind.text}" if value is not None else f"{ind.text}（脱敏）"
+
+
+def headline_rows(
+    report: Report,
+    covered: Period | None,
+    head: dict[str, Any],
+    rules: MeaningRules,
+    sections: dict[int, Section],
+    sentences: dict[int, str],
+    labels: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """The ``values`` rows of one report: every candidate of every canonical name, the shown one marked.
+
+    `labels` are the Chinese labels of the names (``indicator_names.tsv``)."""
+    labels = labels or {}
+    groups: dict[tuple[str, str], list[tuple[int, Indicator]]] = defaultdict(list)
+    for index, ind in enumerate(report.indicators):
+        if ind.name is not None and ind.flag is None:
+            groups[(ind.name, ind.base_unit)].append((index, ind))
+    rows: list[dict[str, Any]] = []
+    shown: dict[str, dict[str, Any]] = {}
+    for (name, _), members in groups.items():
+        eligible = [(i, ind) for i, ind in members if _why_not(ind, covered) is None]
+        chosen = min(eligible, key=lambda e: (_rank(e[1]), e[0]))[0] if eligible else None
+        chosen_ind = report.indicators[chosen] if chosen is not None else None
+        chosen_value = chosen_ind.signed(chosen_ind.base_value) if chosen_ind is not None else None
+        others = [
+            ind
+            for i, ind in eligible
+            if i != chosen
+            and not ind.masked
+            and (not ind.detail or (chosen_ind is not None and chosen_ind.detail))
+            and ind.signed(ind.base_value) != chosen_value
+        ]
+        for index, ind in members:
+            why = _why_not(ind, covered)
+            if why is None and index != chosen:
+                why = "分项（另有总数）" if ind.detail else "另有更优先的候选（精确值、总数或在前者）"
+            row = _row(report, ind, head, covered, sections, sentences, index == chosen, why)
+            row["label"] = labels.get(name)
+            if index == chosen and others:
+                row["flag"] = "disagree"
+                row["note"] = "其他候选值：" + "；".join(_show(o.signed(o.value), o) for o in others)
+            rows.append(row)
+            if index == chosen:
+                shown[name] = row
+    for total in rules.totals.values():
+        derived = _total(total, shown, head, covered)
+        if derived is not None:
+            rows.append(derived)
+    return rows
+
+
+def _row(
+    report: Report,
+    ind: Indicator,
+    head: dict[str, Any],
+    covered: Period | None,
+    sections: dict[int, Section],
+    sentences: dict[int, str],
+    shown: bool,
+    why: str | None,
+) -> dict[str, Any]:
+    section = sections.get(ind.section)
+    return {
+        **head,
+        "name": ind.name,
+        "label": None,
+        "value": None if ind.masked else ind.signed(ind.base_value),
+        "base_unit": ind.base_unit,
+        "text": ind.text,
+        "masked": ind.masked,
+        "role": ind.role,
+        "figure_period": period_code(ind.period or covered),
+        "qualifier": ind.qualifier,
+        "approx": ind.approx,
+        "detail": ind.detail,
+        "shown": shown,
+        "flag": None,
+        "note": None,
+        "why": why,
+        "sentence": sentences.get(ind.sentence),
+        "section": f"{section.marker}{section.heading}" if section is not None and section.level else None,
+        "start": ind.start,
+        "end": ind.end,
+        "source_start": report.source_offset(ind.start),
+        "source_end": report.source_offset(ind.end),
+    }
+
+
+def _total(
+    total: Total, shown: dict[str, dict[str, Any]], head: dict[str, Any], covered: Period | None
+) -> dict[str, Any] | None:
+    """The derived row of `total`: the stated figure, else the sum of at least two stated parts."""
+    stated = shown.get(total.stated)
+    parts = [shown[p] for p in total.parts if p in shown]
+    if stated is not None:
+        value, note, masked = (
+            stated["value"],
+            f"即原文所述{stated['label'] or total.stated}",
+            stated["masked"],
+        )
+        source = stated
+    elif len(parts) >= 2:
+        masked = any(p["masked"] for p in parts)
+        value = None if masked else sum((p["value"] for p in parts), Decimal(0))
+        note = "由分项相加：" + " + ".join(str(p["label"] or p["name"]) for p in parts)
+        source = parts[0]
+    else:
+        return None
+    return {
+        **head,
+        "name": total.name,
+        "label": total.label,
+        "value": value,
+        "base_unit": source["base_unit"],
+        "text": None,
+        "masked": masked,
+        "role": "result",
+        "figure_period": period_code(covered),
+        "qualifier": stated["qualifier"] if stated is not None else None,
+        "approx": None,
+        "detail": False,
+        "shown": True,
+        "flag": "computed" if stated is None else None,
+        "note": note,
+        "why": None,
+        "sentence": source["sentence"]
+        if stated is not None
+        else " / ".join(str(p["sentence"]) for p in parts),
+        "section": None,
+        "start": None,
+        "end": None,
+        "source_start": None,
+        "source_end": None,
+    }

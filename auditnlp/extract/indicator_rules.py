@@ -1,0 +1,219 @@
+"""The indicator lexicon: canonical-name rules, subject rules and change words, compiled and frozen.
+
+Read from ``indicator_names.tsv``, ``subject_rules.yaml`` and ``change_words.tsv`` (and the number grammar of
+:mod:`auditnlp.extract.numbers`); users override any of them with a folder of the same names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import regex
+
+from auditnlp._data import Pattern, compile_pattern
+from auditnlp.errors import LexiconError
+from auditnlp.extract.numbers import NumberGrammar, load_number_grammar
+from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
+
+__all__ = [
+    "ImpliedSubject",
+    "IndicatorLexicon",
+    "NameRule",
+    "build_indicator_lexicon",
+    "load_indicator_lexicon",
+]
+
+_KINDS = {"count", "money", "percent", "percent_point", "multiple", "physical", "time", "age", "*"}
+
+
+@dataclass(frozen=True, slots=True)
+class NameRule:
+    """One row of ``indicator_names.tsv``."""
+
+    name: str
+    label: str
+    kinds: frozenset[str]
+    units: Pattern | None
+    change: str
+    subject: Pattern | None
+    context: Pattern | None
+    exclude: Pattern | None = None
+    """Subsets and neighbours this name must not take (跨境电商 for 进出口), searched in subject and
+    context."""
+    multi_year: str = ""
+    """``level`` or ``sum``: how a figure stated for several years reads (empty: the unit kind's default)."""
+
+    def matches(self, subject: str | None, context: str, unit: str, kind: str, change: str | None) -> bool:
+        """Whether this rule names a quantity of `kind`/`unit` with this subject, context and change."""
+        if "*" not in self.kinds and kind not in self.kinds:
+            return False
+        if self.units is not None and not self.units.fullmatch(unit):
+            return False
+        if (self.change == "yes" and change is None) or (self.change == "no" and change is not None):
+            return False
+        hit = (
+            self.subject is not None and bool(subject) and self.subject.search(subject or "") is not None
+        ) or (self.context is not None and self.context.search(context) is not None)
+        if not hit or self.exclude is None:
+            return hit
+        return not (self.exclude.search(context) or (subject and self.exclude.search(subject)))
+
+
+@dataclass(frozen=True, slots=True)
+class ImpliedSubject:
+    """One row of ``implied_subjects``: the subject a figure without one takes in a sentence like this."""
+
+    sentence: Pattern
+    subject_is: Pattern | None
+    kinds: frozenset[str]
+    change: str
+    subject: str
+
+    def applies(self, subject: str | None, sentence: str, kind: str, change: str | None) -> bool:
+        """Whether a figure of `kind` with this own subject and change, in this sentence, takes the
+        subject."""
+        if kind not in self.kinds or (self.change == "yes" and change is None):
+            return False
+        if self.change == "no" and change is not None:
+            return False
+        own = subject or ""
+        if (self.subject_is is None and own) or (
+            self.subject_is is not None and not self.subject_is.search(own)
+        ):
+            return False
+        return self.sentence.search(sentence) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorLexicon:
+    """Everything :func:`extract_indicators` reads from data files, compiled and frozen."""
+
+    grammar: NumberGrammar
+    change_re: Pattern
+    delimiters: frozenset[str]
+    tail_re: Pattern
+    head_re: Pattern
+    cut_re: Pattern
+    after_stop_re: Pattern
+    person_units: frozenset[str]
+    person_head_re: Pattern
+    money_noun_re: Pattern
+    max_length: int
+    names: tuple[NameRule, ...]
+    names_by_kind: Mapping[str, tuple[NameRule, ...]]
+    """The rules of :attr:`names` that accept each unit kind, in file order (a lookup index)."""
+    name_gate_by_kind: Mapping[str, tuple[Pattern | None, Pattern | None]]
+    """Per unit kind, one alternation of all subject patterns and one of all context patterns: a quantity
+    neither matches gets no name without testing every rule (most quantities get none)."""
+    list_word: str
+    """The word of a distributive list (分别)."""
+    list_split_re: Pattern | None
+    list_gap_re: Pattern | None
+    list_expansions: Mapping[str, tuple[str, ...]]
+    comparison_re: Pattern | None
+    implied: tuple[ImpliedSubject, ...]
+
+
+def _alt(words: Sequence[str]) -> str:
+    return "|".join(regex.escape(str(w)) for w in sorted(set(words), key=lambda w: (-len(str(w)), str(w))))
+
+
+def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
+    """Compile the subject, change-word and canonical-name lexicons of `lex`."""
+    changes = [row["word"] for _, row in lex.tsv("change_words.tsv", required=("word",))]
+    rules = lex.yaml_mapping("subject_rules.yaml")
+    where = lex.where("subject_rules.yaml")
+    tail_alts = [_alt(rules.get("tail_words", ()))] + [
+        str(p).rstrip("$") for p in rules.get("tail_patterns", ())
+    ]
+    names: list[NameRule] = []
+    names_where = lex.where("indicator_names.tsv")
+    seen: set[str] = set()
+    for lineno, row in lex.tsv("indicator_names.tsv", required=("name", "kinds", "change")):
+        kinds = frozenset(k.strip() for k in row["kinds"].split(",") if k.strip())
+        if not kinds <= _KINDS or row["change"] not in {"yes", "no", "*"}:
+            raise LexiconError(
+                names_where, f"line {lineno}: bad kinds or change ({row['kinds']!r}, {row['change']!r})"
+            )
+        if row.get("multi_year", "") not in {"", "level", "sum"}:
+            raise LexiconError(names_where, f"line {lineno}: multi_year must be level, sum or empty")
+        if row["name"] in seen:
+            raise LexiconError(names_where, f"line {lineno}: duplicate name {row['name']!r}")
+        if not row.get("subject") and not row.get("context"):
+            raise LexiconError(names_where, f"line {lineno}: needs a subject or a context pattern")
+        seen.add(row["name"])
+        names.append(
+            NameRule(
+                name=row["name"],
+                label=row.get("label", ""),
+                kinds=kinds,
+                units=compile_pattern(row["units"], names_where) if row.get("units") else None,
+                change=row["change"],
+                subject=compile_pattern(row["subject"], names_where) if row.get("subject") else None,
+                context=compile_pattern(row["context"], names_where) if row.get("context") else None,
+                exclude=compile_pattern(row["exclude"], names_where) if row.get("exclude") else None,
+                multi_year=row.get("multi_year", ""),
+            )
+        )
+    by_kind = {kind: tuple(n for n in names if "*" in n.kinds or kind in n.kinds) for kind in _KINDS - {"*"}}
+    return IndicatorLexicon(
+        grammar=load_number_grammar(lex),
+        # the change word right before the number: 同比增长5.4%, 增长了3%, 分别下降
+        change_re=compile_pattern(f"(?P<change>{_alt(changes)})(?:了|达|为|分别为|分别)?$", where),
+        delimiters=frozenset(str(rules.get("delimiters", "，。；\n"))),
+        tail_re=compile_pattern(f"(?:{'|'.join(tail_alts)})$", where),
+        head_re=compile_pattern(
+            "^(?:"
+            + "|".join([_alt(rules.get("head_words", ())), *map(str, rules.get("head_patterns", ()))])
+            + ")",
+            where,
+        ),
+        cut_re=compile_pattern(f"(?:{_alt(rules.get('cut_verbs', ()))})", where),
+        after_stop_re=compile_pattern(f"(?:{_alt(rules.get('after_stops', ()))})", where),
+        person_units=frozenset(str(u) for u in rules.get("person_units", ())),
+        person_head_re=compile_pattern(f"(?:{_alt(rules.get('person_heads', ()))})", where),
+        money_noun_re=compile_pattern(f"(?:{_alt(rules.get('money_nouns', ()))})$", where),
+        max_length=int(rules.get("max_length", 16)),
+        names=tuple(names),
+        names_by_kind=MappingProxyType(by_kind),
+        name_gate_by_kind=MappingProxyType({kind: _gate(r, names_where) for kind, r in by_kind.items()}),
+        list_word=str(rules.get("list_word", "分别")),
+        list_split_re=compile_pattern(f"(?:{_alt(rules.get('list_separators', ('、',)))})", where),
+        list_gap_re=compile_pattern(f"(?:{_alt(rules.get('list_separators', ('、',)))})", where),
+        list_expansions=MappingProxyType(
+            {str(k): tuple(str(x) for x in v) for k, v in (rules.get("list_expansions") or {}).items()}
+        ),
+        comparison_re=compile_pattern(f"^(?:{_alt(rules.get('comparison_heads', ()))})", where)
+        if rules.get("comparison_heads")
+        else None,
+        implied=tuple(
+            ImpliedSubject(
+                compile_pattern(str(r["sentence"]), where),
+                compile_pattern(str(r["subject_is"]), where) if r.get("subject_is") else None,
+                frozenset(str(k) for k in r.get("kinds", ())),
+                str(r.get("change", "*")),
+                str(r["subject"]),
+            )
+            for r in rules.get("implied_subjects", ())
+        ),
+    )
+
+
+def _gate(rules: tuple[NameRule, ...], where: str) -> tuple[Any, Any]:
+    """One alternation of the subject patterns and one of the context patterns of `rules`."""
+
+    def union(patterns: list[str]) -> Any:
+        return compile_pattern("|".join(f"(?:{p})" for p in patterns), where) if patterns else None
+
+    return (
+        union([r.subject.pattern for r in rules if r.subject is not None]),
+        union([r.context.pattern for r in rules if r.context is not None]),
+    )
+
+
+def load_indicator_lexicon(lexicon: LexiconsLike = None) -> IndicatorLexicon:
+    """The compiled indicator lexicon of `lexicon` (a bundle or a user folder; ``None``: packaged)."""
+    return as_lexicons(lexicon).part("indicators", build_indicator_lexicon)

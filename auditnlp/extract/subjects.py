@@ -1,0 +1,229 @@
+"""Subjects of quantities: what a figure counts, read on characters around it.
+
+From the clause before the number (组织党组会学习XX次 → 党组会学习) or the noun phrase after it
+(XXXX名领导干部 → 领导干部); in a distributive list (城镇、农村居民人均可支配收入分别增长4.3%、6.2%) each
+value gets its own subject, and a table cell (``指标 | 2023年 | 2024年``) its row's. Rules come from
+``subject_rules.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import regex
+
+from auditnlp.extract.indicator_rules import IndicatorLexicon
+from auditnlp.extract.numbers import Quantity
+
+_STOP_AFTER = regex.compile(r"[^\p{Han}“”]")
+
+
+def before_clause(text: str, lex: IndicatorLexicon, lead: int, floor: int) -> int:
+    """Start of the subject clause before `lead` (after a delimiter, `floor` or 40 characters back)."""
+    i = lead
+    lo = max(floor, lead - 40)
+    while i > lo and text[i - 1] not in lex.delimiters:
+        i -= 1
+    return i
+
+
+def subject_clause_end(text: str, lex: IndicatorLexicon, pos: int) -> int:
+    """End of the clause after `pos` (a delimiter or 16 characters on)."""
+    end = min(len(text), pos + 16)
+    for i in range(pos, end):
+        if text[i] in lex.delimiters:
+            return i
+    return end
+
+
+def strip_tail(lex: IndicatorLexicon, clause: str) -> str:
+    """`clause` without its trailing copulas, particles and dates (达到, 的, 2020年 …)."""
+    while clause:
+        m = lex.tail_re.search(clause)
+        if m is None or m.start() == m.end():
+            return clause
+        clause = clause[: m.start()]
+    return clause
+
+
+def strip_head(lex: IndicatorLexicon, clause: str) -> str:
+    """`clause` without its leading scope, time and connective words (全省, 2024年, 其中 …)."""
+    while clause:
+        m = lex.head_re.match(clause)
+        if m is None or m.end() == m.start():
+            return clause
+        clause = clause[m.end() :]
+    return clause
+
+
+def subject_before(lex: IndicatorLexicon, clause: str) -> str:
+    """The subject in the clause before a number (组织党组会学习 → 党组会学习)."""
+    clause = strip_tail(lex, clause)
+    cut = None
+    for m in lex.cut_re.finditer(clause, overlapped=False):
+        if m.end() < len(clause) - 1:  # not when one character is left: 整改完成率 is a rate, not 率
+            cut = m
+    if cut is not None:
+        clause = clause[cut.end() :]
+    ending = [m for m in lex.cut_re.finditer(clause) if m.end() == len(clause) and m.start() > 0]
+    if ending:
+        clause = clause[: ending[-1].start()]  # 帮扶XXX村新建 → XXX村
+    clause = strip_head(lex, strip_tail(lex, clause))
+    if "等" in clause[1:]:
+        clause = clause[clause.rindex("等") + 1 :] or clause  # “A”“B”等专题研讨 → 专题研讨
+    return balance_quotes(clause[-lex.max_length :])
+
+
+def balance_quotes(phrase: str) -> str:
+    """`phrase` without quotation marks that do not pair up."""
+    phrase = phrase.strip("\"' ")
+    if phrase.count("“") != phrase.count("”"):
+        phrase = phrase.replace("“", "").replace("”", "")
+    return phrase
+
+
+def subject_after(lex: IndicatorLexicon, text: str, pos: int, q: Quantity) -> str:
+    """The noun phrase after a quantity that names what it counts (XXXX名领导干部 → 领导干部), or ``""``."""
+    end = min(len(text), pos + lex.max_length)
+    if lex.after_stop_re.match(text, pos):
+        return ""
+    i = pos
+    while i < end:
+        if i > pos and lex.after_stop_re.match(text, i):
+            break
+        if _STOP_AFTER.match(text, i) and text[i] not in "“”":
+            break
+        i += 1
+    phrase = text[pos:i]
+    if len(phrase) < 2:
+        return ""
+    if q.unit_kind == "money":
+        m = lex.money_noun_re.search(phrase)
+        return phrase if m and m.end() == len(phrase) and len(phrase) <= 6 else ""
+    if q.unit_kind not in ("count", "physical"):
+        return ""
+    if q.unit.lstrip("十百千万亿") in lex.person_units:
+        head = lex.person_head_re.search(phrase)
+        if head is not None:
+            phrase = phrase[: head.end()]
+    return balance_quotes(phrase)
+
+
+# ------------------------------------------------------------------------------------ distributive lists
+
+_LIST_BREAKS = frozenset("，。；：！？\n（）()")
+
+
+def _wide_start(text: str, pos: int, limit: int = 60) -> int:
+    lo = max(0, pos - limit)
+    for i in range(pos - 1, lo - 1, -1):
+        if text[i] in _LIST_BREAKS:
+            return i + 1
+    return lo
+
+
+def list_members(
+    text: str, lex: IndicatorLexicon, quantities: Sequence[Quantity], i: int
+) -> list[int] | None:
+    """Indexes of the values of a distributive list (…分别增长4.3%、6.2%) that `quantities[i]` opens.
+
+    ``None`` unless the list word (分别) stands in its clause with no other figure between it and
+    `quantities[i]`, and at least one more figure follows joined by a list separator only.
+    """
+    q = quantities[i]
+    start = _wide_start(text, q.lead)
+    k = text.rfind(lex.list_word, start, q.lead)
+    if k < 0 or (i > 0 and quantities[i - 1].tail > k) or lex.list_gap_re is None:
+        return None
+    members = [i]
+    while members[-1] + 1 < len(quantities):
+        here, nxt = quantities[members[-1]], quantities[members[-1] + 1]
+        if not lex.list_gap_re.fullmatch(text, here.tail, nxt.lead):
+            break
+        members.append(members[-1] + 1)
+    return members if len(members) > 1 else None
+
+
+def list_subjects(text: str, lex: IndicatorLexicon, lead: int, count: int) -> list[str | None] | None:
+    """The `count` subjects named before the list word in the clause of `lead`, in order, or ``None``.
+
+    城镇、农村居民人均可支配收入 → 城镇居民人均可支配收入, 农村居民人均可支配收入 (a short item takes
+    the tail of the last one); 城乡居民收入 → 城镇居民收入, 农村居民收入 (``list_expansions``).
+    """
+    start = _wide_start(text, lead)
+    k = text.rfind(lex.list_word, start, lead)
+    if k < 0 or lex.list_split_re is None:
+        return None
+    head = strip_tail(lex, text[start:k])
+    items = [item for item in lex.list_split_re.split(head) if item]
+    if len(items) == 1 and count > 1:
+        for word, parts in lex.list_expansions.items():
+            if word in items[0] and len(parts) == count:
+                items = [items[0].replace(word, part, 1) for part in parts]
+                break
+    if len(items) != count:
+        return None
+    last = items[-1]
+    subjects: list[str | None] = []
+    for item in items:
+        if len(item) < len(last) and len(item) <= 4:
+            item += last[len(item) :]
+        subjects.append(subject_before(lex, item) or None)
+    return subjects
+
+
+# ------------------------------------------------------------------------------------ table cells
+
+
+def table_cell(text: str, pos: int) -> tuple[str, str | None] | None:
+    """(row label, column header) of the table cell holding `pos`, or ``None`` outside a table.
+
+    Tables are lines of cells joined by `` | `` (how the readers write .docx tables); the header is the
+    first line of the block of such lines. A number in the first cell (the label) is not a cell value.
+    """
+    line_start = text.rfind("\n", 0, pos) + 1
+    line_end = text.find("\n", pos)
+    line_end = len(text) if line_end < 0 else line_end
+    line = text[line_start:line_end]
+    if " | " not in line:
+        return None
+    cells = line.split(" | ")
+    offset, column = line_start, 0
+    for column, cell in enumerate(cells):  # noqa: B007 (the loop finds the column of pos)
+        if pos < offset + len(cell):
+            break
+        offset += len(cell) + 3
+    if column == 0:
+        return None
+    top = line_start
+    while top > 0:
+        above = text.rfind("\n", 0, top - 1) + 1
+        if " | " not in text[above : top - 1]:
+            break
+        top = above
+    header = None
+    if top < line_start:
+        head_cells = text[top : text.find("\n", top)].split(" | ")
+        header = head_cells[column].strip() if column < len(head_cells) else None
+    return cells[0].strip(), header
+
+
+# ------------------------------------------------------------------------------------ implied subjects
+
+
+def implied_subject(
+    lex: IndicatorLexicon, subject: str | None, sentence: str, kind: str, change: str | None
+) -> str | None:
+    """The subject a figure with none of its own takes in this sentence (``implied_subjects``), or
+    ``None``."""
+    for rule in lex.implied:
+        if rule.applies(subject, sentence, kind, change):
+            return rule.subject
+    return None
+
+
+def is_comparison(lex: IndicatorLexicon, subject: str | None) -> bool:
+    """Whether a subject is a comparison (高于全国…), which passes on to no other figure."""
+    return (
+        bool(subject) and lex.comparison_re is not None and lex.comparison_re.match(subject or "") is not None
+    )
