@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+import regex
+
 from auditnlp.extract.indicator_rules import IndicatorLexicon, NameRule, load_indicator_lexicon
 from auditnlp.extract.meaning import (
     NO_SCOPE,
+    MeaningCache,
     MeaningRules,
     PeriodScopes,
     Scope,
@@ -78,16 +81,26 @@ class _Draft:
     (4个千亿台阶 counts 台阶 but passes on 地区生产总值), never a comparison (高于全国)."""
 
 
+_SENTENCE_BREAK = regex.compile("[。；！？\n]")
+_SENTENCE_BREAK_BACK = regex.compile("[。；！？\n]", regex.REVERSE)
+
+
 def _sentence_start(text: str, pos: int, limit: int = 200) -> int:
     lo = max(0, pos - limit)
-    for i in range(pos - 1, lo - 1, -1):
-        if text[i] in _SENTENCE_ENDS:
-            return i + 1
-    return lo
+    m = _SENTENCE_BREAK_BACK.search(text, lo, pos)
+    return m.end() if m is not None else lo
+
+
+def _sentence_end(text: str, pos: int, limit: int = 400) -> int:
+    hi = min(len(text), pos + limit)
+    m = _SENTENCE_BREAK.search(text, pos, hi)
+    return m.start() if m is not None else hi
 
 
 def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
     quantities = list(find_numbers(text, grammar=lex.grammar))
+    has_tables = " | " in text
+    has_lists = lex.list_word in text
     listed: dict[int, tuple[str | None, str | None]] = {}
     """Figures of a distributive list after its first: index → (subject, change)."""
     unnamed: set[int] = set()
@@ -102,21 +115,22 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
             change = m.group("change")
             left = left[: m.start()]
         header = None
-        cell = table_cell(text, q.start)
+        cell = table_cell(text, q.start) if has_tables else None
         if cell is not None:
             subject = strip_head(lex, strip_tail(lex, cell[0])) or None
             header = cell[1]
         elif i in listed:
             subject, change = listed[i][0], listed[i][1] or change
         else:
-            before = subject_before(lex, left) or None
-            subject = subject_after(lex, text, q.tail, q) or before
-            members = list_members(text, lex, quantities, i)
+            after = subject_after(lex, text, q.tail, q)
+            # the subject before the figure: its subject, or what it passes on to a figure close after it
+            close = i + 1 < len(quantities) and quantities[i + 1].lead - q.tail <= 12
+            before = subject_before(lex, left) or None if not after or close else None
+            subject = after or before
+            members = list_members(text, lex, quantities, i) if has_lists else None
             if members is not None:
                 subjects = list_subjects(text, lex, q.lead, len(members))
-                if (
-                    subjects is None
-                ):  # 分别 with as many subjects as values unknown: no name rather than a guess
+                if subjects is None:  # as many subjects as values unknown: no name rather than a guess
                     unnamed.update(members)
                 else:
                     subject = subjects[0]
@@ -150,9 +164,11 @@ def _indicator(
     located: tuple[int, int, int],
     *,
     sentence_start: int,
+    sentence_end: int | None = None,
     scope: Scope = NO_SCOPE,
     plans: bool = False,
     covered: Period | None = None,
+    cache: MeaningCache | None = None,
 ) -> Indicator:
     q = d.q
     header = heading_scope(rules, d.header, covered) if d.header else None
@@ -166,10 +182,12 @@ def _indicator(
         unit_kind=q.unit_kind,
         multi_year=d.rule.multi_year if d.rule is not None else "",
         sentence_start=sentence_start,
+        sentence_end=sentence_end,
         scope=scope,
         plans=plans or bool(d.header and rules.target_header.search(d.header)),
         covered=covered,
         header=header,
+        cache=cache,
     )
     sentence, paragraph, section = located
     return Indicator(
@@ -210,7 +228,11 @@ def _share_in_runs(found: list[Indicator], text: str, lex: IndicatorLexicon) -> 
     out = list(found)
     start = 0
     for i in range(1, len(out) + 1):
-        if i < len(out) and lex.list_gap_re.fullmatch(text, out[i - 1].end, out[i].start) is not None:
+        if (
+            i < len(out)
+            and out[i].start - out[i - 1].end <= 4
+            and lex.list_gap_re.fullmatch(text, out[i - 1].end, out[i].start) is not None
+        ):
             continue
         run = out[start:i]
         if len(run) > 1:
@@ -243,8 +265,10 @@ def extract_indicators(report: Report, /, *, lexicon: LexiconsLike = None) -> It
     scopes = PeriodScopes(report, rules, covered)
     plans = {s.id for s in report.sections if s.role == "plans"}
     starts = {s.id: s.start for s in report.sentences}
+    ends = {s.id: s.end for s in report.sentences}
     text = report.text
     found = []
+    cache = MeaningCache()
     for d in _drafts(text, lex):
         located = index.locate(d.q.start)
         found.append(
@@ -253,10 +277,14 @@ def extract_indicators(report: Report, /, *, lexicon: LexiconsLike = None) -> It
                 rules,
                 text,
                 located,
-                sentence_start=starts.get(located[0], _sentence_start(text, d.q.lead)),
+                sentence_start=starts[located[0]]
+                if located[0] in starts
+                else _sentence_start(text, d.q.lead),
+                sentence_end=ends[located[0]] if located[0] in ends else _sentence_end(text, d.q.tail),
                 scope=scopes.at(d.q.start),
                 plans=located[2] in plans,
                 covered=covered,
+                cache=cache,
             )
         )
     yield from _share_in_runs(found, text, lex)
@@ -270,8 +298,17 @@ def find_quantities(text: str, /, *, lexicon: LexiconsLike = None) -> list[Indic
     """
     lex = load_indicator_lexicon(lexicon)
     rules = load_meaning_rules(lexicon)
+    cache = MeaningCache()
     found = [
-        _indicator(d, rules, text, (0, 0, 0), sentence_start=_sentence_start(text, d.q.lead))
+        _indicator(
+            d,
+            rules,
+            text,
+            (0, 0, 0),
+            sentence_start=_sentence_start(text, d.q.lead),
+            sentence_end=_sentence_end(text, d.q.tail),
+            cache=cache,
+        )
         for d in _drafts(text, lex)
     ]
     return _share_in_runs(found, text, lex)

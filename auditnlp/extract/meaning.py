@@ -10,7 +10,7 @@ is in ``indicator_meaning.yaml`` (and the ``meaning`` column of ``approx.tsv``).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -63,12 +63,13 @@ class RoleRule:
     after: Pattern | None
     sentence: Pattern | None
 
-    def matches(self, before: str, after: str, sentence: str) -> bool:
-        """Whether the clause before/after the figure and the sentence before it all match."""
+    def matches(self, before: str, after: Callable[[], str], in_sentence: Callable[[Pattern], bool]) -> bool:
+        """Whether the clause before/after the figure and the sentence before it all match (`after` gives
+        the clause after the figure, `in_sentence` tells whether a pattern matches the sentence before it)."""
         return (
             (self.before is None or self.before.search(before) is not None)
-            and (self.after is None or self.after.search(after) is not None)
-            and (self.sentence is None or self.sentence.search(sentence) is not None)
+            and (self.after is None or self.after.search(after()) is not None)
+            and (self.sentence is None or in_sentence(self.sentence))
         )
 
 
@@ -98,6 +99,13 @@ class MeaningRules:
     """Everything :func:`read_meaning` reads from data files, compiled and frozen."""
 
     roles: tuple[RoleRule, ...]
+    roles_before_gate: Pattern
+    """All the roles' `before` patterns as one (searched from the end): a figure none of them fits is tested
+    only against the rules without one."""
+    roles_without_before: tuple[RoleRule, ...]
+    triggers: Mapping[int, Pattern]
+    """For a sentence pattern anchored at the figure (``…$``): the same pattern unanchored, whose first match
+    in a sentence must come before the figure for the anchored one to match (id of pattern → trigger)."""
     end_before: Pattern
     end_needs: Pattern
     qualifiers: Mapping[str, str]
@@ -126,8 +134,12 @@ class MeaningRules:
 
 
 def _opt(data: Mapping[str, Any], key: str, where: str) -> Pattern | None:
+    """The pattern under `key`, compiled to search from the end when it is anchored there (``…$``)."""
     value = data.get(key)
-    return compile_pattern(str(value), where) if value else None
+    if not value:
+        return None
+    pattern = str(value)
+    return compile_pattern(pattern, where, regex.REVERSE if pattern.endswith("$") else 0)
 
 
 def build_meaning_rules(lex: Lexicons) -> MeaningRules:
@@ -186,9 +198,21 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
         if row.get("direction") in ("up", "down")
     }
     end = data.get("end_of_range") or {}
+    befores = [r.before.pattern for r in roles if r.before is not None]
     return MeaningRules(
         roles=tuple(roles),
-        end_before=compile_pattern(str(end.get("before", "(?!)")), where),
+        roles_before_gate=compile_pattern(
+            "|".join(f"(?:{b})" for b in befores) or "(?!)", where, regex.REVERSE
+        ),
+        roles_without_before=tuple(r for r in roles if r.before is None),
+        triggers=MappingProxyType(
+            {
+                id(r.sentence): compile_pattern(r.sentence.pattern[:-1], where)
+                for r in roles
+                if r.sentence is not None and r.sentence.pattern.endswith("$")
+            }
+        ),
+        end_before=compile_pattern(str(end.get("before", "(?!)")), where, regex.REVERSE),
         end_needs=compile_pattern(str(end.get("needs", "(?!)")), where),
         qualifiers=MappingProxyType(qualifiers),
         estimate=compile_pattern(str(data.get("estimate", "(?!)")), where),
@@ -197,7 +221,7 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
         anywhere=frozenset(anywhere),
         opening_re=compile_pattern(f"{skip}(?:{union})", where),
         opening_stop=compile_pattern(str(data.get("opening_stop", "(?!)")), where),
-        right_before_re=compile_pattern(r"(?P<y>(?:19|20)\d{2})年(?:底|末)?的?$", where),
+        right_before_re=compile_pattern(r"(?P<y>(?:19|20)\d{2})年(?:底|末)?的?$", where, regex.REVERSE),
         comparison=compile_pattern(str(data.get("comparison_words", "(?!)")), where),
         held=compile_pattern(str(data.get("held_throughout", "(?!)")), where),
         multi_year_default=MappingProxyType(
@@ -297,14 +321,24 @@ def _resolve(rules: MeaningRules, m: Any, covered: Period | None, text: str) -> 
     return ("years", Period(start, end, 1, end_month))
 
 
-def _compared(rules: MeaningRules, text: str, start: int) -> bool:
-    return rules.comparison.search(text, max(0, start - 3), start) is not None
+def _compared(rules: MeaningRules, text: str, start: int, floor: int = 0) -> bool:
+    return rules.comparison.search(text, max(floor, start - 3), start) is not None
+
+
+_PHRASE_CHARS = regex.compile("[年季月五来]")
+"""Every period phrase holds one of these (年, 季度, 月, 十四五, 以来): a quick test before the patterns."""
+
+
+def _may_name_a_period(text: str, start: int, end: int) -> bool:
+    return _PHRASE_CHARS.search(text, start, end) is not None
 
 
 def opening_scope(
     rules: MeaningRules, text: str, start: int, end: int, covered: Period | None
 ) -> Scope | None:
     """The period phrase a clause, sentence or paragraph opens with (``None`` when it opens with none)."""
+    if not _may_name_a_period(text, start, min(end, start + 24)):
+        return None
     m = rules.opening_re.match(text, start, end)
     if m is None or rules.opening_stop.match(text, m.end(), end):
         return None
@@ -393,47 +427,102 @@ class Meaning:
     detail: bool = False
 
 
+_BREAK = regex.compile("[，。；：！？\n,;!?]")
+_BREAK_BACK = regex.compile("[，。；：！？\n,;!?]", regex.REVERSE)
+
+
 def clause_start(text: str, pos: int, limit: int = 80) -> int:
     """Start of the clause holding `pos` (after ，。；：！？ or a line break; a list comma does not end
     it)."""
     lo = max(0, pos - limit)
-    for i in range(pos - 1, lo - 1, -1):
-        if text[i] in CLAUSE_BREAKS:
-            return i + 1
-    return lo
+    m = _BREAK_BACK.search(text, lo, pos)
+    return m.end() if m is not None else lo
 
 
 def clause_end(text: str, pos: int, limit: int = 40) -> int:
     """End of the clause holding `pos`."""
     hi = min(len(text), pos + limit)
-    for i in range(pos, hi):
-        if text[i] in CLAUSE_BREAKS:
-            return i
-    return hi
+    m = _BREAK.search(text, pos, hi)
+    return m.start() if m is not None else hi
+
+
+class MeaningCache:
+    """What the meaning rules find in one text's clauses and sentences, kept for the figures that share
+    them (a clause or a sentence often holds several figures). One per text; not shared across texts."""
+
+    __slots__ = ("_clauses", "_firsts", "_openings")
+
+    def __init__(self) -> None:
+        self._firsts: dict[tuple[int, int], tuple[int, int]] = {}
+        self._clauses: dict[int, list[tuple[int, int, Any]]] = {}
+        self._openings: dict[int, Any] = {}
+
+    def first(self, pattern: Pattern, text: str, start: int, end: int) -> tuple[int, int]:
+        """(start, end) of the leftmost match of `pattern` in ``text[start:end]`` ((−1, −1) when none)."""
+        key = (id(pattern), start)
+        found = self._firsts.get(key)
+        if found is None:
+            m = pattern.search(text, start, end)
+            found = self._firsts[key] = m.span() if m is not None else (-1, -1)
+        return found
+
+    def anywhere(self, rules: MeaningRules, text: str, cs: int) -> list[tuple[int, int, Any]]:
+        """(start, end, match) of the phrases that may stand anywhere in the clause starting at `cs`."""
+        found = self._clauses.get(cs)
+        if found is None:
+            ce = clause_end(text, cs, 200)
+            found = []
+            if _may_name_a_period(text, cs, ce):
+                for m in rules.phrase_re.finditer(text, cs, ce):
+                    index = next(i for i in range(len(rules.phrases)) if m.group(f"p{i}") is not None)
+                    if index in rules.anywhere and not _compared(rules, text, m.start(), cs):
+                        found.append((m.start(), m.end(), m))
+            self._clauses[cs] = found
+        return found
+
+    def opening(self, rules: MeaningRules, text: str, start: int) -> Any:
+        """The match of a period phrase opening the clause or sentence at `start` (``None`` when none)."""
+        if start not in self._openings:
+            m = None
+            end = clause_end(text, start, 200)
+            if _may_name_a_period(text, start, min(end, start + 24)):
+                m = rules.opening_re.match(text, start, end)
+                if m is not None and rules.opening_stop.match(text, m.end(), end):
+                    m = None
+            self._openings[start] = m
+        return self._openings[start]
 
 
 def _figure_scope(
-    rules: MeaningRules, text: str, cs: int, lead: int, sentence_start: int, covered: Period | None
+    rules: MeaningRules,
+    text: str,
+    cs: int,
+    lead: int,
+    sentence_start: int,
+    covered: Period | None,
+    cache: MeaningCache,
 ) -> Scope | None:
     """The period named in the figure's own clause or sentence (nearest first), or ``None``."""
-    before = text[cs:lead]
-    m = rules.right_before_re.search(before)
-    if m is not None and not _compared(rules, before, m.start()):
-        year = int(m.group("y"))
-        if covered is not None and covered.year == covered.end_year == year:
-            return ("year", covered)
-        return ("year", Period(year, year))
-    best = None
-    for m in rules.phrase_re.finditer(before):
-        index = next(i for i in range(len(rules.phrases)) if m.group(f"p{i}") is not None)
-        if index in rules.anywhere and not _compared(rules, before, m.start()):
-            best = m
-    if best is not None:
-        return _resolve(rules, best, covered, before)
-    found = opening_scope(rules, text, cs, lead, covered)
-    if found is None and sentence_start < cs:
-        found = opening_scope(rules, text, sentence_start, lead, covered)
-    return found
+    if _may_name_a_period(text, cs, lead):
+        m = rules.right_before_re.search(text, cs, lead)
+        if m is not None and not _compared(rules, text, m.start(), cs):
+            year = int(m.group("y"))
+            if covered is not None and covered.year == covered.end_year == year:
+                return ("year", covered)
+            return ("year", Period(year, year))
+        best = None
+        for _start, end, match in cache.anywhere(rules, text, cs):
+            if end <= lead:
+                best = match
+        if best is not None:
+            return _resolve(rules, best, covered, text)
+    elif sentence_start >= cs:
+        return None
+    for start in (cs, sentence_start) if sentence_start < cs else (cs,):
+        opened = cache.opening(rules, text, start)
+        if opened is not None and opened.end() <= lead:
+            return _resolve(rules, opened, covered, text)
+    return None
 
 
 def read_meaning(
@@ -447,32 +536,51 @@ def read_meaning(
     unit_kind: str,
     multi_year: str = "",
     sentence_start: int | None = None,
+    sentence_end: int | None = None,
     scope: Scope = NO_SCOPE,
     plans: bool = False,
     covered: Period | None = None,
     header: Scope | None = None,
+    cache: MeaningCache | None = None,
 ) -> Meaning:
     """The direction, role, qualifier and period of the figure at ``text[lead:tail]``.
 
-    `scope` is the period in force at its paragraph (:class:`PeriodScopes`), `plans` whether it stands in a
-    plans section, `covered` the report's covered period, `header` the period of its table column.
+    `scope` is the period in force at its sentence (:class:`PeriodScopes`), `plans` whether it stands in a
+    plans section, `covered` the report's covered period, `header` the period of its table column;
+    `cache` keeps what is found in clauses and sentences for the other figures of the same text.
     """
+    cache = cache or MeaningCache()
     direction = rules.directions.get(change) if change else None
     cs = clause_start(text, lead)
     ss = cs if sentence_start is None else min(sentence_start, cs)
     before = text[cs:lead]
-    after = text[tail : clause_end(text, tail)]
-    sentence = text[ss:lead]
-    role = next((r.role for r in rules.roles if r.matches(before, after, sentence)), "result")
+
+    def after() -> str:
+        return text[tail : clause_end(text, tail)]
+
+    limit = sentence_end if sentence_end is not None else lead
+
+    def in_sentence(pattern: Pattern) -> bool:
+        trigger = rules.triggers.get(id(pattern))
+        if trigger is not None:  # anchored at the figure: the 60 characters before it, once it can match
+            first = cache.first(trigger, text, ss, limit)[0]
+            return 0 <= first < lead and pattern.search(text, max(ss, lead - 60), lead) is not None
+        end = cache.first(pattern, text, ss, limit)[1]
+        return 0 <= end <= lead
+
+    candidates = rules.roles if rules.roles_before_gate.search(before) else rules.roles_without_before
+    role = next((r.role for r in candidates if r.matches(before, after, in_sentence)), "result")
     if plans and role != "base":  # in a plans section every figure but a starting level is a target
         role = "target"
     qualifier = rules.qualifiers.get(approx) if approx else None
-    if qualifier is None and rules.estimate.search(sentence):
+    if qualifier is None and in_sentence(rules.estimate):
         qualifier = "approx"
-    named = header or _figure_scope(rules, text, cs, lead, ss, covered)
+    named = header or _figure_scope(rules, text, cs, lead, ss, covered, cache)
     kind, period = named if named is not None else scope
-    end_of_range = rules.end_before.search(before) is not None and rules.end_needs.search(before) is not None
     if kind == "years" and role in ("result", "base", "total"):
+        end_of_range = (
+            rules.end_before.search(before) is not None and rules.end_needs.search(before) is not None
+        )
         start_year = period.year if period is not None else None
         end_year = period.end_year if period is not None else None
         months = (1, period.end_month) if period is not None else (1, 12)
@@ -486,7 +594,5 @@ def read_meaning(
                 period = Period(end_year, end_year, *months) if end_year is not None else None
             else:
                 role = "total"
-    detail = (
-        rules.detail_clause.search(before) is not None or rules.detail_sentence.search(sentence) is not None
-    )
+    detail = rules.detail_clause.search(before) is not None or in_sentence(rules.detail_sentence)
     return Meaning(direction, role, qualifier, period if kind != "none" else None, detail)

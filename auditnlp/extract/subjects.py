@@ -111,15 +111,13 @@ def subject_after(lex: IndicatorLexicon, text: str, pos: int, q: Quantity) -> st
 
 # ------------------------------------------------------------------------------------ distributive lists
 
-_LIST_BREAKS = frozenset("，。；：！？\n（）()")
+_LIST_BREAK_BACK = regex.compile("[，。；：！？\n（）()]", regex.REVERSE)
 
 
 def _wide_start(text: str, pos: int, limit: int = 60) -> int:
     lo = max(0, pos - limit)
-    for i in range(pos - 1, lo - 1, -1):
-        if text[i] in _LIST_BREAKS:
-            return i + 1
-    return lo
+    m = _LIST_BREAK_BACK.search(text, lo, pos)
+    return m.end() if m is not None else lo
 
 
 def list_members(
@@ -131,6 +129,8 @@ def list_members(
     `quantities[i]`, and at least one more figure follows joined by a list separator only.
     """
     q = quantities[i]
+    if text.rfind(lex.list_word, max(0, q.lead - 60), q.lead) < 0:
+        return None
     start = _wide_start(text, q.lead)
     k = text.rfind(lex.list_word, start, q.lead)
     if k < 0 or (i > 0 and quantities[i - 1].tail > k) or lex.list_gap_re is None:
