@@ -132,6 +132,7 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
                 subjects = list_subjects(text, lex, q.lead, len(members))
                 if subjects is None:  # as many subjects as values unknown: no name rather than a guess
                     unnamed.update(members)
+                    listed.update({j: (None, change) for j in members[1:]})
                 else:
                     subject = subjects[0]
                     listed.update({j: (s, change) for j, s in zip(members[1:], subjects[1:], strict=True)})
@@ -171,7 +172,7 @@ def _indicator(
     cache: MeaningCache | None = None,
 ) -> Indicator:
     q = d.q
-    header = heading_scope(rules, d.header, covered) if d.header else None
+    header = heading_scope(rules, d.header, covered, nouns=False) if d.header else None
     meaning = read_meaning(
         rules,
         text,

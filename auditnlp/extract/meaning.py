@@ -345,12 +345,17 @@ def opening_scope(
     return _resolve(rules, m, covered, text)
 
 
-def heading_scope(rules: MeaningRules, heading: str, covered: Period | None) -> Scope | None:
-    """The one period a heading names (一、2024年工作回顾); ``None`` when it names none or several."""
+def heading_scope(
+    rules: MeaningRules, heading: str, covered: Period | None, *, nouns: bool = True
+) -> Scope | None:
+    """The one period a heading names (一、2024年工作回顾); ``None`` when it names none or several.
+
+    With `nouns` a phrase that starts a longer noun (2024年工作计划, 三年行动) names no period; a table's
+    column header (2025年目标) is read without that rule."""
     found = {
         _resolve(rules, m, covered, heading)
         for m in rules.phrase_re.finditer(heading)
-        if not rules.opening_stop.match(heading, m.end())
+        if not (nouns and rules.opening_stop.match(heading, m.end()))
     }
     return found.pop() if len(found) == 1 else None
 

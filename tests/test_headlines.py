@@ -1,0 +1,154 @@
+"""The headline values of the sample corpus: which candidate reaches the matrix and why, how a half year,
+a two-year table and a rectification rate reach it, year-on-year judgement, and how the workbook shows it.
+
+Expected values come from reading corpora/samples (eval/gold/sample_headlines.tsv holds all of them; these
+tests pin the ones that exercise a rule)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from auditnlp.corpus.batch import compare_inputs
+from auditnlp.corpus.compare import Comparison
+from auditnlp.corpus.schema import COLUMNS, TABLE_COLUMNS
+from auditnlp.writers.matrix_sheet import display_unit
+from auditnlp.writers.tables import write_comparison
+
+SAMPLES = Path(__file__).resolve().parents[1] / "corpora" / "samples"
+
+
+@pytest.fixture(scope="module")
+def samples() -> Comparison:
+    return compare_inputs([SAMPLES], manifest=SAMPLES / "manifest.csv", jobs=1, progress=False)
+
+
+def _cell(c: Comparison, name: str, unit: str, column: str) -> object:
+    rows = [k for k in c.matrix.index if k[0] == name]
+    assert len(rows) == 1, rows  # one indicator is one row, whatever unit the text writes
+    return c.matrix.loc[rows[0], (unit, column)]
+
+
+def _values(c: Comparison, unit: str, period: str, name: str) -> pd.DataFrame:
+    v = c.values
+    return v[(v["unit"] == unit) & (v["period"] == period) & (v["name"] == name)]
+
+
+def test_rectification_rate_reaches_the_matrix_and_changes_in_points(samples: Comparison) -> None:
+    assert _cell(samples, "rectification_rate", "青山区审计局", "2023") == Decimal("89.0")
+    assert _cell(samples, "rectification_rate", "青山区审计局", "2024") == Decimal(92)
+    yoy = samples.yoy.set_index(["unit", "name", "period"])
+    row = yoy.loc[("青山区审计局", "rectification_rate", "2024")]
+    assert row["change"] == Decimal(3) and pd.isna(row["change_pct"]) and row["note"].startswith("比率")
+    assert _cell(samples, "adoption_rate", "青山区审计局", "2024") == Decimal("93.6")
+
+
+def test_two_year_docx_table_cells_take_their_row_and_column(samples: Comparison) -> None:
+    rows = _values(samples, "江北市审计局", "2023", "rectification_rate")
+    assert rows["figure_period"].tolist() == ["2022", "2023"]  # the table's two columns
+    assert rows["shown"].tolist() == [False, True]
+    assert rows["why"].iloc[0].startswith("所属期间2022年")
+    assert _cell(samples, "rectification_rate", "江北市审计局", "2023") == Decimal("94.6")  # table only
+    # the 2022 column of the 2023 report agrees with the 2022 report, and stays out of the 2023 column
+    projects = _values(samples, "江北市审计局", "2023", "audit_projects")
+    assert set(projects[projects["figure_period"] == "2022"]["value"]) == {Decimal(42)}
+    assert _cell(samples, "audit_projects", "江北市审计局", "2023") == Decimal(45)
+    assert not samples.indicators["subject"].dropna().str.contains(r"\|").any()
+
+
+def test_half_year_report_is_never_compared_with_a_full_year(samples: Comparison) -> None:
+    assert ("南湖区审计局", "2024H1") in set(samples.matrix.columns)
+    assert ("南湖区审计局", "2024") not in set(samples.matrix.columns)
+    assert _cell(samples, "audit_projects", "南湖区审计局", "2024H1") == Decimal(9)
+    assert _cell(samples, "rectification_rate", "南湖区审计局", "2024H1") == Decimal("82.1")
+    yoy = samples.yoy[(samples.yoy["unit"] == "南湖区审计局") & (samples.yoy["period"] == "2024H1")]
+    assert len(yoy) and yoy["change"].isna().all()
+    assert yoy["note"].str.startswith("期间长度不同").all()
+    # its annual plan (审定年度审计项目20个) is a target, not the half year's work
+    projects = _values(samples, "南湖区审计局", "2024H1", "audit_projects")
+    assert projects[projects["value"] == 20]["role"].tolist() == ["target", "target"]
+
+
+def test_funds_recovered_is_not_money_reclaimed_from_idle_funds(samples: Comparison) -> None:
+    assert _cell(samples, "funds_recovered", "青山区审计局", "2023") == Decimal(4368000)
+    yoy = samples.yoy.set_index(["unit", "name", "period"])
+    assert yoy.loc[("青山区审计局", "funds_recovered", "2024"), "change_pct"] == pytest.approx(
+        17.22, abs=0.01
+    )
+    revitalized = _values(samples, "青山区审计局", "2023", "funds_revitalized")
+    assert revitalized["value"].tolist() == [Decimal(18630000)]
+
+
+def test_money_found_is_the_stated_total_or_the_sum_of_its_parts(samples: Comparison) -> None:
+    stated = _values(samples, "江北市审计局", "2024", "money_found").iloc[0]
+    assert stated["value"] == Decimal(682000000) and pd.isna(stated["flag"])
+    summed = _values(samples, "青山区审计局", "2024", "money_found").iloc[0]
+    assert (summed["value"], summed["flag"]) == (Decimal(46256000), "computed")
+    assert "违规金额" in summed["note"] and "管理不规范金额" in summed["note"]
+    assert _values(samples, "青山区审计局", "2023", "money_found").empty  # one part alone is no total
+
+
+def test_disagreeing_candidates_are_flagged_not_picked_silently(samples: Comparison) -> None:
+    flagged = samples.values[samples.values["flag"] == "disagree"]
+    assert len(flagged) and flagged["shown"].all() and flagged["note"].str.startswith("其他候选值").all()
+    # a sub-item (比如…追回医保基金312.6万元) does not contradict the summary
+    recovered = _values(samples, "江北市审计局", "2023", "funds_recovered")
+    assert recovered[recovered["shown"]]["flag"].isna().all()
+    assert recovered[~recovered["shown"]]["why"].str.startswith("分项").all()
+
+
+def test_yoy_rows_carry_both_sentences_and_flag_big_changes(samples: Comparison) -> None:
+    yoy = samples.yoy
+    computed = yoy[yoy["change"].notna()]
+    assert computed["sentence"].notna().all() and computed["prev_sentence"].notna().all()
+    big = computed[computed["change_pct"].abs() > 100]
+    assert big["flag"].fillna("").str.contains("±100%").all()
+    bound = yoy.set_index(["unit", "name", "period"]).loc[("江北市审计局", "rectification_amount", "2024")]
+    assert "approximate or bound" in bound["flag"] and bound["qualifier"] == "at_least"
+
+
+def test_every_column_of_the_new_tables_is_documented() -> None:
+    for table in ("values", "yoy", "indicators"):
+        for key in TABLE_COLUMNS[table]:
+            assert key in COLUMNS and COLUMNS[key].label, (table, key)
+
+
+def test_display_unit_keeps_every_digit() -> None:
+    assert display_unit("元", [Decimal(120000000), Decimal(156000000)]) == ("亿元", Decimal(10) ** 8)
+    assert display_unit("元", [Decimal(23772000), Decimal(120000000)]) == ("万元", Decimal(10) ** 4)
+    assert display_unit("元", [Decimal(9800), "XX", None]) == ("元", Decimal(1))
+    assert display_unit("%", [Decimal("5.5")]) == ("%", Decimal(1))
+
+
+def test_workbook_matrix_shows_labels_qualifiers_money_units_and_sources(
+    samples: Comparison, tmp_path: Path
+) -> None:
+    out = write_comparison(samples, tmp_path / "c.xlsx")
+    sheet = openpyxl.load_workbook(out)["matrix"]
+    rows = list(sheet.iter_rows(values_only=False))
+    units, periods = [c.value for c in rows[0]], [c.value for c in rows[1]]
+    filled, last = [], None
+    for value in units:
+        last = value if value is not None else last
+        filled.append(last)
+    col = {(u, p): i for i, (u, p) in enumerate(zip(filled, periods, strict=True))}
+    line = {r[0].value: r for r in rows[2:]}
+    amount = line["rectification_amount"]
+    assert (amount[1].value, amount[2].value) == ("促进整改金额", "亿元")
+    bound = amount[col[("江北市审计局", "2024")]]
+    assert bound.value == 5 and bound.number_format.startswith('"≥"')
+    assert "超过5亿元" in bound.comment.text and "500,000,000元" in bound.comment.text
+    violation = line["violation_amount"]
+    assert violation[2].value == "万元" and violation[col[("青山区审计局", "2023")]].value == 2377.2
+    assert line["rectification_rate"][1].value == "审计整改率"
+    for r in rows[2:]:  # every filled cell says where it comes from
+        for cell in r[3:]:
+            if cell.value is not None:
+                assert cell.comment is not None and cell.comment.text.startswith("原文："), (r[0].value, cell)
+    # an empty cell whose report states the name only for another period says so
+    projects = line["audit_projects"][col[("南湖区审计局", "2023")]]
+    assert projects.value == "XX"
