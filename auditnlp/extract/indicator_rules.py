@@ -88,12 +88,36 @@ class ImpliedSubject:
 
 
 @dataclass(frozen=True, slots=True)
+class NameChunk:
+    """A short run of name rules (in file order) with one alternation of their subject patterns and one
+    of their context patterns."""
+
+    subject: Pattern | None
+    context: Pattern | None
+    rules: tuple[NameRule, ...]
+
+    def may_match(self, subject: str | None, context: str) -> bool:
+        """Whether any rule of the run can match this subject or context."""
+        return bool(subject and self.subject is not None and self.subject.search(subject)) or (
+            self.context is not None and self.context.search(context) is not None
+        )
+
+
+_CHUNK = 6
+"""Rules per :class:`NameChunk`."""
+
+
+@dataclass(frozen=True, slots=True)
 class IndicatorLexicon:
     """Everything :func:`extract_indicators` reads from data files, compiled and frozen."""
 
     grammar: NumberGrammar
     change_re: Pattern
     delimiters: frozenset[str]
+    delimiter_re: Pattern
+    """One delimiter (a character class of :attr:`delimiters`)."""
+    delimiter_back_re: Pattern
+    """The same, searched from the end (the last delimiter before a position)."""
     tail_re: Pattern
     head_re: Pattern
     cut_re: Pattern
@@ -108,6 +132,9 @@ class IndicatorLexicon:
     name_gate_by_kind: Mapping[str, tuple[Pattern | None, Pattern | None]]
     """Per unit kind, one alternation of all subject patterns and one of all context patterns: a quantity
     neither matches gets no name without testing every rule (most quantities get none)."""
+    name_chunks_by_kind: Mapping[str, tuple[NameChunk, ...]]
+    """Per unit kind, its rules in file order cut into short runs, each with the alternation of its
+    patterns: a run neither alternation matches is skipped without testing its rules one by one."""
     list_word: str
     """The word of a distributive list (分别)."""
     list_split_re: Pattern | None
@@ -129,6 +156,7 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
     tail_alts = [_alt(rules.get("tail_words", ()))] + [
         str(p).rstrip("$") for p in rules.get("tail_patterns", ())
     ]
+    delimiters = str(rules.get("delimiters", "，。；\n"))
     names: list[NameRule] = []
     names_where = lex.where("indicator_names.tsv")
     seen: set[str] = set()
@@ -163,7 +191,9 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
         grammar=load_number_grammar(lex),
         # the change word right before the number: 同比增长5.4%, 增长了3%, 分别下降
         change_re=compile_pattern(f"(?P<change>{_alt(changes)})(?:了|达|为|分别为|分别)?$", where),
-        delimiters=frozenset(str(rules.get("delimiters", "，。；\n"))),
+        delimiters=frozenset(delimiters),
+        delimiter_re=regex.compile(f"[{regex.escape(delimiters)}]"),
+        delimiter_back_re=regex.compile(f"[{regex.escape(delimiters)}]", regex.REVERSE),
         tail_re=compile_pattern(f"(?:{'|'.join(tail_alts)})$", where),
         head_re=compile_pattern(
             "^(?:"
@@ -180,6 +210,15 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
         names=tuple(names),
         names_by_kind=MappingProxyType(by_kind),
         name_gate_by_kind=MappingProxyType({kind: _gate(r, names_where) for kind, r in by_kind.items()}),
+        name_chunks_by_kind=MappingProxyType(
+            {
+                kind: tuple(
+                    NameChunk(*_gate(r[i : i + _CHUNK], names_where), r[i : i + _CHUNK])
+                    for i in range(0, len(r), _CHUNK)
+                )
+                for kind, r in by_kind.items()
+            }
+        ),
         list_word=str(rules.get("list_word", "分别")),
         list_split_re=compile_pattern(f"(?:{_alt(rules.get('list_separators', ('、',)))})", where),
         list_gap_re=compile_pattern(f"(?:{_alt(rules.get('list_separators', ('、',)))})", where),

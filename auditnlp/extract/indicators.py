@@ -62,9 +62,14 @@ def _name(
         ):
             return None
     unit = q.unit.lstrip("十百千万亿")
-    for rule in lex.names_by_kind.get(q.unit_kind, lex.names):
-        if rule.matches(subject, context, unit, q.unit_kind, change):
-            return rule
+    chunks = lex.name_chunks_by_kind.get(q.unit_kind)
+    if chunks is None:
+        return next((r for r in lex.names if r.matches(subject, context, unit, q.unit_kind, change)), None)
+    for chunk in chunks:
+        if chunk.may_match(subject, context):
+            for rule in chunk.rules:
+                if rule.matches(subject, context, unit, q.unit_kind, change):
+                    return rule
     return None
 
 
@@ -145,7 +150,7 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
             ):
                 # 地区生产总值31534亿元、增长3.3%; 从3826.5亿元增长到4398.6亿元: the subject carries over
                 subject = before = prev.passes_on
-            if lex.implied and (subject is None or len(subject) <= 2):
+            if (subject is None or len(subject) <= 2) and any(q.unit_kind in r.kinds for r in lex.implied):
                 implied = implied_subject(
                     lex, subject, text[_sentence_start(text, q.lead) : q.lead], q.unit_kind, change
                 )
@@ -167,6 +172,7 @@ def _indicator(
     sentence_start: int,
     sentence_end: int | None = None,
     scope: Scope = NO_SCOPE,
+    scoped: bool = False,
     plans: bool = False,
     covered: Period | None = None,
     cache: MeaningCache | None = None,
@@ -185,6 +191,7 @@ def _indicator(
         sentence_start=sentence_start,
         sentence_end=sentence_end,
         scope=scope,
+        scoped=scoped,
         plans=plans or bool(d.header and rules.target_header.search(d.header)),
         covered=covered,
         header=header,
@@ -283,6 +290,7 @@ def extract_indicators(report: Report, /, *, lexicon: LexiconsLike = None) -> It
                 else _sentence_start(text, d.q.lead),
                 sentence_end=ends[located[0]] if located[0] in ends else _sentence_end(text, d.q.tail),
                 scope=scopes.at(d.q.start),
+                scoped=True,
                 plans=located[2] in plans,
                 covered=covered,
                 cache=cache,

@@ -103,6 +103,11 @@ class MeaningRules:
     """All the roles' `before` patterns as one (searched from the end): a figure none of them fits is tested
     only against the rules without one."""
     roles_without_before: tuple[RoleRule, ...]
+    roles_after_gate: Pattern
+    """All the roles' `after` patterns as one, matched at the end of the figure."""
+    sentence_cues: Pattern
+    """Every pattern searched in the sentence before a figure (roles, estimate, detail; an anchored one
+    unanchored) as one: a sentence with none of them before the figure is tested no further."""
     triggers: Mapping[int, Pattern]
     """For a sentence pattern anchored at the figure (``…$``): the same pattern unanchored, whose first match
     in a sentence must come before the figure for the anchored one to match (id of pattern → trigger)."""
@@ -114,6 +119,8 @@ class MeaningRules:
     phrases: tuple[PeriodPhrase, ...]
     phrase_re: Pattern
     """All period phrases as one alternation; phrase i is group ``p{i}``."""
+    phrase_groups: tuple[str, ...]
+    """The group names ``p0``, ``p1`` … of :attr:`phrase_re`."""
     anywhere: frozenset[int]
     opening_re: Pattern
     """A period phrase at the start of a clause, a sentence or a paragraph (after ``opening_skip``)."""
@@ -205,6 +212,22 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
             "|".join(f"(?:{b})" for b in befores) or "(?!)", where, regex.REVERSE
         ),
         roles_without_before=tuple(r for r in roles if r.before is None),
+        roles_after_gate=compile_pattern(
+            "|".join(f"(?:{r.after.pattern.removeprefix('^')})" for r in roles if r.after is not None)
+            or "(?!)",
+            where,
+        ),
+        sentence_cues=compile_pattern(
+            "|".join(
+                f"(?:{p.removesuffix('$')})"
+                for p in [
+                    *(r.sentence.pattern for r in roles if r.sentence is not None),
+                    str(data.get("estimate", "(?!)")),
+                    str((data.get("detail") or {}).get("sentence", "(?!)")),
+                ]
+            ),
+            where,
+        ),
         triggers=MappingProxyType(
             {
                 id(r.sentence): compile_pattern(r.sentence.pattern[:-1], where)
@@ -218,6 +241,7 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
         estimate=compile_pattern(str(data.get("estimate", "(?!)")), where),
         phrases=tuple(phrases),
         phrase_re=compile_pattern(union, where),
+        phrase_groups=tuple(f"p{i}" for i in range(len(phrases))),
         anywhere=frozenset(anywhere),
         opening_re=compile_pattern(f"{skip}(?:{union})", where),
         opening_stop=compile_pattern(str(data.get("opening_stop", "(?!)")), where),
@@ -260,10 +284,13 @@ def _number(token: str | None) -> int | None:
     return ordinal_value(token)
 
 
+_TERMS = regex.compile(r"([+-]?)\s*([A-Za-z0-9]+)")
+
+
 def _expr(expr: str, env: Mapping[str, int | None]) -> int | None:
     """Evaluate ``Y-N+1``, ``y``, ``2013`` …: names from `env`, integers, + and −."""
     total = 0
-    for sign, term in regex.findall(r"([+-]?)\s*([A-Za-z0-9]+)", expr):
+    for sign, term in _TERMS.findall(expr):
         value = int(term) if term.isdigit() else env.get(term)
         if value is None:
             return None
@@ -286,7 +313,7 @@ def _plan_years(groups: Mapping[str, str | None]) -> tuple[int, int] | None:
 
 def _resolve(rules: MeaningRules, m: Any, covered: Period | None, text: str) -> Scope:
     """The period a matched phrase names (the covered year stands for Y)."""
-    index = next((i for i in range(len(rules.phrases)) if m.group(f"p{i}") is not None), None)
+    index = next((i for i, g in enumerate(rules.phrase_groups) if m.group(g) is not None), None)
     if index is None:
         return NO_SCOPE
     phrase = rules.phrases[index]
@@ -352,6 +379,8 @@ def heading_scope(
 
     With `nouns` a phrase that starts a longer noun (2024年工作计划, 三年行动) names no period; a table's
     column header (2025年目标) is read without that rule."""
+    if not _may_name_a_period(heading, 0, len(heading)):
+        return None
     found = {
         _resolve(rules, m, covered, heading)
         for m in rules.phrase_re.finditer(heading)
@@ -374,10 +403,12 @@ class PeriodScopes:
 
     def __init__(self, report: Report, rules: MeaningRules, covered: Period | None) -> None:
         sections = {s.id: s for s in report.sections}
+        text = report.text
+        # only a sentence with a period word near its start can open with a phrase (one pass over the text)
+        marks = [m.start() for m in _PHRASE_CHARS.finditer(text)]
         by_paragraph: dict[int, list[int]] = {}
         for sentence in report.sentences:
             by_paragraph.setdefault(sentence.paragraph, []).append(sentence.start)
-        text = report.text
         state: Scope = NO_SCOPE
         current = None
         starts: list[int] = []
@@ -403,8 +434,12 @@ class PeriodScopes:
                 body = section.heading_end
             starts.append(para.start)
             scopes.append(state)
-            for start in by_paragraph.get(para.id, [para.start]):
-                opened = opening_scope(rules, text, max(start, body), para.end, covered)
+            for start in by_paragraph.get(para.id, ()):
+                start = max(start, body)
+                i = bisect.bisect_left(marks, start)
+                if i == len(marks) or marks[i] >= start + 24:
+                    continue
+                opened = opening_scope(rules, text, start, para.end, covered)
                 if opened is not None:
                     state = opened
                     starts.append(start)
@@ -479,7 +514,7 @@ class MeaningCache:
             found = []
             if _may_name_a_period(text, cs, ce):
                 for m in rules.phrase_re.finditer(text, cs, ce):
-                    index = next(i for i in range(len(rules.phrases)) if m.group(f"p{i}") is not None)
+                    index = next(i for i, g in enumerate(rules.phrase_groups) if m.group(g) is not None)
                     if index in rules.anywhere and not _compared(rules, text, m.start(), cs):
                         found.append((m.start(), m.end(), m))
             self._clauses[cs] = found
@@ -506,9 +541,13 @@ def _figure_scope(
     sentence_start: int,
     covered: Period | None,
     cache: MeaningCache,
+    *,
+    scoped: bool = False,
 ) -> Scope | None:
-    """The period named in the figure's own clause or sentence (nearest first), or ``None``."""
-    if _may_name_a_period(text, cs, lead):
+    """The period named in the figure's own clause or sentence (nearest first), or ``None``.
+
+    `scoped`: the period in force (:class:`PeriodScopes`) already holds the one its sentence opens with."""
+    if _PHRASE_CHARS.search(text, cs, lead) is not None:
         m = rules.right_before_re.search(text, cs, lead)
         if m is not None and not _compared(rules, text, m.start(), cs):
             year = int(m.group("y"))
@@ -523,7 +562,11 @@ def _figure_scope(
             return _resolve(rules, best, covered, text)
     elif sentence_start >= cs:
         return None
-    for start in (cs, sentence_start) if sentence_start < cs else (cs,):
+    if scoped:
+        starts: tuple[int, ...] = (cs,) if sentence_start < cs else ()
+    else:
+        starts = (cs, sentence_start) if sentence_start < cs else (cs,)
+    for start in starts:
         opened = cache.opening(rules, text, start)
         if opened is not None and opened.end() <= lead:
             return _resolve(rules, opened, covered, text)
@@ -543,6 +586,7 @@ def read_meaning(
     sentence_start: int | None = None,
     sentence_end: int | None = None,
     scope: Scope = NO_SCOPE,
+    scoped: bool = False,
     plans: bool = False,
     covered: Period | None = None,
     header: Scope | None = None,
@@ -550,7 +594,8 @@ def read_meaning(
 ) -> Meaning:
     """The direction, role, qualifier and period of the figure at ``text[lead:tail]``.
 
-    `scope` is the period in force at its sentence (:class:`PeriodScopes`), `plans` whether it stands in a
+    `scope` is the period in force at its sentence (:class:`PeriodScopes`; `scoped` when it was read so,
+    the sentence's own opening included), `plans` whether it stands in a
     plans section, `covered` the report's covered period, `header` the period of its table column;
     `cache` keeps what is found in clauses and sentences for the other figures of the same text.
     """
@@ -560,12 +605,15 @@ def read_meaning(
     ss = cs if sentence_start is None else min(sentence_start, cs)
     before = text[cs:lead]
 
+    limit = sentence_end if sentence_end is not None else lead
+    cued = 0 <= cache.first(rules.sentence_cues, text, ss, limit)[0] < lead
+
     def after() -> str:
         return text[tail : clause_end(text, tail)]
 
-    limit = sentence_end if sentence_end is not None else lead
-
     def in_sentence(pattern: Pattern) -> bool:
+        if not cued:
+            return False
         trigger = rules.triggers.get(id(pattern))
         if trigger is not None:  # anchored at the figure: the 60 characters before it, once it can match
             first = cache.first(trigger, text, ss, limit)[0]
@@ -573,14 +621,24 @@ def read_meaning(
         end = cache.first(pattern, text, ss, limit)[1]
         return 0 <= end <= lead
 
-    candidates = rules.roles if rules.roles_before_gate.search(before) else rules.roles_without_before
-    role = next((r.role for r in candidates if r.matches(before, after, in_sentence)), "result")
+    role = "result"
+    if rules.roles_before_gate.search(before) or rules.roles_after_gate.match(text, tail, tail + 12):
+        role = next((r.role for r in rules.roles if r.matches(before, after, in_sentence)), "result")
+    elif cued:
+        role = next(
+            (r.role for r in rules.roles_without_before if r.matches(before, after, in_sentence)), role
+        )
     if plans and role != "base":  # in a plans section every figure but a starting level is a target
         role = "target"
     qualifier = rules.qualifiers.get(approx) if approx else None
-    if qualifier is None and in_sentence(rules.estimate):
+    if qualifier is None and cued and in_sentence(rules.estimate):
         qualifier = "approx"
-    named = header or _figure_scope(rules, text, cs, lead, ss, covered, cache)
+    if header is not None:
+        named: Scope | None = header
+    elif scoped and _PHRASE_CHARS.search(text, cs, lead) is None:
+        named = None  # nothing named in the clause, and the sentence's opening is in `scope` already
+    else:
+        named = _figure_scope(rules, text, cs, lead, ss, covered, cache, scoped=scoped)
     kind, period = named if named is not None else scope
     if kind == "years" and role in ("result", "base", "total"):
         end_of_range = (
@@ -599,5 +657,5 @@ def read_meaning(
                 period = Period(end_year, end_year, *months) if end_year is not None else None
             else:
                 role = "total"
-    detail = rules.detail_clause.search(before) is not None or in_sentence(rules.detail_sentence)
+    detail = rules.detail_clause.match(before) is not None or (cued and in_sentence(rules.detail_sentence))
     return Meaning(direction, role, qualifier, period if kind != "none" else None, detail)

@@ -343,7 +343,7 @@ def find_numbers(
         if (
             m.lastgroup != "percent"
             and (m.end() >= end or text[m.end()] not in g.followers)
-            and not (m.lastgroup == "chinese" and text[m.end() - 1] in "百千")  # 两千五百万千瓦
+            and not (text[m.end() - 1] in "百千" and m.lastgroup == "chinese")  # 两千五百万千瓦
         ):
             pos = m.end()
             continue
@@ -411,9 +411,23 @@ def _quantity_at(
     mask = first.mask if first.mask is not None else (second.mask if second is not None else None)
     unit = "百分之" if first.kind == "percent" else suffix.magnitude + suffix.unit + suffix.per
     base_unit = info.base_unit + suffix.per
-    value = None if masked else _in_magnitude(first, g.magnitudes.get(suffix.magnitude))
+    value = (
+        None
+        if masked
+        else (
+            first.value
+            if first.kind != "chinese"
+            else _in_magnitude(first, g.magnitudes.get(suffix.magnitude))
+        )
+    )
     value_max = (
-        None if second is None or masked else _in_magnitude(second, g.magnitudes.get(suffix.magnitude))
+        None
+        if second is None or masked
+        else (
+            second.value
+            if second.kind != "chinese"
+            else _in_magnitude(second, g.magnitudes.get(suffix.magnitude))
+        )
     )
     return Quantity(
         start=first.start,

@@ -16,24 +16,21 @@ from auditnlp.extract.indicator_rules import IndicatorLexicon
 from auditnlp.extract.numbers import Quantity
 
 _STOP_AFTER = regex.compile(r"[^\p{Han}“”]")
+"""A character that ends a subject read after a quantity (anything but Chinese and quotation marks)."""
 
 
 def before_clause(text: str, lex: IndicatorLexicon, lead: int, floor: int) -> int:
     """Start of the subject clause before `lead` (after a delimiter, `floor` or 40 characters back)."""
-    i = lead
     lo = max(floor, lead - 40)
-    while i > lo and text[i - 1] not in lex.delimiters:
-        i -= 1
-    return i
+    m = lex.delimiter_back_re.search(text, lo, lead)
+    return m.end() if m is not None else lo
 
 
 def subject_clause_end(text: str, lex: IndicatorLexicon, pos: int) -> int:
     """End of the clause after `pos` (a delimiter or 16 characters on)."""
     end = min(len(text), pos + 16)
-    for i in range(pos, end):
-        if text[i] in lex.delimiters:
-            return i
-    return end
+    m = lex.delimiter_re.search(text, pos, end)
+    return m.start() if m is not None else end
 
 
 def strip_tail(lex: IndicatorLexicon, clause: str) -> str:
@@ -84,24 +81,23 @@ def balance_quotes(phrase: str) -> str:
 
 def subject_after(lex: IndicatorLexicon, text: str, pos: int, q: Quantity) -> str:
     """The noun phrase after a quantity that names what it counts (XXXX名领导干部 → 领导干部), or ``""``."""
+    if q.unit_kind not in ("money", "count", "physical"):
+        return ""
     end = min(len(text), pos + lex.max_length)
     if lex.after_stop_re.match(text, pos):
         return ""
-    i = pos
-    while i < end:
-        if i > pos and lex.after_stop_re.match(text, i):
-            break
-        if _STOP_AFTER.match(text, i) and text[i] not in "“”":
-            break
-        i += 1
+    # the phrase runs to the first character that is not Chinese (quotes allowed) or the first stop word
+    stop = _STOP_AFTER.search(text, pos, end)
+    i = stop.start() if stop is not None else end
+    word = lex.after_stop_re.search(text, pos + 1, min(len(text), i + 8))
+    if word is not None and word.start() < i:
+        i = word.start()
     phrase = text[pos:i]
     if len(phrase) < 2:
         return ""
     if q.unit_kind == "money":
         m = lex.money_noun_re.search(phrase)
         return phrase if m and m.end() == len(phrase) and len(phrase) <= 6 else ""
-    if q.unit_kind not in ("count", "physical"):
-        return ""
     if q.unit.lstrip("十百千万亿") in lex.person_units:
         head = lex.person_head_re.search(phrase)
         if head is not None:
