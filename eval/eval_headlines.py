@@ -34,7 +34,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# --code DIR measures another checkout's package (the "before" of a change) against the same gold
+_CODE = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--code=")), None)
+sys.path.insert(0, _CODE or str(ROOT))
 
 import auditnlp  # noqa: E402
 
@@ -169,9 +171,35 @@ def _column_docs(comparison: Any, shared: Path) -> dict[tuple[str, str], str]:
     """Matrix column (unit, period label) → document path relative to `shared` (the reports table names each
     report's matrix column)."""
     out: dict[tuple[str, str], str] = {}
-    for rec in comparison.reports.itertuples(index=False):
+    reports = comparison.reports
+    if "column" not in reports.columns:
+        return _column_docs_before(reports, shared)
+    for rec in reports.itertuples(index=False):
         unit = rec.unit if isinstance(rec.unit, str) and rec.unit else "?"
         out[(unit, str(rec.column))] = _rel(str(rec.file), shared)
+    return out
+
+
+def _column_docs_before(reports: Any, shared: Path) -> dict[tuple[str, str], str]:
+    """The same for a package whose reports table does not name the column: the year, or the period code of
+    a report that is not one year's results, with the file name added when two reports share it."""
+    keys: dict[Any, tuple[str, str]] = {}
+    seen: dict[tuple[str, str], int] = defaultdict(int)
+    for rec in reports.itertuples(index=False):
+        unit = rec.unit if isinstance(rec.unit, str) and rec.unit else "?"
+        year = "?" if _missing(rec.year) else str(int(rec.year))
+        period = getattr(rec, "period", None)
+        label = period if isinstance(period, str) and period and year != "?" else year
+        keys[rec.report_id] = (unit, label)
+        seen[(unit, label)] += 1
+    out: dict[tuple[str, str], str] = {}
+    for rec in reports.itertuples(index=False):
+        unit, label = keys[rec.report_id]
+        if seen[(unit, label)] > 1:
+            name = str(rec.file).replace("\\", "/").rsplit("/", 1)[-1]
+            row = getattr(rec, "row", None)
+            label = f"{label} {name}" + (f"#{int(row)}" if not _missing(row) else "")
+        out[(unit, label)] = _rel(str(rec.file), shared)
     return out
 
 
@@ -427,13 +455,20 @@ def main() -> int:
     ap.add_argument("--set", choices=("gov", "samples", "all"), default="all", help="which gold set")
     ap.add_argument("--out", type=Path, help="also write the Markdown report to this file")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes for compare_inputs")
+    ap.add_argument(
+        "--code", help="=DIR: measure the package under DIR instead of this checkout's (give as --code=DIR)"
+    )
     args = ap.parse_args()
     code = _git("log", "-1", "--format=%h", "--", "auditnlp")
     head = _git("rev-parse", "--short", "HEAD")
+    origin = (
+        f"the package under `{Path(args.code).name}` (--code)"
+        if args.code
+        else f"`auditnlp/` as of commit `{code}` (the last commit that changed it; checkout `{head}`)"
+    )
     report = (
         "# Headline cells of the comparison matrix against the gold sets\n\n"
-        f"Code: `auditnlp/` as of commit `{code}` (the last commit that changed it; checkout `{head}`); "
-        "made with `python eval/eval_headlines.py --out FILE`.\n\n"
+        f"Code: {origin}; made with `python eval/eval_headlines.py --out FILE`.\n\n"
     )
     if args.set in ("gov", "all"):
         if not (args.shared / "corpora" / "gov-reports").is_dir():
