@@ -142,6 +142,8 @@ class IndicatorLexicon:
     list_expansions: Mapping[str, tuple[str, ...]]
     comparison_re: Pattern | None
     implied: tuple[ImpliedSubject, ...]
+    implied_kinds: frozenset[str]
+    """The unit kinds any implied subject applies to."""
 
 
 def _alt(words: Sequence[str]) -> str:
@@ -237,6 +239,9 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
                 str(r["subject"]),
             )
             for r in rules.get("implied_subjects", ())
+        ),
+        implied_kinds=frozenset(
+            str(k) for r in rules.get("implied_subjects", ()) for k in r.get("kinds", ())
         ),
     )
 

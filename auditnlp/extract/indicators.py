@@ -83,7 +83,7 @@ class _Draft:
     """The column header of the table cell the figure stands in."""
     passes_on: str | None
     """The subject the next figure may take when it has none: the subject read before this figure
-    (4个千亿台阶 counts 台阶 but passes on 地区生产总值), never a comparison (高于全国)."""
+    (4个千亿台阶 counts 台阶 but passes on 地区生产总值), unless it is a comparison (高于全国)."""
 
 
 _SENTENCE_BREAK = regex.compile("[。；！？\n]")
@@ -147,10 +147,11 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
                 and prev.passes_on
                 and q.lead - prev.q.tail <= 12
                 and not any(c in _SENTENCE_ENDS for c in text[prev.q.tail : q.lead])
+                and not is_comparison(lex, prev.passes_on)
             ):
                 # 地区生产总值31534亿元、增长3.3%; 从3826.5亿元增长到4398.6亿元: the subject carries over
                 subject = before = prev.passes_on
-            if (subject is None or len(subject) <= 2) and any(q.unit_kind in r.kinds for r in lex.implied):
+            if (subject is None or len(subject) <= 2) and q.unit_kind in lex.implied_kinds:
                 implied = implied_subject(
                     lex, subject, text[_sentence_start(text, q.lead) : q.lead], q.unit_kind, change
                 )
@@ -158,7 +159,7 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
         context = text[cs : q.lead] + "|" + text[q.tail : subject_clause_end(text, lex, q.tail)]
         rule = None if i in unnamed else _name(lex, subject, context, q, change)
         passes = before if cell is None and i not in listed and before else subject
-        draft = _Draft(q, change, subject, rule, header, None if is_comparison(lex, passes) else passes)
+        draft = _Draft(q, change, subject, rule, header, passes)
         yield draft
         prev = draft
 

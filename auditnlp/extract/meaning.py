@@ -311,13 +311,17 @@ def _plan_years(groups: Mapping[str, str | None]) -> tuple[int, int] | None:
     return start, start + 4
 
 
+_GROUPS = ("y", "y1", "y2", "n", "n2", "plan", "m2")
+"""The named groups a period phrase may use (its years, number of years, plan and month)."""
+
+
 def _resolve(rules: MeaningRules, m: Any, covered: Period | None, text: str) -> Scope:
     """The period a matched phrase names (the covered year stands for Y)."""
     index = next((i for i, g in enumerate(rules.phrase_groups) if m.group(g) is not None), None)
     if index is None:
         return NO_SCOPE
     phrase = rules.phrases[index]
-    groups = m.groupdict()
+    groups = {name: m.group(name) for name in _GROUPS if name in rules.phrase_re.groupindex}
     year_end = covered.end_year if covered is not None else None
     if phrase.kind == "part":
         named = rules.right_before_re.search(text, max(0, m.start() - 6), m.start())
@@ -402,50 +406,48 @@ class PeriodScopes:
     __slots__ = ("_scopes", "_starts")
 
     def __init__(self, report: Report, rules: MeaningRules, covered: Period | None) -> None:
-        sections = {s.id: s for s in report.sections}
         text = report.text
-        # only a sentence with a period word near its start can open with a phrase (one pass over the text)
-        marks = [m.start() for m in _PHRASE_CHARS.finditer(text)]
-        by_paragraph: dict[int, list[int]] = {}
-        for sentence in report.sentences:
-            by_paragraph.setdefault(sentence.paragraph, []).append(sentence.start)
-        state: Scope = NO_SCOPE
-        current = None
-        starts: list[int] = []
-        scopes: list[Scope] = []
-        title = report.title.start if report.title is not None else -1
-        for para in sorted(report.paragraphs, key=lambda p: p.start):
-            if para.start == title:
-                continue
-            section = sections.get(para.section)
-            body = para.start
-            if (
-                section is not None
-                and section.id != current
-                and section.level > 0
-                and para.start <= section.heading_start < para.end
-            ):
-                current = section.id
+        title = (report.title.start, report.title.end) if report.title is not None else (-1, -1)
+        headed = sorted((s.start, s.heading_end) for s in report.sections if s.level > 0)
+        head_starts = [a for a, _ in headed]
+        events: list[tuple[int, int, Scope | None, int]] = []
+        for section in report.sections:
+            if section.level > 0:
                 named = heading_scope(rules, section.heading, covered)
-                if section.level <= 1:
-                    state = named or NO_SCOPE
-                elif named is not None:
-                    state = named
-                body = section.heading_end
-            starts.append(para.start)
-            scopes.append(state)
-            for start in by_paragraph.get(para.id, ()):
-                start = max(start, body)
-                i = bisect.bisect_left(marks, start)
-                if i == len(marks) or marks[i] >= start + 24:
-                    continue
-                opened = opening_scope(rules, text, start, para.end, covered)
-                if opened is not None:
-                    state = opened
-                    starts.append(start)
-                    scopes.append(state)
-        self._starts = starts
-        self._scopes = scopes
+                events.append((section.start, 0, named, section.level))
+        # a sentence can open with a period phrase only if a period word stands near its start: look where
+        # those words are (few) rather than at every sentence
+        starts = [s.start for s in report.sentences]
+        ends = {s.start: s.end for s in report.sentences}
+        seen: set[int] = set()
+        for m in _PHRASE_CHARS.finditer(text):
+            k = bisect.bisect_right(starts, m.start()) - 1
+            if k < 0 or starts[k] in seen:
+                continue
+            start = starts[k]
+            h = bisect.bisect_right(head_starts, start) - 1
+            if h >= 0 and start < headed[h][1]:
+                start = headed[h][1]  # a heading that runs on into its body: the body's opening
+            if not start <= m.start() < start + 24 or title[0] <= start < title[1]:
+                continue
+            seen.add(starts[k])
+            opened = opening_scope(rules, text, start, ends[starts[k]], covered)
+            if opened is not None:
+                events.append((start, 1, opened, 0))
+        events.sort(key=lambda e: (e[0], e[1]))
+        state: Scope = NO_SCOPE
+        self._starts: list[int] = []
+        self._scopes: list[Scope] = []
+        for position, kind, scope, level in events:
+            if kind == 0:  # a heading: a level-1 one sets its period or none, a deeper one only its own
+                if level <= 1:
+                    state = scope or NO_SCOPE
+                elif scope is not None:
+                    state = scope
+            elif scope is not None:
+                state = scope
+            self._starts.append(position)
+            self._scopes.append(state)
 
     def at(self, offset: int) -> Scope:
         """The period in force at `offset`."""
