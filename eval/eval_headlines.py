@@ -435,8 +435,11 @@ def _header(title: str, comparison: Any, unmapped: list[str], names: tuple[str, 
         "recall = right cells / gold result rows.",
         "",
     ]
-    if len(comparison.errors):
-        lines += [f"Inputs that failed: {len(comparison.errors)}", ""]
+    errors = comparison.errors
+    if len(errors) and "error" in errors.columns:  # files skipped by rule (README, manifest) are no failure
+        errors = errors[errors["error"] != "SkippedInputError"]
+    if len(errors):
+        lines += [f"Inputs that failed: {len(errors)}", ""]
     if unmapped:
         lines += ["Matrix columns that map to no document: " + ", ".join(unmapped), ""]
     return lines

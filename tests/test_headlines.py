@@ -15,7 +15,7 @@ import pytest
 
 from auditnlp.corpus.batch import compare_inputs
 from auditnlp.corpus.compare import Comparison
-from auditnlp.corpus.schema import COLUMNS, TABLE_COLUMNS
+from auditnlp.corpus.schema import COLUMNS, TABLE_COLUMNS, TABLES
 from auditnlp.writers.matrix_sheet import display_unit
 from auditnlp.writers.tables import write_comparison
 
@@ -128,7 +128,7 @@ def test_workbook_matrix_shows_labels_qualifiers_money_units_and_sources(
     samples: Comparison, tmp_path: Path
 ) -> None:
     out = write_comparison(samples, tmp_path / "c.xlsx")
-    sheet = openpyxl.load_workbook(out)["matrix"]
+    sheet = openpyxl.load_workbook(out)[TABLES["matrix"][0]]  # 指标对比
     rows = list(sheet.iter_rows(values_only=False))
     units, periods = [c.value for c in rows[0]], [c.value for c in rows[1]]
     filled, last = [], None
