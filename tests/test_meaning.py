@@ -155,6 +155,14 @@ def test_mixed_scale_quantities_keep_their_value(n: int, unit: str) -> None:
     assert found[0].base_value == Decimal(n), (numeral, found[0])
 
 
+@pytest.mark.parametrize(
+    ("text", "value"), [("产量达到五万吨。", 50_000), ("灌溉面积达到一亿亩。", 100_000_000)]
+)
+def test_one_numeral_character_with_a_magnitude_is_a_result(text: str, value: int) -> None:
+    """五万吨 is a result, not structure like 五个新城 (found by the property test above)."""
+    assert [q.base_value for q in find_quantities(text)] == [Decimal(value)]
+
+
 @given(st.integers(min_value=1, max_value=9999), st.integers(min_value=1, max_value=9999))
 def test_a_smaller_magnitude_after_a_larger_scale(high: int, low: int) -> None:
     """四亿零七百多万吨: the 万 after 多 counts only the part after 亿 (4亿 + 700万)."""

@@ -73,8 +73,8 @@ def _name(
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class _Draft:
+@dataclass(slots=True)
+class _Draft:  # not frozen: made once per figure, and a frozen dataclass is slow to make
     q: Quantity
     change: str | None
     subject: str | None

@@ -10,10 +10,10 @@ is in ``indicator_meaning.yaml`` (and the ``meaning`` column of ``approx.tsv``).
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 
@@ -63,13 +63,13 @@ class RoleRule:
     after: Pattern | None
     sentence: Pattern | None
 
-    def matches(self, before: str, after: Callable[[], str], in_sentence: Callable[[Pattern], bool]) -> bool:
-        """Whether the clause before/after the figure and the sentence before it all match (`after` gives
-        the clause after the figure, `in_sentence` tells whether a pattern matches the sentence before it)."""
+    def matches(self, before: str, figure: _Around) -> bool:
+        """Whether the clause before the figure, the clause after it and the sentence before it all match
+        (`figure` gives the clause after it and tells whether a pattern matches the sentence before it)."""
         return (
             (self.before is None or self.before.search(before) is not None)
-            and (self.after is None or self.after.search(after()) is not None)
-            and (self.sentence is None or in_sentence(self.sentence))
+            and (self.after is None or self.after.search(figure.after()) is not None)
+            and (self.sentence is None or figure.in_sentence(self.sentence))
         )
 
 
@@ -141,12 +141,11 @@ class MeaningRules:
 
 
 def _opt(data: Mapping[str, Any], key: str, where: str) -> Pattern | None:
-    """The pattern under `key`, compiled to search from the end when it is anchored there (``…$``)."""
+    """The pattern under `key`, compiled."""
     value = data.get(key)
     if not value:
         return None
-    pattern = str(value)
-    return compile_pattern(pattern, where, regex.REVERSE if pattern.endswith("$") else 0)
+    return compile_pattern(str(value), where)
 
 
 def build_meaning_rules(lex: Lexicons) -> MeaningRules:
@@ -208,9 +207,7 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
     befores = [r.before.pattern for r in roles if r.before is not None]
     return MeaningRules(
         roles=tuple(roles),
-        roles_before_gate=compile_pattern(
-            "|".join(f"(?:{b})" for b in befores) or "(?!)", where, regex.REVERSE
-        ),
+        roles_before_gate=compile_pattern("|".join(f"(?:{b})" for b in befores) or "(?!)", where),
         roles_without_before=tuple(r for r in roles if r.before is None),
         roles_after_gate=compile_pattern(
             "|".join(f"(?:{r.after.pattern.removeprefix('^')})" for r in roles if r.after is not None)
@@ -235,7 +232,7 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
                 if r.sentence is not None and r.sentence.pattern.endswith("$")
             }
         ),
-        end_before=compile_pattern(str(end.get("before", "(?!)")), where, regex.REVERSE),
+        end_before=compile_pattern(str(end.get("before", "(?!)")), where),
         end_needs=compile_pattern(str(end.get("needs", "(?!)")), where),
         qualifiers=MappingProxyType(qualifiers),
         estimate=compile_pattern(str(data.get("estimate", "(?!)")), where),
@@ -245,7 +242,7 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
         anywhere=frozenset(anywhere),
         opening_re=compile_pattern(f"{skip}(?:{union})", where),
         opening_stop=compile_pattern(str(data.get("opening_stop", "(?!)")), where),
-        right_before_re=compile_pattern(r"(?P<y>(?:19|20)\d{2})年(?:底|末)?的?$", where, regex.REVERSE),
+        right_before_re=compile_pattern(r"(?P<y>(?:19|20)\d{2})年(?:底|末)?的?$", where),
         comparison=compile_pattern(str(data.get("comparison_words", "(?!)")), where),
         held=compile_pattern(str(data.get("held_throughout", "(?!)")), where),
         multi_year_default=MappingProxyType(
@@ -419,18 +416,23 @@ class PeriodScopes:
         # those words are (few) rather than at every sentence
         starts = [s.start for s in report.sentences]
         ends = {s.start: s.end for s in report.sentences}
-        seen: set[int] = set()
-        for m in _PHRASE_CHARS.finditer(text):
+        pos, size = 0, len(text)
+        while (m := _PHRASE_CHARS.search(text, pos)) is not None:
             k = bisect.bisect_right(starts, m.start()) - 1
-            if k < 0 or starts[k] in seen:
+            following = starts[k + 1] if k + 1 < len(starts) else size
+            if k < 0:
+                pos = following
                 continue
             start = starts[k]
             h = bisect.bisect_right(head_starts, start) - 1
             if h >= 0 and start < headed[h][1]:
                 start = headed[h][1]  # a heading that runs on into its body: the body's opening
-            if not start <= m.start() < start + 24 or title[0] <= start < title[1]:
+            if m.start() < start:  # in the heading: look again from the body's opening
+                pos = start
                 continue
-            seen.add(starts[k])
+            pos = max(following, m.end())  # one look per sentence
+            if m.start() >= start + 24 or title[0] <= start < title[1]:
+                continue
             opened = opening_scope(rules, text, start, ends[starts[k]], covered)
             if opened is not None:
                 events.append((start, 1, opened, 0))
@@ -458,9 +460,8 @@ class PeriodScopes:
 # ------------------------------------------------------------------------------------------- meaning
 
 
-@dataclass(frozen=True, slots=True)
-class Meaning:
-    """What :func:`read_meaning` finds for one figure."""
+class Meaning(NamedTuple):
+    """What :func:`read_meaning` finds for one figure (a named tuple: made once per figure, cheaply)."""
 
     direction: str | None
     role: str
@@ -492,9 +493,11 @@ class MeaningCache:
     """What the meaning rules find in one text's clauses and sentences, kept for the figures that share
     them (a clause or a sentence often holds several figures). One per text; not shared across texts."""
 
-    __slots__ = ("_clauses", "_firsts", "_openings")
+    __slots__ = ("_clauses", "_firsts", "_openings", "cues")
 
     def __init__(self) -> None:
+        self.cues: dict[int, int] = {}
+        """Sentence start → where the first sentence cue of the meaning rules stands in it (−1: none)."""
         self._firsts: dict[tuple[int, int], tuple[int, int]] = {}
         self._clauses: dict[int, list[tuple[int, int, Any]]] = {}
         self._openings: dict[int, Any] = {}
@@ -575,6 +578,43 @@ def _figure_scope(
     return None
 
 
+class _Around:
+    """The surroundings of one figure, read on demand by the role rules: the clause after it, and whether
+    a pattern matches its sentence before it (only when the sentence holds a cue at all)."""
+
+    __slots__ = ("cache", "cued", "lead", "limit", "rules", "ss", "tail", "text")
+
+    def __init__(
+        self,
+        rules: MeaningRules,
+        text: str,
+        lead: int,
+        tail: int,
+        ss: int,
+        limit: int,
+        cued: bool,
+        cache: MeaningCache,
+    ) -> None:
+        self.rules, self.text, self.lead, self.tail = rules, text, lead, tail
+        self.ss, self.limit, self.cued, self.cache = ss, limit, cued, cache
+
+    def after(self) -> str:
+        """The clause after the figure."""
+        return self.text[self.tail : clause_end(self.text, self.tail)]
+
+    def in_sentence(self, pattern: Pattern) -> bool:
+        """Whether `pattern` matches the sentence before the figure."""
+        if not self.cued:
+            return False
+        text, lead, ss = self.text, self.lead, self.ss
+        trigger = self.rules.triggers.get(id(pattern))
+        if trigger is not None:  # anchored at the figure: the 60 characters before it, once it can match
+            first = self.cache.first(trigger, text, ss, self.limit)[0]
+            return 0 <= first < lead and pattern.search(text, max(ss, lead - 60), lead) is not None
+        end = self.cache.first(pattern, text, ss, self.limit)[1]
+        return 0 <= end <= lead
+
+
 def read_meaning(
     rules: MeaningRules,
     text: str,
@@ -608,32 +648,23 @@ def read_meaning(
     before = text[cs:lead]
 
     limit = sentence_end if sentence_end is not None else lead
-    cued = 0 <= cache.first(rules.sentence_cues, text, ss, limit)[0] < lead
-
-    def after() -> str:
-        return text[tail : clause_end(text, tail)]
-
-    def in_sentence(pattern: Pattern) -> bool:
-        if not cued:
-            return False
-        trigger = rules.triggers.get(id(pattern))
-        if trigger is not None:  # anchored at the figure: the 60 characters before it, once it can match
-            first = cache.first(trigger, text, ss, limit)[0]
-            return 0 <= first < lead and pattern.search(text, max(ss, lead - 60), lead) is not None
-        end = cache.first(pattern, text, ss, limit)[1]
-        return 0 <= end <= lead
+    cue = cache.cues.get(ss)
+    if cue is None:
+        m = rules.sentence_cues.search(text, ss, limit)
+        cue = cache.cues[ss] = m.start() if m is not None else -1
+    cued = 0 <= cue < lead
+    figure = _Around(rules, text, lead, tail, ss, limit, cued, cache) if cued else None
 
     role = "result"
     if rules.roles_before_gate.search(before) or rules.roles_after_gate.match(text, tail, tail + 12):
-        role = next((r.role for r in rules.roles if r.matches(before, after, in_sentence)), "result")
-    elif cued:
-        role = next(
-            (r.role for r in rules.roles_without_before if r.matches(before, after, in_sentence)), role
-        )
+        figure = figure or _Around(rules, text, lead, tail, ss, limit, cued, cache)
+        role = next((r.role for r in rules.roles if r.matches(before, figure)), "result")
+    elif figure is not None:
+        role = next((r.role for r in rules.roles_without_before if r.matches(before, figure)), role)
     if plans and role != "base":  # in a plans section every figure but a starting level is a target
         role = "target"
     qualifier = rules.qualifiers.get(approx) if approx else None
-    if qualifier is None and cued and in_sentence(rules.estimate):
+    if qualifier is None and figure is not None and figure.in_sentence(rules.estimate):
         qualifier = "approx"
     if header is not None:
         named: Scope | None = header
@@ -659,5 +690,7 @@ def read_meaning(
                 period = Period(end_year, end_year, *months) if end_year is not None else None
             else:
                 role = "total"
-    detail = rules.detail_clause.match(before) is not None or (cued and in_sentence(rules.detail_sentence))
+    detail = rules.detail_clause.match(before) is not None or (
+        figure is not None and figure.in_sentence(rules.detail_sentence)
+    )
     return Meaning(direction, role, qualifier, period if kind != "none" else None, detail)

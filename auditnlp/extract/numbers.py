@@ -403,9 +403,9 @@ def _quantity_at(
         first.kind == "chinese"
         and len(first.surface) == 1
         and first.surface in g.single_numerals
-        and not (flag or suffix.inner or second or info.kind in g.single_keep_kinds)
+        and not (flag or suffix.inner or suffix.magnitude or second or info.kind in g.single_keep_kinds)
     ):
-        return None  # 一批, 五个新城, 重点做好八方面工作: structure, not a result
+        return None  # 一批, 五个新城, 重点做好八方面工作: structure, not a result (五万吨 is a result)
     factor = g.magnitudes.get(suffix.magnitude, Decimal(1)) * info.factor
     masked = first.mask is not None or (second is not None and second.mask is not None)
     mask = first.mask if first.mask is not None else (second.mask if second is not None else None)
