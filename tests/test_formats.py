@@ -276,7 +276,7 @@ def test_every_copy_agrees_with_its_original(
         original = (
             reference[stem] if report.source.row is None else auditnlp.analyze_text(folder["texts"][stem])
         )
-        assert signature(report) == signature(original), report.source.name
+        assert signature(report) == signature(original), report.source.path
         formats.add(report.source.format)
     assert formats == {
         "txt",

@@ -197,6 +197,45 @@ def test_rtf_in_gbk_and_unicode_escapes(tmp_path: Path) -> None:
     assert doc.encoding == "cp936"
 
 
+def _rtf_escape(text: str) -> str:
+    return "".join(c if c.isascii() else f"\\u{ord(c)}?" for c in text)
+
+
+def test_rtf_table_rows_read_like_docx_rows_and_their_years_bind(tmp_path: Path) -> None:
+    """An .rtf table (what Word saves a two-year table as) is read as ``a | b | c`` rows, as a .docx table
+    is, so the figures of each column take the year of its header; a "|" in the text stays text."""
+    rows = [
+        ["指标", "2022年", "2023年"],
+        ["审计项目", "42个", "45个"],
+        ["查出违规金额", "1.86亿元", "2.13亿元"],
+    ]
+    table = "".join(
+        "\\trowd\\cellx2000\\cellx4000\\cellx6000 "
+        + "".join(f"\\pard\\intbl {_rtf_escape(cell)}\\cell " for cell in row)
+        + "\\row "
+        for row in rows
+    )
+    source = (
+        "{\\rtf1\\ansi\\ansicpg936{\\fonttbl{\\f0 SimSun;}}\\f0 "
+        + _rtf_escape("东湖区审计局2023年工作总结")
+        + "\\par "
+        + _rtf_escape("主要成果见下表（A|B）。")
+        + "\\par "
+        + table
+        + "\\pard "
+        + _rtf_escape("以上。")
+        + "\\par}"
+    )
+    (tmp_path / "t.rtf").write_bytes(source.encode("ascii"))
+    doc = read_file(tmp_path / "t.rtf")[0]
+    assert "指标 | 2022年 | 2023年\n审计项目 | 42个 | 45个\n" in doc.text
+    assert "（A|B）" in doc.text
+    years = {
+        (i.text, i.period.year if i.period else None) for i in auditnlp.analyze_text(doc.text).indicators
+    }
+    assert {("42个", 2022), ("45个", 2023), ("1.86亿元", 2022), ("2.13亿元", 2023)} <= years
+
+
 def _line(top: float, text: str, x0: float = 90, x1: float = 520, size: float = 11) -> Line:
     return Line(x0, x1, top, top + size, size, text, size)
 

@@ -152,6 +152,17 @@ def _odf_inline(element: Any) -> str:
     return "".join(parts)
 
 
+_CELL_END = "\x1f"
+
+
+def _rtf_row(line: str) -> str:
+    """One table row of an .rtf, its cells joined by `` | `` like a .docx table row."""
+    cells = [cell.strip() for cell in line.split(_CELL_END)]
+    while cells and not cells[-1]:
+        cells.pop()
+    return " | ".join(cells)
+
+
 def read_rtf(data: bytes, name: str, digest: str) -> RawDocument:
     """Rich Text Format (.rtf): the text of its paragraphs, with the ``striprtf`` library.
 
@@ -173,10 +184,15 @@ def read_rtf(data: bytes, name: str, digest: str) -> RawDocument:
         "".encode(encoding)
     except LookupError:
         encoding = "cp1252"
+    # a table cell ends with \\cell; striprtf writes "|" for it, which text may hold too: mark cells with a
+    # control character instead, then write rows as the other readers do ("a | b | c")
+    source = regex.sub(r"\\(?:nest)?cell(?![a-z])(?: )?", _CELL_END, source.replace(_CELL_END, ""))
     try:
         text = rtf_to_text(source, encoding=encoding, errors="replace")
     except Exception as exc:  # striprtf raises assorted errors on damaged files
         raise CorruptDocumentError(name, f"cannot read .rtf: {type(exc).__name__}: {exc}") from None
+    if _CELL_END in text:
+        text = "\n".join(_rtf_row(line) if _CELL_END in line else line for line in text.split("\n"))
     if not text.strip():
         raise EmptyDocumentError(name, "the .rtf holds no text")
     return RawDocument(name, text, "rtf", digest, encoding)
