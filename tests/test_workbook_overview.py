@@ -90,6 +90,14 @@ def test_english_workbook(comparison, tmp_path: Path) -> None:
     assert head[0][3] == "unit" and head[1][3] == "单位"
     slogans = pd.read_excel(path, sheet_name="slogans", header=0, skiprows=[1])
     assert "quoted_term" in set(slogans["kind"])
+    # yes/no columns speak the workbook's language: English words here, 是/否 in the Chinese one
+    indicators = pd.read_excel(path, sheet_name="indicators", header=0, skiprows=[1])
+    assert set(indicators["masked"].dropna()) == {"yes", "no"}
+
+
+def test_chinese_workbook_writes_yes_no_as_chinese(book_path: Path) -> None:
+    indicators = pd.read_excel(book_path, sheet_name=TABLES["indicators"][0], header=1)
+    assert set(indicators["masked"].dropna()) == {"是", "否"}
 
 
 def test_no_cell_is_a_formula(book_path: Path) -> None:

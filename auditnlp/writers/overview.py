@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from auditnlp.corpus.frames import numeric_matrix
+from auditnlp.corpus.matrix import BIG_CHANGE, RATE_UNITS
 from auditnlp.corpus.schema import MASK
 from auditnlp.writers.display import Display
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 FALLBACK_ROWS = 15
 CHART_MAX_UNITS = 12
 """Lines beyond this many units would be unreadable: a chart shows the units with the most values."""
-BIG_CHANGE = 100.0
 CHART_PX = (540, 300)
 """Width (with its gap) and height of an overview chart, in pixels."""
 CHART_ROWS = 16
@@ -88,10 +88,6 @@ def _period_labels(reports: pd.DataFrame) -> dict[str, str]:
             if isinstance(code, str) and isinstance(label, str):
                 out[code] = label
     return out
-
-
-RATE_UNITS = frozenset({"%", "‰", "个百分点", "百分点"})
-"""Base units of rates: their change is shown in points (5.0% → 5.4% is +0.4, not +8 %)."""
 
 
 def _yoy(yoy: pd.DataFrame) -> dict[tuple[str, str, str, str], float]:

@@ -51,6 +51,7 @@ def write_workbook(
     root = _common_folder(comparison)
     zh = display.lang == "zh"
     first, second = (comparison.label, str) if zh else (str, comparison.label)
+    yes_no = (display.code("bool", True), display.code("bool", False))
     with xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True}) as book:
         styles = _styles(book)
         tables = comparison.tables()
@@ -61,7 +62,9 @@ def write_workbook(
                 write_numeric_matrix(book, comparison, display, TABLES)
             else:
                 shown = _translated(name, _relative(frame, root), display)
-                sheet = _write_table(book, styles, sheet_name(name, display, TABLES), shown, first, second)
+                sheet = _write_table(
+                    book, styles, sheet_name(name, display, TABLES), shown, first, second, yes_no
+                )
                 if name == "categories":
                     _categories_chart(book, sheet, frame)
         _write_legend(book, styles, comparison, root, display)
@@ -202,12 +205,14 @@ def _cell_format(styles: dict[str, Any], key: str, value: Any, money: bool) -> A
     return styles["int"] if float(value).is_integer() else styles["num"]
 
 
-def _write_value(sheet: Worksheet, row: int, col: int, value: Any, fmt: Any) -> None:
+def _write_value(
+    sheet: Worksheet, row: int, col: int, value: Any, fmt: Any, yes_no: tuple[str, str] = ("是", "否")
+) -> None:
     value = _plain(value)
     if value is None:
         sheet.write_blank(row, col, None, fmt)
     elif isinstance(value, bool):
-        sheet.write_string(row, col, "是" if value else "否", fmt)
+        sheet.write_string(row, col, yes_no[0] if value else yes_no[1], fmt)
     elif isinstance(value, int | float):
         sheet.write_number(row, col, value, fmt)
     else:
@@ -241,8 +246,10 @@ def _write_table(
     frame: pd.DataFrame,
     label: Callable[[str], str],
     second: Callable[[str], str] = str,
+    yes_no: tuple[str, str] = ("是", "否"),
 ) -> Worksheet:
-    """The table on sheet `name`: header rows ``label(key)`` and ``second(key)`` (the key by default)."""
+    """The table on sheet `name`: header rows ``label(key)`` and ``second(key)`` (the key by default),
+    booleans written as the words `yes_no`."""
     sheet = book.add_worksheet(name)
     columns = [str(c) for c in frame.columns]
     widths = _column_widths(frame, columns, label)
@@ -258,7 +265,7 @@ def _write_table(
         for col, value in enumerate(record):
             key = columns[col]
             is_money = money and key in MONEY_COLUMNS
-            _write_value(sheet, r, col, value, _cell_format(styles, key, _plain(value), is_money))
+            _write_value(sheet, r, col, value, _cell_format(styles, key, _plain(value), is_money), yes_no)
         lines = max((_lines(_plain(record[col]), widths[col]) for col in wrapped), default=1)
         if lines > 1:
             sheet.set_row(r, min(409, LINE_HEIGHT * lines))

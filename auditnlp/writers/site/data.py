@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from auditnlp.corpus.matrix import RATE_UNITS
 from auditnlp.corpus.schema import MASK, column
 from auditnlp.writers.display import Display
-from auditnlp.writers.overview import RATE_UNITS
 from auditnlp.writers.site.report import MONEY_SCALES, indicator_anchor, is_money, money_text, number_text
 
 if TYPE_CHECKING:
