@@ -56,8 +56,13 @@ def match_heading(
             continue
         return rule.rank, rule.kind, marker.strip(), h_start, h_end
     for pattern in rules.plain_headings:
-        if pattern.fullmatch(text, start, end):
-            return 1, "plain", "", start, end
+        plain = pattern.fullmatch(text, start, end)
+        if plain is None:
+            continue
+        if "heading" in pattern.groupindex and plain.start("heading") >= 0:  # 【审计发现】: the words inside
+            h_start, h_end = plain.span("heading")
+            return 1, "plain", text[start:h_start] + text[h_end:end], h_start, h_end
+        return 1, "plain", "", start, end
     if styled_level is not None:
         h_end = _heading_end(text, start, end, rules.heading_max_chars)
         return -10 + styled_level, f"style{styled_level}", "", start, h_end
