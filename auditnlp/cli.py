@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from auditnlp.errors import AuditNLPError
+
+if TYPE_CHECKING:
+    from auditnlp.corpus.compare import Comparison
 
 EXIT_OK = 0
 EXIT_INPUT_FAILED = 1
@@ -177,13 +180,21 @@ def compare(
 ) -> None:
     """Compare reports across units and years: one workbook with indicators, matrix, slogans, problems."""
     from auditnlp.corpus.batch import compare_inputs
-    from auditnlp.corpus.schema import DUPLICATE, NOTICES
-    from auditnlp.readers.inputs import accounting, is_failure
     from auditnlp.writers.tables import write_comparison
 
     options = _options(lexicon_dir, text_column, max_mb)
     result = compare_inputs(inputs, options=options, manifest=manifest, jobs=jobs)
     written = write_comparison(result, output, fmt, lang=lang)
+    _account(result, f"{len(result.reports)} report(s) compared → {written}")
+
+
+def _account(result: Comparison, done: str) -> None:
+    """Say what became of every input of a comparison: each failure and notice on stderr, the line `done`,
+    the final accounting line; exit with :data:`EXIT_INPUT_FAILED` when an input failed (files skipped by
+    rule, copies and manifest notices are not failures)."""
+    from auditnlp.corpus.schema import DUPLICATE, NOTICES
+    from auditnlp.readers.inputs import accounting, is_failure
+
     failures = 0
     for error in result.errors.itertuples(index=False):
         if error.error in NOTICES or not is_failure(str(error.error)):
@@ -197,7 +208,7 @@ def compare(
         for e in result.errors.itertuples(index=False)
         if e.error not in NOTICES or e.error == DUPLICATE
     ]
-    click.echo(f"{len(result.reports)} report(s) compared → {written}", err=True)
+    click.echo(done, err=True)
     click.echo(accounting(len(result.reports), left_out, where="see errors"), err=True)
     if failures:
         sys.exit(EXIT_INPUT_FAILED)
@@ -227,12 +238,7 @@ def review(
 
     options = _options(lexicon_dir, text_column, max_mb)
     result = write_review(inputs, output, options=options, manifest=manifest, jobs=jobs, lang=lang)  # type: ignore[arg-type]
-    for error in result.errors.itertuples(index=False):
-        _fail(f"{error.path}: {error.reason}")
-    click.echo(f"{len(result.reports)} report(s) → {output}/index.html", err=True)
-    if len(result.errors):
-        click.echo(f"{len(result.errors)} input(s) failed", err=True)
-        sys.exit(EXIT_INPUT_FAILED)
+    _account(result, f"{len(result.reports)} report(s) → {output}/index.html")
 
 
 @cli.command()

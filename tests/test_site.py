@@ -277,6 +277,12 @@ def test_review_and_render_commands(tmp_path: Path) -> None:
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'data-lang="en"' in index
     assert _table(out / "index.html", "t-errors")["rows"][0][0].endswith("broken.docx")
+    # files skipped by rule are listed but are no failure, as with compare: a README beside the reports
+    (tmp_path / "in" / "broken.docx").unlink()
+    (tmp_path / "in" / "README.md").write_text("# submissions of 2024\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["review", str(tmp_path / "in"), "-o", str(tmp_path / "site2")])
+    assert result.exit_code == 0, result.output
+    assert "README.md" in result.output and "1 analysed, 1 not: 1 skipped by rule" in result.output
     page = tmp_path / "one.html"
     result = CliRunner().invoke(cli, ["render", str(SAMPLES / "web_debris_2024.txt"), "-o", str(page)])
     assert result.exit_code == 0, result.output
