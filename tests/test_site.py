@@ -283,6 +283,9 @@ def test_review_and_render_commands(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["review", str(tmp_path / "in"), "-o", str(tmp_path / "site2")])
     assert result.exit_code == 0, result.output
     assert "README.md" in result.output and "1 analysed, 1 not: 1 skipped by rule" in result.output
+    summary = (tmp_path / "site2" / "index.html").read_text(encoding="utf-8")
+    assert "1 个文件按规则跳过" in summary and "未能分析" not in summary
+    assert "1 inputs failed" in index
     page = tmp_path / "one.html"
     result = CliRunner().invoke(cli, ["render", str(SAMPLES / "web_debris_2024.txt"), "-o", str(page)])
     assert result.exit_code == 0, result.output

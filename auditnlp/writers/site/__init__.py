@@ -275,18 +275,24 @@ def _write_tables(
 
 
 def _summary(comparison: Comparison, display: Display) -> str:
+    from auditnlp.readers.inputs import is_failure
+
     reports, errors = len(comparison.reports), comparison.errors
-    notices = int(errors["error"].isin(NOTICES).sum()) if len(errors) else 0
-    failed = len(errors) - notices
+    kinds = [str(e) for e in errors["error"]] if len(errors) else []
+    notices = sum(kind in NOTICES for kind in kinds)
+    skipped = sum(kind not in NOTICES and not is_failure(kind) for kind in kinds)
+    failed = len(kinds) - notices - skipped
     if display.lang == "zh":
         text = f"共 {reports} 份报告"
         text += f"，{failed} 个输入未能分析" if failed else ""
-        text += f"，{notices} 条提示（见下表）" if notices else ""
-        return text + "。"
+        text += f"，{skipped} 个文件按规则跳过（说明、清单等）" if skipped else ""
+        text += f"，{notices} 条提示" if notices else ""
+        return text + ("（见下表）。" if kinds else "。")
     text = f"{reports} reports"
     text += f", {failed} inputs failed" if failed else ""
-    text += f", {notices} notices (below)" if notices else ""
-    return text + "."
+    text += f", {skipped} files skipped by rule (README, manifest …)" if skipped else ""
+    text += f", {notices} notices" if notices else ""
+    return text + (" (below)." if kinds else ".")
 
 
 def review(
