@@ -174,6 +174,16 @@ def test_index_lists_every_report(site: tuple[Path, auditnlp.Comparison]) -> Non
         assert (folder / href).is_file()
     types = {row[2]["t"] for row in spec["rows"]}
     assert "工作总结和计划" in types and "summary_plan" not in types
+    # each page says the period it covers (a half year is not a year) and the year its plan is for
+    covered = [
+        (folder / href)
+        .read_text(encoding="utf-8")
+        .split("period covered</span></dt><dd>")[1]
+        .split("</dd>")[0]
+        for href in pages
+    ]
+    assert sorted(c for c in covered if "计划" not in c) == ["2023年", "2024年", "2024年上半年"]
+    assert '2024年<span class="zh">；计划 2025年</span>' in covered
 
 
 def _anchor_text(page: Path, anchor: str) -> str:
