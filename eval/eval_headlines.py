@@ -2,7 +2,7 @@
 
 Usage (from the repository root, with ../shared beside it for the government reports):
 
-    python eval/eval_headlines.py [--shared ../shared] [--set gov|samples|all] [--out eval/headlines.md]
+    python eval/eval_headlines.py [--shared ../shared] [--set gov|samples|heldout|all] [--out eval/headlines.md]
 
 ``gov``: runs :func:`auditnlp.compare_inputs` on the 18 provincial government work reports named in
 ``eval/gold/headlines.tsv`` and compares every matrix cell of the 19 headline names with the gold
@@ -10,7 +10,9 @@ Usage (from the repository root, with ../shared beside it for the government rep
 reports. ``samples``: the bundled sample corpus (``corpora/samples`` with its manifest) against
 ``eval/gold/sample_headlines.tsv``, the audit headline names (projects, 违规金额, 问题金额 and the total of
 money found, 促进整改金额, 追回资金, suggestions made/adopted, clues referred, rectification and adoption
-rates). Per set it prints precision (right cells / cells shown for these names) and recall (right cells /
+rates). ``heldout``: the reports of ``eval/heldout/reports`` (ours, fictional, labelled before any run; not
+part of ``all``) against ``eval/heldout/headlines.tsv`` on every headline name, and each report's unit and
+covered period against ``eval/heldout/meta.tsv``. Per set it prints precision (right cells / cells shown for these names) and recall (right cells /
 gold rows), then every wrong cell and every gold figure without a right cell, as Markdown.
 
 A cell is right when its value, converted to the gold base unit (元, %, 人, 吨; 1斤 = 0.0005吨,
@@ -43,6 +45,7 @@ import auditnlp  # noqa: E402
 GOLD = ROOT / "eval" / "gold" / "headlines.tsv"
 SAMPLE_GOLD = ROOT / "eval" / "gold" / "sample_headlines.tsv"
 SAMPLES = ROOT / "corpora" / "samples"
+HELDOUT = ROOT / "eval" / "heldout"
 AUDIT_NAMES = (
     "audit_projects",
     "violation_amount",
@@ -419,6 +422,58 @@ def evaluate_samples(*, jobs: int | None = 1) -> tuple[str, dict[str, tuple[floa
     return "\n".join(lines) + "\n", scores
 
 
+def _meta_lines(comparison: Any) -> list[str]:
+    """Each held-out report's unit and covered period against eval/heldout/meta.tsv."""
+    with (HELDOUT / "meta.tsv").open(encoding="utf-8") as f:
+        rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
+        expected = {r["doc"]: r for r in rows}
+    got = {_rel(str(r.file), ROOT): r for r in comparison.reports.itertuples(index=False)}
+    lines = [
+        "",
+        "### Unit and covered period",
+        "",
+        "| doc | unit | expected | period | expected |",
+        "|---|---|---|---|---|",
+    ]
+    n_unit = n_period = 0
+    for doc, want in expected.items():
+        rec = got.get(doc)
+        unit = str(rec.unit) if rec is not None and isinstance(rec.unit, str) else "—"
+        period = str(rec.period) if rec is not None and isinstance(rec.period, str) else "—"
+        units = {want["unit"], want["unit_alt"]} - {""}
+        n_unit += unit in units
+        n_period += period == want["period"]
+        mark_u = "" if unit in units else " ✗"
+        mark_p = "" if period == want["period"] else " ✗"
+        lines.append(
+            f"| {Path(doc).name} | {unit}{mark_u} | {' / '.join(sorted(units))} | {period}{mark_p} | {want['period']} |"
+        )
+    lines += ["", f"Unit right {n_unit}/{len(expected)}, covered period right {n_period}/{len(expected)}."]
+    return lines
+
+
+def evaluate_heldout(*, jobs: int | None = 1) -> tuple[str, dict[str, tuple[float, float]]]:
+    """Run the comparison on the held-out reports; the Markdown report and (precision, recall)."""
+    gold_path = HELDOUT / "headlines.tsv"
+    gold = read_gold(gold_path)
+    docs = gold_docs(gold_path)
+    comparison = auditnlp.compare_inputs([HELDOUT / "reports"], jobs=jobs, progress=False)
+    names = NAMES + AUDIT_NAMES
+    cells, unmapped = matrix_cells(comparison, ROOT, names)
+    scored = score(cells, gold, docs, set_of=lambda _: "heldout")
+    lines, scores = _report(
+        "held-out reports (eval/heldout/headlines.tsv)",
+        comparison,
+        unmapped,
+        gold,
+        docs,
+        scored,
+        names,
+        set_of=lambda _: "heldout",
+    )
+    return "\n".join(lines + _meta_lines(comparison)) + "\n", scores
+
+
 def _git(*args: str) -> str:
     try:
         out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True, check=True)
@@ -455,7 +510,9 @@ def main() -> int:
     """Command-line entry point."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
-    ap.add_argument("--set", choices=("gov", "samples", "all"), default="all", help="which gold set")
+    ap.add_argument(
+        "--set", choices=("gov", "samples", "heldout", "all"), default="all", help="which gold set"
+    )
     ap.add_argument("--out", type=Path, help="also write the Markdown report to this file")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes for compare_inputs")
     ap.add_argument(
@@ -480,6 +537,8 @@ def main() -> int:
         report += evaluate(args.shared, jobs=args.jobs)[0] + "\n"
     if args.set in ("samples", "all"):
         report += evaluate_samples(jobs=args.jobs or 1)[0]
+    if args.set == "heldout":
+        report += evaluate_heldout(jobs=args.jobs or 1)[0]
     print(report, end="")
     if args.out:
         args.out.write_text(report, encoding="utf-8")
