@@ -152,3 +152,19 @@ def test_workbook_matrix_shows_labels_qualifiers_money_units_and_sources(
     # an empty cell whose report states the name only for another period says so
     projects = line["audit_projects"][col[("南湖区审计局", "2023")]]
     assert projects.value == "XX"
+
+
+def test_summary_paragraph_wins_over_a_sub_heading_but_not_over_a_bound(tmp_path: Path) -> None:
+    """The totals of an audit summary stand before its sub-headings; a figure under （二）民生审计 is a part,
+    even when the summary states its total approximately. A bound (超过60条) still yields to a stated figure."""
+    (tmp_path / "r.txt").write_text(
+        "云岭县审计局2024年工作总结\n一、总体情况\n全年完成审计项目21个，追回资金约520万元，提出审计建议超过60条。\n"
+        "二、主要工作\n（一）财政审计。对县本级预算执行情况开展审计，提出审计建议62条。\n"
+        "（二）民生审计。开展养老补贴审计，推动追回资金64万元。\n",
+        encoding="utf-8",
+    )
+    c = compare_inputs([tmp_path], jobs=1, progress=False)
+    assert _cell(c, "funds_recovered", "云岭县审计局", "2024") == Decimal(5200000)
+    assert _cell(c, "suggestions_made", "云岭县审计局", "2024") == Decimal(62)
+    recovered = _values(c, "云岭县审计局", "2024", "funds_recovered")
+    assert recovered[~recovered["shown"]]["value"].tolist() == [Decimal(640000)]

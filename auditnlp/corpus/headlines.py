@@ -2,8 +2,10 @@
 
 For each (name, base unit) of a report the candidates are its named figures (frequencies and durations
 left out). The matrix shows the one whose role is ``result`` and whose period is the report's covered
-period, preferring a figure stated exactly over an approximate one over a bound (``超过5亿元``), an unmasked
-one over a masked one, the summary over a sub-item (其中…, 比如…), then the first in the text. When another
+period, preferring an unmasked figure over a masked one, the summary over a sub-item (其中…, 比如…), a stated
+figure over a bound (``超过5亿元``), a figure outside sub-headings over one under a sub-heading (（三）民生审计…:
+the summary paragraph states the totals), an exact figure over an approximate one, then the first in the
+text. When another
 such candidate states a different value, the shown one is flagged ``disagree`` and its note lists the
 others: nothing is picked silently. Every candidate is a row of the ``values`` table, with why it is not
 shown when it is not.
@@ -59,8 +61,14 @@ def _why_not(ind: Indicator, covered: Period | None) -> str | None:
     return None
 
 
-def _rank(ind: Indicator) -> tuple[int, int, int]:
-    return (int(ind.masked), _QUALIFIER_RANK.get(ind.qualifier, 2), int(ind.detail))
+def _rank(ind: Indicator, sections: dict[int, Section]) -> tuple[int, int, int, int, int]:
+    """Masked last; then a sub-item (其中…, 比如…) after a summary, a bound (超过5亿元) after a stated figure, a
+    figure under a sub-heading ((三)民生审计…) after one under a part heading or none (the summary
+    paragraph), an approximate figure after an exact one."""
+    section = sections.get(ind.section)
+    depth = section.level if section is not None and section.level > 1 else 1
+    rank = _QUALIFIER_RANK.get(ind.qualifier, 2)
+    return (int(ind.masked), int(ind.detail), int(rank == 2), depth, rank)
 
 
 def _show(value: Decimal | None, ind: Indicator) -> str:
@@ -89,7 +97,7 @@ def headline_rows(
     shown: dict[str, dict[str, Any]] = {}
     for (name, _), members in groups.items():
         eligible = [(i, ind) for i, ind in members if _why_not(ind, covered) is None]
-        chosen = min(eligible, key=lambda e: (_rank(e[1]), e[0]))[0] if eligible else None
+        chosen = min(eligible, key=lambda e: (_rank(e[1], sections), e[0]))[0] if eligible else None
         chosen_ind = report.indicators[chosen] if chosen is not None else None
         chosen_value = chosen_ind.signed(chosen_ind.base_value) if chosen_ind is not None else None
         others = [
