@@ -2,10 +2,10 @@
 
 For each (name, base unit) of a report the candidates are its named figures (frequencies and durations
 left out). The matrix shows the one whose role is ``result`` and whose period is the report's covered
-period, preferring an unmasked figure over a masked one, the summary over a sub-item (其中…, 比如…), a stated
-figure over a bound (``超过5亿元``), a figure outside sub-headings over one under a sub-heading (（三）民生审计…:
-the summary paragraph states the totals), an exact figure over an approximate one, then the first in the
-text. When another
+period, preferring an unmasked figure over a masked one, the summary over a sub-item (其中…,
+比如…), a stated figure over a bound (``超过5亿元``), a figure outside sub-headings over one under a
+sub-heading (（三）民生审计…: the summary paragraph states the totals), an exact figure over an
+approximate one, then the first in the text. When another
 such candidate states a different value, the shown one is flagged ``disagree`` and its note lists the
 others: nothing is picked silently. Every candidate is a row of the ``values`` table, with why it is not
 shown when it is not.
@@ -62,9 +62,9 @@ def _why_not(ind: Indicator, covered: Period | None) -> str | None:
 
 
 def _rank(ind: Indicator, sections: dict[int, Section]) -> tuple[int, int, int, int, int]:
-    """Masked last; then a sub-item (其中…, 比如…) after a summary, a bound (超过5亿元) after a stated figure, a
-    figure under a sub-heading ((三)民生审计…) after one under a part heading or none (the summary
-    paragraph), an approximate figure after an exact one."""
+    """Masked last; then a sub-item (其中…, 比如…) after a summary, a bound (超过5亿元) after a stated
+    figure, a figure under a sub-heading ((三)民生审计…) after one under a part heading or none (the
+    summary paragraph), an approximate figure after an exact one."""
     section = sections.get(ind.section)
     depth = section.level if section is not None and section.level > 1 else 1
     rank = _QUALIFIER_RANK.get(ind.qualifier, 2)
@@ -111,7 +111,11 @@ def headline_rows(
         for index, ind in members:
             why = _why_not(ind, covered)
             if why is None and index != chosen:
-                why = "分项（另有总数）" if ind.detail else "另有更优先的候选（精确值、总数或在前者）"
+                why = (
+                    "分项（另有总数）"
+                    if ind.detail
+                    else "另有更优先的候选（总数、不在小标题下、精确值或在前者）"
+                )
             row = _row(report, ind, head, covered, sections, sentences, index == chosen, why)
             row["label"] = labels.get(name)
             if index == chosen and others:
