@@ -2,8 +2,9 @@
 
 :func:`classify_report` adds ``category`` and ``scores`` to every paragraph and list item and character-
 weighted ``category_shares`` to the report, with the model shipped in the package unless one is given.
-:func:`train_model` retrains from a labels file (``corpora/labels/labels.tsv``). scikit-learn, skops and
-jieba load only when these functions are called.
+:func:`auditnlp.training.train_model` retrains from a labels file (``corpora/labels/labels.tsv``). The
+packaged model runs in numpy from its exported arrays (:mod:`auditnlp.classify.inference`); scikit-learn,
+scipy and skops load only to train, or for a model without arrays.
 """
 
 from __future__ import annotations
@@ -44,13 +45,11 @@ def classify_report(report: Report, /, *, model: str | Path | None = None) -> Re
     unit with the headings of its section (:func:`section_contexts`). Scores are the model's calibrated
     probabilities per label (they sum to 1); ``category`` is the most probable label.
     """
-    from auditnlp.classify.model import get_model
+    from auditnlp.classify.inference import get_predictor, unit_input
 
-    cm = get_model(model)
+    cm = get_predictor(model)
     texts = [p.text for p in report.paragraphs] + [i.text for i in report.items]
     if cm.inputs == "heading+text":
-        from auditnlp.classify.model import unit_input
-
         contexts = section_contexts(report)
         sections = [p.section for p in report.paragraphs] + [i.section for i in report.items]
         texts = [unit_input(t, contexts.get(s, "")) for t, s in zip(texts, sections, strict=True)]

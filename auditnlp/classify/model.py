@@ -39,15 +39,25 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from auditnlp.classify.inference import (
+    CONTEXT_SEP,
+    FORMAT,
+    arrays_path,
+    export_arrays,
+    keyword_rows,
+    ngram_keys,
+    read_sidecar,
+    scale_proba,
+    sidecar_path,
+    unit_input,
+)
 from auditnlp.errors import ModelError
 
-FORMAT = "auditnlp.category_model/1"
+__all__ = ["CONTEXT_SEP", "FORMAT", "read_sidecar", "scale_proba", "sidecar_path", "unit_input"]
 DESIGNS = ("hash_kw_lr", "hash_lr", "vocab_lr", "words_lr", "hash_svm_cal", "keywords")
 DEFAULT_DESIGN = "hash_kw_lr"
 INPUTS: dict[str, str] = {"hash_kw_lr": "heading+text"}
 """What a design reads: ``heading+text`` (:func:`unit_input`) or, for designs not listed, ``text``."""
-CONTEXT_SEP = "\u2063"
-"""Separates the headings from the text in a model input (an invisible separator, never in a report)."""
 _LIBRARIES = ("scikit-learn", "skops", "numpy", "scipy", "jieba", "auditnlp")
 
 # Types a category model may contain beyond skops' defaults: exactly what the designs above build.
@@ -74,10 +84,6 @@ TRUSTED_TYPES = (
     "sklearn.pipeline.Pipeline",
     "sklearn.svm._classes.LinearSVC",
 )
-
-
-_MULT = np.uint64(0x9E3779B97F4A7C15)
-_MIX = np.uint64(0xBF58476D1CE4E5B9)
 
 
 class CharNgramHasher(TransformerMixin, BaseEstimator):
@@ -122,33 +128,8 @@ class CharNgramHasher(TransformerMixin, BaseEstimator):
     def _counts(self, X: Any) -> sparse.csr_matrix:
         """Hash the n-grams of all texts in one numpy pass over their concatenation, then count per row."""
         texts = list(X)
-        lengths = np.array([len(t) for t in texts], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if texts else np.zeros(0, dtype=np.int64)
-        codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        if self.fold_digits:
-            digit = ((codes >= 48) & (codes <= 57)) | ((codes >= 0xFF10) & (codes <= 0xFF19))
-            codes = np.where(digit, np.uint64(48), codes)
-        rows_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-        keys: list[np.ndarray] = []
-        lo, hi = self.ngram_range
-        with np.errstate(over="ignore"):
-            for n in range(lo, hi + 1):
-                m = len(codes) - n + 1
-                if m <= 0:
-                    break
-                h = np.full(m, n, dtype=np.uint64)
-                for k in range(n):
-                    h = h * _MULT + codes[k : k + m]
-                h ^= h >> np.uint64(31)
-                h *= _MIX
-                h ^= h >> np.uint64(29)
-                cols = (h % np.uint64(self.n_features)).astype(np.int64)
-                pos = np.arange(m, dtype=np.int64)
-                row = rows_of[:m]
-                inside = pos + n <= starts[row] + lengths[row]  # the n-gram does not cross into the next text
-                keys.append(row[inside] * self.n_features + cols[inside])
-        flat = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
-        uniq, counts = np.unique(flat, return_counts=True)
+        rows, cols = ngram_keys(texts, self.ngram_range, self.n_features, self.fold_digits)
+        uniq, counts = np.unique(rows * self.n_features + cols, return_counts=True)
         rows, cols = np.divmod(uniq, self.n_features)
         indptr = np.searchsorted(rows, np.arange(len(texts) + 1))
         return sparse.csr_matrix(
@@ -236,12 +217,6 @@ class KeywordClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
 
 
-def unit_input(text: str, context: str) -> str:
-    """The input of a unit to a ``heading+text`` design: ``〔headings〕``, :data:`CONTEXT_SEP`, the text; the
-    text alone outside sections (a news page without headings is not read as front matter)."""
-    return f"〔{context}〕{CONTEXT_SEP}{text}" if context else text
-
-
 class KeywordFeatures(TransformerMixin, BaseEstimator):
     """Keyword counts per label (``categories.yaml``) in a unit's text and in its headings.
 
@@ -273,18 +248,7 @@ class KeywordFeatures(TransformerMixin, BaseEstimator):
 
     def transform(self, X: Any) -> sparse.csr_matrix:
         """One row per input: text counts, heading counts, the no-keyword flag."""
-        n = len(self.labels_)
-        out = np.zeros((len(X), 2 * n + 1))
-        for i, value in enumerate(X):
-            context, sep, text = str(value).rpartition(CONTEXT_SEP)
-            if not sep:
-                context, text = "", str(value)
-            for j, label in enumerate(self.labels_):
-                words = self.keywords_[label]
-                out[i, j] = np.log1p(sum(text.count(w) * v for w, v in words))
-                out[i, n + j] = np.log1p(sum(context.count(w) * v for w, v in words))
-            out[i, 2 * n] = 1.0 if not out[i, :n].any() else 0.0
-        return sparse.csr_matrix(out * self.weight)
+        return sparse.csr_matrix(keyword_rows(list(X), self.labels_, self.keywords_, self.weight))
 
 
 def _char_tfidf() -> TfidfVectorizer:
@@ -358,16 +322,6 @@ class CategoryModel:
         return scale_proba(proba[:, [classes.index(label) for label in self.labels]], self.temperature)
 
 
-def scale_proba(proba: np.ndarray, temperature: float) -> np.ndarray:
-    """Temperature scaling of probabilities: each row ``∝ proba ** (1 / temperature)``, summing to 1."""
-    if temperature == 1.0 or not len(proba):
-        return proba
-    logits = np.log(np.clip(proba, 1e-12, 1.0)) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    scaled = np.exp(logits)
-    return np.asarray(scaled / scaled.sum(axis=1, keepdims=True))
-
-
 def library_versions() -> dict[str, str]:
     """Versions of the libraries a model depends on (and Python)."""
     versions = {"python": platform.python_version()}
@@ -377,11 +331,6 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:  # pragma: no cover
             versions[name] = "unknown"
     return versions
-
-
-def sidecar_path(path: str | Path) -> Path:
-    """The JSON sidecar of a model file (``model.skops`` → ``model.json``)."""
-    return Path(path).with_suffix(".json")
 
 
 def save_model(pipeline: Any, path: str | Path, meta: dict[str, Any]) -> dict[str, Any]:
@@ -401,24 +350,13 @@ def save_model(pipeline: Any, path: str | Path, meta: dict[str, Any]) -> dict[st
         "versions": library_versions(),
         **meta,
     }
+    arrays_sha256 = export_arrays(pipeline, arrays_path(path))
+    if arrays_sha256 is not None:
+        sidecar["arrays_sha256"] = arrays_sha256
+    else:
+        arrays_path(path).unlink(missing_ok=True)
     sidecar_path(path).write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return sidecar
-
-
-def read_sidecar(path: str | Path) -> dict[str, Any]:
-    """Read and check the JSON sidecar of model file `path`."""
-    side = sidecar_path(path)
-    try:
-        meta = json.loads(side.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ModelError(
-            str(path), f"no sidecar {side.name} beside the model (labels and versions unknown)"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise ModelError(str(side), f"cannot read model sidecar: {exc}") from None
-    if meta.get("format") != FORMAT or not meta.get("labels"):
-        raise ModelError(str(side), f"not an auditnlp category model sidecar (format {meta.get('format')!r})")
-    return meta
 
 
 def check_versions(meta: dict[str, Any], where: str, *, strict: bool = False) -> None:

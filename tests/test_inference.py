@@ -1,0 +1,170 @@
+"""Category inference in numpy (issue 15): the exported arrays give the scikit-learn pipeline's probabilities,
+are pinned by the sidecar, and analysis runs without scikit-learn, scipy, skops or pandas."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import ROOT, SAMPLES
+
+import auditnlp
+from auditnlp.classify import classify_report, section_contexts
+from auditnlp.classify.inference import (
+    ArrayModel,
+    ModelIntegrityWarning,
+    arrays_path,
+    file_sha256,
+    get_predictor,
+    load_arrays,
+    unit_input,
+)
+from auditnlp.classify.model import build_pipeline, default_model_path, load_model, read_sidecar, save_model
+from auditnlp.errors import ModelError
+
+HEAVY = ("sklearn", "scipy", "skops", "pandas", "jieba")
+
+
+def _corpus_units() -> list[str]:
+    """Every paragraph and item of the bundled corpus, read with its headings as the model reads it."""
+    texts: list[str] = []
+    for doc in sorted((ROOT / "corpora").rglob("*.txt")):
+        report = auditnlp.analyze(doc, options=auditnlp.Options(stages=("structure",)))
+        contexts = section_contexts(report)
+        texts += [
+            unit_input(u.text, contexts.get(u.section, "")) for u in (*report.paragraphs, *report.items)
+        ]
+    return texts
+
+
+@pytest.fixture(scope="module")
+def units() -> list[str]:
+    return _corpus_units()
+
+
+def test_shipped_arrays_give_the_pipeline_probabilities(units: list[str]) -> None:
+    pipeline_model = load_model(default_model_path())
+    arrays = get_predictor()
+    assert isinstance(arrays, ArrayModel) and arrays.labels == pipeline_model.labels
+    assert len(units) > 500
+    expected = pipeline_model.predict_proba(units)
+    got = arrays.predict_proba(units)
+    assert got.shape == expected.shape
+    assert np.abs(got - expected).max() <= 1e-9
+    assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
+    # one unit at a time and in batches of another size: no state carried between rows or calls
+    assert np.abs(arrays.predict_proba(units[:1]) - expected[:1]).max() <= 1e-9
+    batches = np.vstack([arrays.predict_proba(units[i : i + 37]) for i in range(0, 222, 37)])
+    assert np.abs(batches - expected[:222]).max() <= 1e-9
+    assert arrays.predict_proba([]).shape == (0, len(arrays.labels))
+    assert np.abs(arrays.predict_proba(["", "。"]) - pipeline_model.predict_proba(["", "。"])).max() <= 1e-9
+
+
+def test_shipped_sidecar_pins_the_arrays() -> None:
+    meta = read_sidecar(default_model_path())
+    assert meta["arrays_sha256"] == file_sha256(arrays_path(default_model_path()))
+
+
+@pytest.mark.parametrize("design", ["hash_kw_lr", "hash_lr"])
+def test_training_writes_arrays_that_reproduce_the_pipeline(
+    design: str, tmp_path: Path, units: list[str]
+) -> None:
+    texts = [
+        "开展审计整改回头看",
+        "组织理论学习培训",
+        "医保养老就业帮扶",
+        "预算执行审计项目",
+        "各位代表：",
+    ] * 4
+    y = ["rectification", "study", "livelihood", "supervision", "other"] * 4
+    prefix = "features__chars__hash__" if design == "hash_kw_lr" else "features__hash__"
+    pipe = build_pipeline(design).set_params(**{f"{prefix}min_df": 1, f"{prefix}max_df": 1.0}).fit(texts, y)
+    labels = ["study", "supervision", "rectification", "livelihood", "other"]
+    meta = save_model(pipe, tmp_path / "m.skops", {"labels": labels, "design": design})
+    assert meta["arrays_sha256"] == file_sha256(tmp_path / "m.npz")
+    model = get_predictor(tmp_path / "m.skops")
+    assert isinstance(model, ArrayModel)
+    sample = units[:300]
+    assert (
+        np.abs(model.predict_proba(sample) - load_model(tmp_path / "m.skops").predict_proba(sample)).max()
+        <= 1e-9
+    )
+
+
+def test_designs_without_an_array_form_use_the_pipeline(tmp_path: Path) -> None:
+    texts = ["开展审计整改回头看", "组织理论学习培训"] * 3
+    pipe = build_pipeline("keywords").fit(texts, ["rectification", "study"] * 3)
+    meta = save_model(pipe, tmp_path / "k.skops", {"labels": ["study", "rectification", "other"]})
+    assert "arrays_sha256" not in meta and not (tmp_path / "k.npz").exists()
+    model = get_predictor(tmp_path / "k.skops")
+    assert not isinstance(model, ArrayModel)
+    assert model.labels[int(model.predict_proba(["审计整改回头看"]).argmax())] == "rectification"
+
+
+@pytest.fixture
+def copy_with_arrays(tmp_path: Path) -> Path:
+    target = tmp_path / "m.skops"
+    for suffix in (".skops", ".json", ".npz"):
+        shutil.copy(default_model_path().with_suffix(suffix), target.with_suffix(suffix))
+    return target
+
+
+def test_altered_arrays_are_refused_for_the_shipped_model_and_flagged_for_a_users(
+    copy_with_arrays: Path,
+) -> None:
+    npz = copy_with_arrays.with_suffix(".npz")
+    data = dict(np.load(npz))
+    data["intercept"] = data["intercept"] + 1.0
+    np.savez(npz, **data)
+    meta = read_sidecar(copy_with_arrays)
+    with pytest.raises(ModelError, match="arrays_sha256"):
+        load_arrays(copy_with_arrays, meta, pinned=True)
+    with pytest.warns(ModelIntegrityWarning, match="arrays_sha256"):
+        model = get_predictor(copy_with_arrays)
+    assert isinstance(model, ArrayModel)
+
+
+def test_a_file_that_is_not_an_array_model_is_a_model_error(copy_with_arrays: Path) -> None:
+    npz = copy_with_arrays.with_suffix(".npz")
+    npz.write_bytes(b"not a zip")
+    meta = read_sidecar(copy_with_arrays)
+    meta["arrays_sha256"] = file_sha256(npz)
+    with pytest.raises(ModelError, match="not a model array file"):
+        load_arrays(copy_with_arrays, meta, pinned=False)
+
+
+def test_a_users_model_copy_classifies_like_the_shipped_one(copy_with_arrays: Path) -> None:
+    report = auditnlp.analyze(SAMPLES / "qingshan_2023_summary.txt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mine = classify_report(report, model=copy_with_arrays)
+    assert [p.scores for p in mine.paragraphs] == [p.scores for p in report.paragraphs]
+
+
+def _modules_after(code: str) -> dict[str, bool]:
+    probe = f"import atexit, json, sys\natexit.register(lambda: print(json.dumps({{m: m in sys.modules for m in {HEAVY!r}}}), file=sys.stderr))\n{code}"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stderr.strip().splitlines()[-1])
+
+
+def test_analyze_text_imports_no_sklearn_scipy_skops_pandas_or_jieba() -> None:
+    text = (SAMPLES / "qingshan_2023_summary.txt").read_text(encoding="utf-8")
+    loaded = _modules_after(
+        f"import auditnlp\nr = auditnlp.analyze_text({text!r})\nassert r.paragraphs[1].category is not None"
+    )
+    assert loaded == dict.fromkeys(HEAVY, False)
+
+
+def test_cli_analyze_json_imports_no_sklearn_scipy_skops_pandas_or_jieba() -> None:
+    path = str(SAMPLES / "jiangbei_2024_audit_report.txt")
+    loaded = _modules_after(
+        f"import sys\nfrom auditnlp.cli import main\nsys.argv = ['auditnlp', 'analyze', {path!r}, '--json']\nmain()"
+    )
+    assert loaded == dict.fromkeys(HEAVY, False)
