@@ -21,6 +21,8 @@ Pattern: TypeAlias = "regex.Pattern[str]"
 """A compiled `regex` pattern (the type of every rule compiled from a lexicon file)."""
 
 PACKAGE_LEXICONS = "auditnlp.lexicons"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it (same documents, ten times faster), else PyYAML's."""
 
 
 def read_file(path: str | Path, where: str | None = None) -> str:
@@ -37,7 +39,7 @@ def read_file(path: str | Path, where: str | None = None) -> str:
 def parse_yaml(text: str, where: str) -> Any:
     """Parse YAML text (safe loader only), naming file and line on error."""
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" line {mark.line + 1}" if mark is not None else ""
