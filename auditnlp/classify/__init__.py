@@ -47,7 +47,11 @@ def classify_report(report: Report, /, *, model: str | Path | None = None) -> Re
     """
     from auditnlp.classify.inference import get_predictor, unit_input
 
-    cm = get_predictor(model)
+    cm: Any = get_predictor(model)
+    if cm is None:  # no arrays beside the model (another design, or saved by an older auditnlp)
+        from auditnlp.classify.model import get_model
+
+        cm = get_model(model)
     texts = [p.text for p in report.paragraphs] + [i.text for i in report.items]
     if cm.inputs == "heading+text":
         contexts = section_contexts(report)

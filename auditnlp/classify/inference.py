@@ -369,19 +369,17 @@ def default_model_path() -> Path:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached(path: str, mtime_ns: int, pinned: bool) -> Any:
+def _cached(path: str, mtime_ns: int, pinned: bool) -> ArrayModel | None:
     meta = read_sidecar(path)
     if meta.get("arrays_sha256") and arrays_path(path).is_file():
         return load_arrays(path, meta, pinned=pinned)
-    from auditnlp.classify.model import get_model
-
-    return get_model(path)
+    return None
 
 
-def get_predictor(path: str | Path | None = None) -> Any:
-    """The model to classify with, cached per path: its arrays (:class:`ArrayModel`, numpy only) when the
-    sidecar pins an array file, else the scikit-learn pipeline (:func:`auditnlp.classify.model.get_model`).
-    ``None`` is the packaged model. Both have ``labels``, ``inputs`` and ``predict_proba``."""
+def get_predictor(path: str | Path | None = None) -> ArrayModel | None:
+    """The model's arrays (:class:`ArrayModel`, numpy only), cached per path, when its sidecar pins an array
+    file beside it; None when it has none (then use :func:`auditnlp.classify.model.get_model`). ``None`` is
+    the packaged model. A missing model is a :class:`ModelError`."""
     resolved = Path(path) if path is not None else default_model_path()
     if resolved.suffix == ".npz":
         resolved = resolved.with_suffix(".skops")
