@@ -119,17 +119,27 @@ def keyword_rows(
     texts: list[str], labels: list[str], keywords: dict[str, list[tuple[str, float]]], weight: float
 ) -> np.ndarray:
     """Keyword features per input (:class:`~auditnlp.classify.model.KeywordFeatures`): per label
-    ``log(1 + weighted count)`` in the text, the same in the headings, the no-keyword flag; times `weight`."""
+    ``log(1 + weighted count)`` in the text, the same in the headings, the no-keyword flag; times `weight`.
+
+    Only the keywords present in a text are counted (a membership test per keyword first): a keyword that
+    is absent adds nothing to the sum, so the sums are the same floats, added in the same order."""
     n = len(labels)
+    flat = [(j, w, v) for j, label in enumerate(labels) for w, v in keywords[label]]
+    words = [w for _, w, _ in flat]
     out = np.zeros((len(texts), 2 * n + 1))
     for i, value in enumerate(texts):
         context, sep, text = str(value).rpartition(CONTEXT_SEP)
         if not sep:
             context, text = "", str(value)
-        for j, label in enumerate(labels):
-            words = keywords[label]
-            out[i, j] = np.log1p(sum(text.count(w) * v for w, v in words))
-            out[i, n + j] = np.log1p(sum(context.count(w) * v for w, v in words))
+        for offset, part in ((0, text), (n, context)):
+            if not part:
+                continue
+            sums: dict[int, float] = {}
+            for k in [k for k, w in enumerate(words) if w in part]:
+                j, w, v = flat[k]
+                sums[j] = sums.get(j, 0) + part.count(w) * v
+            for j, total in sums.items():
+                out[i, offset + j] = np.log1p(total)
         out[i, 2 * n] = 1.0 if not out[i, :n].any() else 0.0
     return out * weight
 
