@@ -291,8 +291,11 @@ class ArrayModel:
         slots = self._slot[cols]
         kept = slots >= 0
         n_slots = len(a["keep"])
-        uniq, counts = np.unique(rows[kept] * n_slots + slots[kept], return_counts=True)
-        urows, uslots = np.divmod(uniq, n_slots)
+        keys = rows[kept] * n_slots + slots[kept]
+        if len(texts) * n_slots < 2**31:  # 32-bit keys sort faster; they are the same numbers
+            keys = keys.astype(np.int32)
+        uniq, counts = np.unique(keys, return_counts=True)
+        urows, uslots = np.divmod(uniq.astype(np.int64), n_slots)
         tf = counts.astype(np.float64)
         if bool(a["sublinear_tf"]):
             tf = np.log(tf) + 1.0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -273,7 +274,7 @@ def _parallel_parts(text: str, match: Any, spec: Parallel) -> tuple[int, int, tu
         return None
     bounds = [(first_end - size, first_end), *spans[1:-1], (last_start, last_start + size)]
     parts = tuple(text[a:b] for a, b in bounds)
-    if any(pattern.fullmatch(part) for part in parts for pattern in spec.reject):
+    if _is_rejected(parts, spec.reject):
         return None
     start, end = bounds[0][0], bounds[-1][1]
     shared = len({p[0] for p in parts}) == 1 or len({p[-1] for p in parts}) == 1
@@ -289,7 +290,25 @@ def _parallel_parts(text: str, match: Any, spec: Parallel) -> tuple[int, int, tu
 
 
 def _is_rejected(keywords: Sequence[str], rejects: Sequence[Any]) -> bool:
+    combined = _any_of(tuple(rejects))
+    if combined is not None:
+        return any(combined.fullmatch(kw) for kw in keywords)
     return any(pattern.fullmatch(kw) for kw in keywords for pattern in rejects)
+
+
+_GROUPS_OR_FLAGS = regex.compile(r"\\[1-9g]|\(\?(?:P?[<=]|[a-zA-Z^-])")
+
+
+@functools.lru_cache(maxsize=64)
+def _any_of(patterns: tuple[Any, ...]) -> Any:
+    """One pattern that fullmatches where any of `patterns` does (their alternation: ``fullmatch`` backtracks
+    into every alternative), or ``None`` when they cannot be joined safely (different flags, inline flags,
+    named or numbered groups and references)."""
+    if len(patterns) < 2 or len({p.flags for p in patterns}) != 1:
+        return None
+    if any(_GROUPS_OR_FLAGS.search(p.pattern) for p in patterns):
+        return None
+    return regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
 
 
 def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
