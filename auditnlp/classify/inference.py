@@ -121,11 +121,16 @@ def keyword_rows(
     """Keyword features per input (:class:`~auditnlp.classify.model.KeywordFeatures`): per label
     ``log(1 + weighted count)`` in the text, the same in the headings, the no-keyword flag; times `weight`.
 
-    Only the keywords present in a text are counted (a membership test per keyword first): a keyword that
-    is absent adds nothing to the sum, so the sums are the same floats, added in the same order."""
+    Only the keywords present in a text are counted (those whose first character the text holds, then a
+    membership test): a keyword that is absent adds nothing to the sum, so the sums are the same floats,
+    added in the same order."""
     n = len(labels)
     flat = [(j, w, v) for j, label in enumerate(labels) for w, v in keywords[label]]
-    words = [w for _, w, _ in flat]
+    by_first: dict[str, list[int]] = {}
+    for k, (_, w, _) in enumerate(flat):
+        if w:
+            by_first.setdefault(w[0], []).append(k)
+    firsts = set(by_first)
     out = np.zeros((len(texts), 2 * n + 1))
     for i, value in enumerate(texts):
         context, sep, text = str(value).rpartition(CONTEXT_SEP)
@@ -135,9 +140,12 @@ def keyword_rows(
             if not part:
                 continue
             sums: dict[int, float] = {}
-            for k in [k for k, w in enumerate(words) if w in part]:
+            candidates = [k for c in firsts.intersection(part) for k in by_first[c]]
+            candidates.sort()
+            for k in candidates:
                 j, w, v = flat[k]
-                sums[j] = sums.get(j, 0) + part.count(w) * v
+                if w in part:
+                    sums[j] = sums.get(j, 0) + part.count(w) * v
             for j, total in sums.items():
                 out[i, offset + j] = np.log1p(total)
         out[i, 2 * n] = 1.0 if not out[i, :n].any() else 0.0
