@@ -171,3 +171,30 @@ def test_cli_analyze_json_imports_no_sklearn_scipy_skops_pandas_or_jieba() -> No
         f"import sys\nfrom auditnlp.cli import main\nsys.argv = ['auditnlp', 'analyze', {path!r}, '--json']\nmain()"
     )
     assert loaded == dict.fromkeys(HEAVY, False)
+
+
+def _reference_keyword_rows(texts, labels, keywords, weight):
+    """KeywordFeatures.transform as the shipped model was trained with it: every keyword counted."""
+    n = len(labels)
+    out = np.zeros((len(texts), 2 * n + 1))
+    for i, value in enumerate(texts):
+        context, sep, text = str(value).rpartition("\u2063")
+        if not sep:
+            context, text = "", str(value)
+        for j, label in enumerate(labels):
+            words = keywords[label]
+            out[i, j] = np.log1p(sum(text.count(w) * v for w, v in words))
+            out[i, n + j] = np.log1p(sum(context.count(w) * v for w, v in words))
+        out[i, 2 * n] = 1.0 if not out[i, :n].any() else 0.0
+    return out * weight
+
+
+def test_keyword_features_equal_counting_every_keyword(units: list[str]) -> None:
+    from auditnlp.classify.inference import keyword_rows
+
+    labels, keywords, weight = get_predictor()._keywords
+    texts = [*units, "", "〔审计整改〕\u2063", "整改整改整改", "没有关键词的句子"]
+    assert np.array_equal(
+        keyword_rows(texts, labels, keywords, weight),
+        _reference_keyword_rows(texts, labels, keywords, weight),
+    )

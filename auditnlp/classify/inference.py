@@ -131,7 +131,7 @@ def keyword_rows(
         if w:
             by_first.setdefault(w[0], []).append(k)
     firsts = set(by_first)
-    out = np.zeros((len(texts), 2 * n + 1))
+    sums = np.zeros((len(texts), 2 * n))
     for i, value in enumerate(texts):
         context, sep, text = str(value).rpartition(CONTEXT_SEP)
         if not sep:
@@ -139,16 +139,18 @@ def keyword_rows(
         for offset, part in ((0, text), (n, context)):
             if not part:
                 continue
-            sums: dict[int, float] = {}
+            found: dict[int, float] = {}
             candidates = [k for c in firsts.intersection(part) for k in by_first[c]]
             candidates.sort()
             for k in candidates:
                 j, w, v = flat[k]
                 if w in part:
-                    sums[j] = sums.get(j, 0) + part.count(w) * v
-            for j, total in sums.items():
-                out[i, offset + j] = np.log1p(total)
-        out[i, 2 * n] = 1.0 if not out[i, :n].any() else 0.0
+                    found[j] = found.get(j, 0) + part.count(w) * v
+            for j, total in found.items():
+                sums[i, offset + j] = total
+    out = np.zeros((len(texts), 2 * n + 1))
+    out[:, : 2 * n] = np.log1p(sums)
+    out[:, 2 * n] = np.where((out[:, :n] != 0).any(axis=1), 0.0, 1.0)
     return out * weight
 
 
@@ -287,6 +289,10 @@ class ArrayModel:
         return labels, words, float(self.arrays["kw_weight"])
 
     @functools.cached_property
+    def _coef_by_class(self) -> list[np.ndarray]:
+        return [np.ascontiguousarray(col) for col in self.arrays["coef_chars"].T]
+
+    @functools.cached_property
     def _order(self) -> list[int]:
         classes = [str(c) for c in self.arrays["classes"]]
         return [classes.index(label) for label in self.labels]
@@ -311,11 +317,9 @@ class ArrayModel:
         norms = np.sqrt(np.bincount(urows, weights=values * values, minlength=len(texts)))
         norms[norms == 0.0] = 1.0
         values /= norms[urows]
-        coef = a["coef_chars"]
-        n_classes = coef.shape[1]
-        logits = np.empty((len(texts), n_classes))
-        for c in range(n_classes):
-            logits[:, c] = np.bincount(urows, weights=values * coef[uslots, c], minlength=len(texts))
+        logits = np.empty((len(texts), len(self._coef_by_class)))
+        for c, coef in enumerate(self._coef_by_class):
+            logits[:, c] = np.bincount(urows, weights=values * coef[uslots], minlength=len(texts))
         if "kw_labels" in a:
             labels, words, weight = self._keywords
             logits += keyword_rows(texts, labels, words, weight) @ a["coef_kw"]
