@@ -60,11 +60,8 @@ def classify_report(report: Report, /, *, model: str | Path | None = None) -> Re
     proba = cm.predict_proba(texts)
     labels = cm.labels
     rows = [
-        (
-            labels[int(row.argmax())],
-            tuple((label, round(float(v), 4)) for label, v in zip(labels, row, strict=True)),
-        )
-        for row in proba
+        (labels[best], tuple((label, round(v, 4)) for label, v in zip(labels, row, strict=True)))
+        for best, row in zip(proba.argmax(axis=1).tolist(), proba.tolist(), strict=True)
     ]
     n = len(report.paragraphs)
     paragraphs = tuple(

@@ -386,11 +386,12 @@ def load_arrays(path: str | Path, meta: dict[str, Any], *, pinned: bool) -> Arra
     return ArrayModel(arrays, labels, meta, str(path))
 
 
+@functools.lru_cache(maxsize=1)
 def default_model_path() -> Path:
-    """Path of the model shipped in the package (``auditnlp/models/category_model.skops``)."""
+    """Path of the model shipped in the package (``auditnlp/models/category_model.skops``), resolved."""
     from importlib import resources
 
-    return Path(str(resources.files("auditnlp").joinpath("models", "category_model.skops")))
+    return Path(str(resources.files("auditnlp").joinpath("models", "category_model.skops"))).resolve()
 
 
 @functools.lru_cache(maxsize=8)
@@ -408,10 +409,13 @@ def get_predictor(path: str | Path | None = None) -> ArrayModel | None:
     resolved = Path(path) if path is not None else default_model_path()
     if resolved.suffix == ".npz":
         resolved = resolved.with_suffix(".skops")
-    target = arrays_path(resolved) if arrays_path(resolved).is_file() else resolved
     try:
-        mtime = target.stat().st_mtime_ns
+        mtime = arrays_path(resolved).stat().st_mtime_ns
     except OSError:
-        raise ModelError(str(resolved), "model file not found") from None
-    pinned = path is None or resolved.resolve() == default_model_path().resolve()
-    return _cached(str(resolved.resolve()), mtime, pinned)
+        try:
+            mtime = resolved.stat().st_mtime_ns
+        except OSError:
+            raise ModelError(str(resolved), "model file not found") from None
+    if path is not None:
+        resolved = resolved.resolve()
+    return _cached(str(resolved), mtime, resolved == default_model_path())
