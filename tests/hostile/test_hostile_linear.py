@@ -1,0 +1,128 @@
+"""Linear time on pathological text (group 3 and 7 of the reliability review).
+
+Each family is analysed at 1, 2, 4 and 8 times a base size; the time of the largest size divided by the
+time of the one before must stay near 2 (a ratio measured minutes apart on one machine, not an absolute
+time). Base sizes are chosen so the whole test takes seconds when analysis is linear, while a quadratic
+path doubles its ratio: 16 KB of digits took 106 s in the review, and a superlinear family stops as soon
+as the next size is predicted to take longer than the budget.
+
+Families whose superlinear path lies in one stage run that stage only, where the other stages would
+hide it behind their (linear) cost at sizes a test can afford: headings and list items (structure).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import time
+
+import pytest
+from _hostile_build import HEAD, PATHOLOGICAL, realish_report, repeat
+from _hostile_run import TALLY, cases, check_offsets, deadline, params, record
+from conftest import ROOT
+
+from auditnlp import Options, analyze_text
+
+MAX_RATIO = 2.6
+"""t(8n) / t(4n) above this is superlinear (linear gives 2, quadratic 4)."""
+BUDGET = 15.0
+"""Seconds the next size may take before a family is declared superlinear without running it."""
+STRUCTURE = ("structure",)
+
+# family → (base size n in characters, stages analysed; None = all)
+FAMILIES: dict[str, tuple[int, tuple[str, ...] | None]] = {
+    "digits": (4000, None),
+    "digits_unit": (4000, None),
+    "comma_number": (4000, None),
+    "chinese_numerals": (4000, None),
+    "mixed_width_digits": (4000, None),
+    "mixed_width_digits_nounit": (4000, None),
+    "xrun": (4000, None),
+    "starrun": (4000, None),
+    "mask_mix": (4000, None),
+    "dots": (4000, None),
+    "headings": (64000, STRUCTURE),
+    "headings_l1": (32000, STRUCTURE),
+    "problem_headings": (16000, None),
+    "yishi_clause": (8000, STRUCTURE),
+    "slogan_frames": (16000, None),
+    "realish": (30000, None),
+}
+CASES = {
+    "digits": "G3-digits",
+    "comma_number": "G3-comma_number",
+    "chinese_numerals": "G3-chinese_numerals",
+    "mixed_width_digits_nounit": "G3-mixed_width_digits_nounit",
+    "xrun": "G3-xrun",
+    "starrun": "G3-starrun",
+    "mask_mix": "G3-mask_mix",
+    "dots": "G3-dots",
+    "headings": "G3-headings",
+    "headings_l1": "G3-headings_l1",
+    "yishi_clause": "G3-yishi_clause",
+    "slogan_frames": "G3-slogan_frames",
+    "realish": "G7-txt-19.9MB-analyze",
+}
+
+
+def _text(family: str, size: int) -> str:
+    if family == "realish":
+        return repeat(realish_report(ROOT) + "\n", size)
+    return HEAD + PATHOLOGICAL[family](size)
+
+
+def _timed(text: str, options: Options) -> float:
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        report = analyze_text(text, options=options)
+        seconds = time.perf_counter() - start
+    finally:
+        gc.enable()
+    check_offsets(report)
+    return seconds
+
+
+def measure(family: str) -> list[tuple[int, float]]:
+    """(size, seconds) at 1, 2, 4 and 8 × the base size; the larger sizes take the best of three runs."""
+    base, stages = FAMILIES[family]
+    options = Options(stages=stages) if stages else Options()
+    analyze_text(_text(family, base // 8), options=options)  # lexicons, model and caches
+    times: list[tuple[int, float]] = []
+    for factor in (1, 2, 4, 8):
+        text = _text(family, base * factor)
+        seconds = _timed(text, options)
+        if factor >= 4 and seconds < 1:
+            seconds = min(seconds, *(_timed(text, options) for _ in range(2)))
+        times.append((base * factor, seconds))
+        if len(times) >= 2:
+            growth = times[-1][1] / max(times[-2][1], 1e-6)
+            predicted = times[-1][1] * growth
+            if factor < 8 and predicted > BUDGET:
+                pytest.fail(
+                    f"{family}: superlinear: {_show(times)}; the next size would take ~{predicted:.0f} s"
+                )
+    return times
+
+
+def _show(times: list[tuple[int, float]]) -> str:
+    return ", ".join(f"{n // 1000}k chars {s:.3f} s" for n, s in times)
+
+
+@cases(*CASES.values(), "G7-txt-19.9MB-compare")
+@pytest.mark.parametrize("family", params(*((f,) for f in FAMILIES)))
+def test_linear_time(family):
+    with deadline(180, f"the {family} family"):
+        times = measure(family)
+    ratio = times[-1][1] / max(times[-2][1], 1e-6)
+    target = os.environ.get(TALLY)
+    if target:
+        with open(target, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"linear": family, "times": times, "ratio": round(ratio, 2)}) + "\n")
+    assert ratio < MAX_RATIO, f"{family}: t(8n)/t(4n) = {ratio:.2f} (linear ≈ 2): {_show(times)}"
+    if family in CASES:
+        record(CASES[family], "ok")
+    if family == "realish":
+        record("G7-txt-19.9MB-compare", "ok")
