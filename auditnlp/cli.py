@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from auditnlp.errors import AuditNLPError
+from auditnlp.errors import AuditNLPError, InputError, OutputError
 
 if TYPE_CHECKING:
     from auditnlp.corpus.compare import Comparison
@@ -25,33 +26,75 @@ EXIT_USAGE = 2
 EXIT_MISSING_EXTRA = 3
 
 
-def _options(lexicon_dir: str | None, text_column: str | None, max_mb: float, **extra: Any) -> Any:
+def _options(lexicon_dir: str | None, text_column: str | None, limits: dict[str, Any], **extra: Any) -> Any:
     from auditnlp.pipeline import Options
 
+    unzipped = limits["max_unzipped_mb"]
     return Options(
-        lexicon_dir=lexicon_dir, text_column=text_column, max_bytes=int(max_mb * 1024 * 1024), **extra
+        lexicon_dir=lexicon_dir,
+        text_column=text_column,
+        max_bytes=int(limits["max_mb"] * 2**20),
+        max_unzipped_bytes=None if unzipped is None else int(unzipped * 2**20),
+        max_parts=limits["max_parts"],
+        max_pages=limits["max_pages"],
+        max_rows=limits["max_rows"],
+        max_columns=limits["max_columns"],
+        timeout=limits["timeout"] or None,
+        **extra,
     )
 
 
+LIMIT_OPTIONS = ("max_mb", "max_unzipped_mb", "max_parts", "max_pages", "max_rows", "max_columns", "timeout")
+
+
 def _common(func: Any) -> Any:
-    """Options shared by the commands that read reports."""
-    func = click.option(
-        "--text-column", default=None, help="Column holding the report text in CSV/XLSX/JSONL inputs."
-    )(func)
-    func = click.option(
-        "--lexicon-dir",
-        type=click.Path(exists=True, file_okay=False),
-        default=None,
-        help="Folder of lexicon files overriding the packaged ones (same file names).",
-    )(func)
-    func = click.option(
-        "--max-mb",
-        type=float,
-        default=20.0,
-        show_default=True,
-        help="Limit on each document's extracted text in MB (pictures in a file do not count).",
-    )(func)
+    """Options shared by the commands that read reports: the text column, lexicons and the limits."""
+    from auditnlp.pipeline import DEFAULT_TIMEOUT
+    from auditnlp.readers.base import (
+        DEFAULT_MAX_COLUMNS,
+        DEFAULT_MAX_PAGES,
+        DEFAULT_MAX_PARTS,
+        DEFAULT_MAX_ROWS,
+    )
+
+    options = [
+        click.option(
+            "--text-column", default=None, help="Column holding the report text in CSV/XLSX/JSONL inputs."
+        ),
+        click.option(
+            "--lexicon-dir",
+            type=click.Path(exists=True, file_okay=False),
+            default=None,
+            help="Folder of lexicon files overriding the packaged ones (same file names).",
+        ),
+        click.option(
+            "--max-mb", type=float, default=20.0, show_default=True,
+            help="Limit on each document's extracted text in MB (pictures in a file do not count).",
+        ),
+        click.option(
+            "--max-unzipped-mb", type=float, default=None,
+            help="Refuse a .docx/.xlsx whose XML parts expand to more than this [default: 20 × --max-mb].",
+        ),
+        click.option("--max-parts", type=click.IntRange(min=1), default=DEFAULT_MAX_PARTS, show_default=True,
+                     help="Refuse a .docx/.xlsx with more parts."),
+        click.option("--max-pages", type=click.IntRange(min=1), default=DEFAULT_MAX_PAGES, show_default=True,
+                     help="Refuse a PDF with more pages."),
+        click.option("--max-rows", type=click.IntRange(min=1), default=DEFAULT_MAX_ROWS, show_default=True,
+                     help="Refuse a CSV/XLSX/JSONL file with more rows."),
+        click.option("--max-columns", type=click.IntRange(min=1), default=DEFAULT_MAX_COLUMNS,
+                     show_default=True, help="Refuse a spreadsheet with more columns."),
+        click.option(
+            "--timeout", type=click.FloatRange(min=0), default=DEFAULT_TIMEOUT, show_default=True,
+            help="Seconds the analysis of one report may take before it is given up (0: no limit).",
+        ),
+    ]  # fmt: skip
+    for option in reversed(options):
+        func = option(func)
     return func
+
+
+def _limits(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return {key: kwargs.pop(key) for key in LIMIT_OPTIONS}
 
 
 def _fail(message: str) -> None:
@@ -79,7 +122,7 @@ def analyze(
     indent: int | None,
     text_column: str | None,
     lexicon_dir: str | None,
-    max_mb: float,
+    **limits: Any,
 ) -> None:
     """Analyse report files, folders or globs (txt, docx, doc, wps, odt, rtf, pdf, scans, html, tables)."""
     from auditnlp.pipeline import analyze_many
@@ -87,7 +130,7 @@ def analyze(
 
     analysed = 0
     left_out: list[tuple[str, str, str]] = []
-    for result in analyze_many(inputs, options=_options(lexicon_dir, text_column, max_mb)):
+    for result in analyze_many(inputs, options=_options(lexicon_dir, text_column, _limits(limits))):
         if isinstance(result, AuditNLPError):
             left_out.append((str(result.path), result.reason, type(result).__name__))
             _fail(str(result)) if is_failure(left_out[-1][2]) else _note(str(result))
@@ -176,13 +219,17 @@ def compare(
     lang: str,
     text_column: str | None,
     lexicon_dir: str | None,
-    max_mb: float,
+    **limits: Any,
 ) -> None:
     """Compare reports across units and years: one workbook with indicators, matrix, slogans, problems."""
     from auditnlp.corpus.batch import compare_inputs
-    from auditnlp.writers.tables import write_comparison
+    from auditnlp.writers.output import FOLDER_FORMATS, check_output
+    from auditnlp.writers.tables import guess_format, table_files, write_comparison
 
-    options = _options(lexicon_dir, text_column, max_mb)
+    options = _options(lexicon_dir, text_column, _limits(limits))
+    fmt = fmt or guess_format(output)
+    protected: list[str | Path] = [*_input_files(inputs), *([manifest] if manifest else [])]
+    check_output(output, fmt, protected=protected, ours=table_files(fmt) if fmt in FOLDER_FORMATS else ())
     result = compare_inputs(inputs, options=options, manifest=manifest, jobs=jobs)
     written = write_comparison(result, output, fmt, lang=lang)
     _account(result, f"{len(result.reports)} report(s) compared → {written}")
@@ -231,41 +278,70 @@ def review(
     lang: str,
     text_column: str | None,
     lexicon_dir: str | None,
-    max_mb: float,
+    **limits: Any,
 ) -> None:
     """Write a static review site: reports, matrix and yoy linked to every number's sentence, charts."""
     from auditnlp.writers.site import review as write_review
 
-    options = _options(lexicon_dir, text_column, max_mb)
+    options = _options(lexicon_dir, text_column, _limits(limits))
     result = write_review(inputs, output, options=options, manifest=manifest, jobs=jobs, lang=lang)  # type: ignore[arg-type]
     _account(result, f"{len(result.reports)} report(s) → {output}/index.html")
+
+
+def _input_files(inputs: tuple[str, ...]) -> list[Path]:
+    """The files the inputs name (folders and globs expanded), which an output may never replace."""
+    from auditnlp.readers import expand_input
+
+    files: list[Path] = []
+    for item in inputs:
+        files.extend(p for p in expand_input(item) if isinstance(p, Path))
+    return files
+
+
+RENDER_MAX_CHARS = 2_000_000
+"""Characters ``render`` shows on one page by default (a browser struggles well before 10 million)."""
 
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
+@click.option(
+    "--max-chars", type=click.IntRange(min=1), default=RENDER_MAX_CHARS, show_default=True,
+    help="Refuse a report longer than this (one HTML page holds it all).",
+)  # fmt: skip
 @_LANG
 @_common
 def render(
-    file: str, output: str, lang: str, text_column: str | None, lexicon_dir: str | None, max_mb: float
-) -> None:
+    file: str, output: str, max_chars: int, lang: str, text_column: str | None, lexicon_dir: str | None,
+    **limits: Any,
+) -> None:  # fmt: skip
     """Write FILE (a spreadsheet's first row) as one HTML page: the analysed text with its records marked."""
-    from pathlib import Path
-
     from auditnlp.pipeline import analyze_document
     from auditnlp.readers import read_path
+    from auditnlp.writers.output import check_output
     from auditnlp.writers.site import render_report, write_text
 
-    options = _options(lexicon_dir, text_column, max_mb)
+    options = _options(lexicon_dir, text_column, _limits(limits))
     try:
-        doc = next(iter(read_path(file, text_column=text_column, max_bytes=options.max_bytes)))
+        check_output(output, "html", protected=[file])
+        doc = next(iter(read_path(file, text_column=text_column, limits=options.limits)))
         if isinstance(doc, AuditNLPError):
             raise doc
+        if len(doc.text) > max_chars:
+            raise InputError(
+                doc.name,
+                f"{len(doc.text):,} characters, over the {max_chars:,} one page shows "
+                "(raise it with --max-chars)",
+            )
         report = analyze_document(doc, options)
+        page = render_report(report, lang=lang, lexicon=options.lexicon)  # type: ignore[arg-type]
+        try:
+            write_text(Path(output), page)
+        except OSError as exc:
+            raise OutputError(output, f"cannot write: {exc.strerror or exc}") from None
     except AuditNLPError as exc:
         _fail(str(exc))
         sys.exit(EXIT_INPUT_FAILED)
-    write_text(Path(output), render_report(report, lang=lang, lexicon=options.lexicon))  # type: ignore[arg-type]
     click.echo(f"{file} → {output}", err=True)
 
 

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+_MAX_REASON = 400
+"""Characters of a reason kept in a message (a library's error can quote a whole XML node)."""
+
+
+def one_line(text: str, limit: int = _MAX_REASON) -> str:
+    """`text` on one line: line breaks and runs of whitespace become one space; cut at `limit` characters."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _display(path: str) -> str:
+    """A path as shown in a message: control characters (a line break in a file name) escaped."""
+    if any(ord(c) < 32 or c == "\x7f" for c in path):
+        return path.encode("unicode_escape").decode("ascii")
+    return path
+
 
 class AuditNLPError(Exception):
-    """Base class: an expected failure with a clear message (no traceback needed)."""
+    """Base class: an expected failure with a clear one-line message (no traceback needed)."""
 
     def __init__(self, path: str | None, reason: str) -> None:
         self.path = path
-        self.reason = reason
-        super().__init__(f"{path}: {reason}" if path else reason)
+        self.reason = one_line(reason)
+        super().__init__(f"{_display(str(path))}: {self.reason}" if path else self.reason)
 
 
 class InputError(AuditNLPError):
@@ -58,6 +74,23 @@ class DuplicateInputError(InputError):
 
 class LinkError(InputError):
     """A link whose target is missing, or a folder link that loops back into its own tree."""
+
+
+class LimitError(FileTooLargeError):
+    """A container expands past a limit (unzipped size, parts, pages, rows, columns); the message names
+    the option that raises the limit."""
+
+
+class AnalysisError(InputError):
+    """The analysis of one document failed (a bug in an extractor); the batch goes on without it."""
+
+
+class TimeLimitError(AnalysisError):
+    """The analysis of one document took longer than the per-file time limit."""
+
+
+class OutputError(AuditNLPError):
+    """An output cannot or must not be written (over an input, unwritable, a folder for a file …)."""
 
 
 class LexiconError(AuditNLPError):

@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 
-from auditnlp._data import parse_tsv, parse_yaml, read_file
+from auditnlp._data import line_of, parse_tsv, parse_yaml, read_file
 from auditnlp.errors import LexiconError
 
 T = TypeVar("T")
@@ -95,7 +95,10 @@ class Lexicons:
         if data is None:
             return {}
         if not isinstance(data, dict):
-            raise LexiconError(self.where(name), f"expected a mapping of keys, found a {type(data).__name__}")
+            raise LexiconError(
+                self.where(name),
+                f"line {line_of(data)}: expected a mapping of keys at the top, found a {type(data).__name__}",
+            )
         return data
 
     def tsv(self, name: str, *, required: tuple[str, ...] = ()) -> Iterator[tuple[int, dict[str, str]]]:
@@ -104,10 +107,22 @@ class Lexicons:
         return parse_tsv(text, where, required=required)
 
     def part(self, key: str, build: Callable[[Lexicons], T]) -> T:
-        """The part `key` of the rules, built by ``build(self)`` on first use and kept with the bundle."""
+        """The part `key` of the rules, built by ``build(self)`` on first use and kept with the bundle.
+
+        Builders check what they read and name file, line and key; anything that still slips through a
+        builder (a value of an unexpected shape) is a LexiconError naming the folder, never a traceback.
+        """
         with self._lock:
             if key not in self._parts:
-                self._parts[key] = build(self)
+                try:
+                    self._parts[key] = build(self)
+                except LexiconError:
+                    raise
+                except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+                    folder = str(self.directory) if self.directory else "auditnlp/lexicons"
+                    raise LexiconError(
+                        folder, f"cannot build the {key} rules: {type(exc).__name__}: {exc}"
+                    ) from None
             return self._parts[key]  # type: ignore[no-any-return]
 
 

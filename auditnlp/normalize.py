@@ -20,7 +20,8 @@ from typing import Any
 
 import regex
 
-from auditnlp._data import Pattern, compile_pattern
+from auditnlp._data import Pattern, compile_pattern, get, items, line_of, need
+from auditnlp.errors import LexiconError
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 from auditnlp.types import Removal, map_offset
 
@@ -53,8 +54,17 @@ _CONTEXT_PUNCT = regex.compile(
 )
 
 
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+
+
 def unify_chars(text: str) -> str:
-    """Unify full-width and half-width forms, one character for one character (length-preserving)."""
+    """Unify full-width and half-width forms, one character for one character (length-preserving).
+
+    A lone surrogate (a broken UTF-16 pair from a JSON escape or an in-memory string) becomes U+FFFD: it
+    cannot be written as UTF-8, so no output could hold it.
+    """
+    if _SURROGATE.search(text):
+        text = _SURROGATE.sub("\ufffd", text)
     out = _CHANGING.sub(lambda m: _TABLE_STR[m.group()], text)
     if not any(c in out for c in _HALF_TO_FULL):
         return out
@@ -80,12 +90,29 @@ def build_debris_rules(lex: Lexicons) -> DebrisRules:
     """Compile ``debris.yaml`` of `lex`."""
     data = lex.yaml_mapping("debris.yaml")
     where = lex.where("debris.yaml")
-    inline = tuple((r["kind"], compile_pattern(r["pattern"], where)) for r in data.get("inline", ()))
-    lines = tuple(
-        _LineRule(r["kind"], r.get("where", "any"), compile_pattern(r["pattern"], where))
-        for r in data.get("lines", ())
-    )
+
+    def rules(key: str) -> list[tuple[str, str, Any]]:
+        entries = items(data, key, where, dict)
+        out = []
+        for i, r in enumerate(entries):
+            context = f"{key} item {i + 1}"
+            place = get(r, "where", "any", where, str)
+            if place not in _PLACES:
+                raise LexiconError(
+                    where,
+                    f"line {line_of(r, 'where')}: {context}: where {place!r} is not one of "
+                    + ", ".join(_PLACES),
+                )
+            pattern = need(r, "pattern", where, str, context=context)
+            out.append((need(r, "kind", where, str, context=context), place, compile_pattern(pattern, where)))
+        return out
+
+    inline = tuple((kind, pattern) for kind, _, pattern in rules("inline"))
+    lines = tuple(_LineRule(kind, place, pattern) for kind, place, pattern in rules("lines"))
     return DebrisRules(inline, lines)
+
+
+_PLACES = ("head", "any", "tail")
 
 
 def debris_rules(lexicon: LexiconsLike = None) -> DebrisRules:

@@ -32,12 +32,17 @@ def ordinal_value(token: str) -> int | None:
     return parse_chinese_numeral(token)
 
 
+MAX_NUMERAL_CHARS = 40
+"""Characters of the longest Chinese numeral read (九千九百九十九万九千九百九十九亿… has 19 per 亿)."""
+
+
 def parse_chinese_numeral(text: str) -> int | None:
     """Convert a Chinese numeral (``十二``, ``一百零五``, ``三万五千``, ``二〇二三``) to an int.
 
-    Returns ``None`` for strings that are not a well-formed numeral (``十四五``, ``一一``).
+    Returns ``None`` for strings that are not a well-formed numeral (``十四五``, ``一一``) and for strings
+    longer than :data:`MAX_NUMERAL_CHARS` (no real numeral is; a run of 亿 would grow a huge integer).
     """
-    if not text:
+    if not text or len(text) > MAX_NUMERAL_CHARS:
         return None
     if all(c in CN_DIGITS for c in text):
         if len(text) == 1:

@@ -7,17 +7,28 @@ reloaded when a file in it changes) and handed to every step.
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import regex
 
-from auditnlp.errors import InputError, OptionsError
+from auditnlp.errors import AnalysisError, InputError, LexiconError, ModelError, OptionsError, TimeLimitError
 from auditnlp.lexicon import Lexicons, load_lexicons
 from auditnlp.normalize import normalize
-from auditnlp.readers import DEFAULT_MAX_BYTES, RawDocument, iter_documents, read_file
-from auditnlp.readers.base import sha256_text
+from auditnlp.readers import DEFAULT_MAX_BYTES, Limits, RawDocument, iter_documents, read_file
+from auditnlp.readers.base import (
+    DEFAULT_MAX_COLUMNS,
+    DEFAULT_MAX_PAGES,
+    DEFAULT_MAX_PARTS,
+    DEFAULT_MAX_ROWS,
+    sha256_text,
+)
 from auditnlp.segment.structure import segment
 from auditnlp.types import Report, Source
 
@@ -49,6 +60,9 @@ def _classify(report: Report, lexicon: Lexicons, options: Options) -> Report:
     return classify_report(report, model=options.model)
 
 
+DEFAULT_TIMEOUT = 600.0
+"""Seconds the analysis of one document may take in a batch before it is given up (``--timeout``)."""
+
 STAGES: dict[str, StageFunction] = {
     "indicators": _indicators,
     "slogans": _slogans,
@@ -65,7 +79,10 @@ class Options:
     `lexicon_dir` is a folder of lexicon files overriding the packaged ones (same file names); `stages` the
     stages to run after structure (any of :data:`STAGES`; an unknown name is an :class:`OptionsError`);
     `text_column` the column holding the text in spreadsheet inputs; `max_bytes` the size limit of one
-    input; `model` a category model file (``None``: the packaged model).
+    input and of the text read from it; `model` a category model file (``None``: the packaged model).
+    The other ``max_*`` fields bound what a container may expand to (see
+    :class:`~auditnlp.readers.base.Limits`); `timeout` is the time limit in seconds for the analysis of
+    one document in :func:`analyze_many` and batch runs (``None``: no limit).
     """
 
     lexicon_dir: str | None = None
@@ -73,6 +90,12 @@ class Options:
     text_column: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     model: str | None = None
+    max_unzipped_bytes: int | None = None
+    max_parts: int = DEFAULT_MAX_PARTS
+    max_pages: int = DEFAULT_MAX_PAGES
+    max_rows: int = DEFAULT_MAX_ROWS
+    max_columns: int = DEFAULT_MAX_COLUMNS
+    timeout: float | None = DEFAULT_TIMEOUT
 
     def __post_init__(self) -> None:
         stages = tuple(self.stages) if not isinstance(self.stages, str) else (self.stages,)
@@ -89,6 +112,18 @@ class Options:
     def lexicon(self) -> Lexicons:
         """The lexicon bundle of :attr:`lexicon_dir` (cached on the folder and its files' mtimes)."""
         return load_lexicons(self.lexicon_dir)
+
+    @property
+    def limits(self) -> Limits:
+        """What one input may expand to (the ``max_*`` fields)."""
+        return Limits(
+            max_bytes=self.max_bytes,
+            max_unzipped_bytes=self.max_unzipped_bytes,
+            max_parts=self.max_parts,
+            max_pages=self.max_pages,
+            max_rows=self.max_rows,
+            max_columns=self.max_columns,
+        )
 
 
 def analyze_document(doc: RawDocument, options: Options | None = None) -> Report:
@@ -158,7 +193,7 @@ def analyze(source: str | Path, *, options: Options | None = None) -> Report:
     """
     options = options or Options()
     if isinstance(source, Path) or looks_like_path(source):
-        docs = read_file(source, text_column=options.text_column, max_bytes=options.max_bytes)
+        docs = read_file(source, text_column=options.text_column, limits=options.limits)
         if len(docs) != 1:
             raise InputError(str(source), f"holds {len(docs)} reports; use analyze_many()")
         return analyze_document(docs[0], options)
@@ -170,11 +205,87 @@ def analyze_many(
 ) -> Iterator[Report | InputError]:
     """Analyse files, folders and globs; yields a Report per document, or the error of a failing one."""
     options = options or Options()
-    for doc in iter_documents(inputs, text_column=options.text_column, max_bytes=options.max_bytes):
+    for doc in iter_documents(inputs, text_column=options.text_column, limits=options.limits):
         if isinstance(doc, InputError):
             yield doc
-            continue
-        try:
-            yield analyze_document(doc, options)
-        except InputError as exc:
-            yield exc
+        else:
+            yield analyze_isolated(doc, options)
+
+
+def analyze_isolated(doc: RawDocument, options: Options) -> Report | InputError:
+    """Analyse one document of a batch: its report, or the error that ends its analysis alone.
+
+    A bug in an extractor is an :class:`~auditnlp.errors.AnalysisError` and an analysis that takes longer
+    than ``options.timeout`` a :class:`~auditnlp.errors.TimeLimitError`; a broken lexicon folder or model
+    (:class:`~auditnlp.errors.LexiconError`, :class:`~auditnlp.errors.ModelError`) is raised: it would fail
+    every document.
+    """
+    try:
+        with time_limit(options.timeout, doc.name):
+            return analyze_document(doc, options)
+    except (InputError, LexiconError, ModelError) as exc:
+        if isinstance(exc, InputError):
+            return exc
+        raise
+    except RecursionError:
+        return AnalysisError(doc.name, "analysis failed: the text is nested too deeply")
+    except Exception as exc:  # a bug in one extractor must not end the batch
+        return AnalysisError(doc.name, f"analysis failed: {type(exc).__name__}: {exc}")
+
+
+class _Expired(BaseException):
+    """Raised by the timer inside the analysis (a BaseException: ``except Exception`` does not stop it)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None, name: str) -> Iterator[None]:
+    """Raise :class:`~auditnlp.errors.TimeLimitError` naming `name` when the block runs past `seconds`.
+
+    Uses SIGALRM, so it applies in the main thread of a POSIX process (the CLI, and each worker process
+    of a batch); elsewhere, or with `seconds` ``None`` or 0, the block runs without a limit. A timer set
+    by the caller is put back with the time it has left.
+    """
+    if (
+        not seconds
+        or not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    state = {"active": True}
+
+    def expired(signum: int, frame: Any) -> None:
+        if state["active"]:
+            raise _Expired
+
+    started = time.monotonic()
+    previous = signal.signal(signal.SIGALRM, expired)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Expired:
+        raise TimeLimitError(
+            name, f"the analysis took longer than {seconds:g} s (raise the limit with --timeout)"
+        ) from None
+    finally:
+        state["active"] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
+
+
+def check_options(options: Options) -> None:
+    """Raise the error of a broken lexicon folder or model now, before a batch starts, by analysing a
+    small report with `options` (it also loads what the workers of a batch inherit)."""
+    analyze_text(_PROBE, options=options)
+
+
+_PROBE = """某某区审计局2024年工作总结
+一、工作开展情况
+全年完成审计项目27个，查出违规金额2377.2万元，坚持“第一议题”制度。
+二、存在的问题
+（一）审计整改跟踪不够及时。
+三、2025年工作计划
+一是加强学习；二是强化监督。
+"""

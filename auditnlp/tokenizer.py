@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
 import re
+import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,9 +104,36 @@ def _main_dictionary() -> Any:
     import jieba
 
     tokenizer = jieba.Tokenizer()
+    # jieba would read (marshal.load) and write its cache in the shared temporary folder, where another
+    # local user could plant one that changes segmentation: the cache lives in a private folder instead
+    tokenizer.tmp_dir = str(private_cache_dir())
     with _quiet_jieba():
         tokenizer.initialize()
     return tokenizer
+
+
+def private_cache_dir() -> Path:
+    """A cache folder only this user can write: ``$XDG_CACHE_HOME/auditnlp`` (``~/.cache/auditnlp``), or a
+    new private temporary folder when that cannot be made private (checked: owned by us, mode 0700)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "auditnlp" / "jieba"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = folder.lstat()
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid():
+            if stat.S_IMODE(info.st_mode) & 0o077:
+                folder.chmod(0o700)
+            return folder
+    except (OSError, AttributeError):  # no home, a read-only home, no getuid (Windows)
+        pass
+    return _fallback_cache()
+
+
+@functools.lru_cache(maxsize=1)
+def _fallback_cache() -> Path:
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix="auditnlp-jieba-"))  # 0700, unique: private by construction
 
 
 class JiebaSegmenter:

@@ -291,16 +291,16 @@ def test_bad_file_goes_to_errors_sheet_and_exit_code_1(tmp_path: Path) -> None:
 
 
 def test_unexpected_exception_in_one_report_does_not_stop_batch(monkeypatch: pytest.MonkeyPatch) -> None:
-    import auditnlp.corpus.batch as batch
+    import auditnlp.pipeline as pipeline
 
-    real = batch.analyze_document
+    real = pipeline.analyze_document
 
     def flaky(doc, options=None):  # type: ignore[no-untyped-def]
         if "jiangbei_2022" in doc.path:
             raise RuntimeError("boom")
         return real(doc, options)
 
-    monkeypatch.setattr(batch, "analyze_document", flaky)
+    monkeypatch.setattr(pipeline, "analyze_document", flaky)
     result = compare_inputs([SAMPLES], jobs=1)
     assert len(result.reports) == 9
     failed = result.errors[result.errors["error"] != "SkippedInputError"]

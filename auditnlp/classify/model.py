@@ -42,8 +42,10 @@ from sklearn.svm import LinearSVC
 from auditnlp.classify.inference import (
     CONTEXT_SEP,
     FORMAT,
+    ModelIntegrityWarning,
     arrays_path,
     export_arrays,
+    file_sha256,
     keyword_rows,
     ngram_keys,
     read_sidecar,
@@ -348,6 +350,7 @@ def save_model(pipeline: Any, path: str | Path, meta: dict[str, Any]) -> dict[st
         "format": FORMAT,
         "labels": [str(c) for c in meta["labels"]],
         "versions": library_versions(),
+        "model_sha256": file_sha256(path),
         **meta,
     }
     arrays_sha256 = export_arrays(pipeline, arrays_path(path))
@@ -357,6 +360,28 @@ def save_model(pipeline: Any, path: str | Path, meta: dict[str, Any]) -> dict[st
         arrays_path(path).unlink(missing_ok=True)
     sidecar_path(path).write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return sidecar
+
+
+def check_integrity(meta: dict[str, Any], path: str | Path, *, pinned: bool, strict: bool = False) -> None:
+    """Check the model file against the SHA-256 its sidecar pins (``model_sha256``).
+
+    For the shipped model (`pinned`) a mismatch or a missing hash is a :class:`ModelError`: an altered or
+    swapped file never loads silently. A model the user names explicitly gets a
+    :class:`ModelIntegrityWarning` instead (a :class:`ModelError` if `strict`). ``data_sha256`` is the
+    training data's hash, a record of where the model came from; it cannot be checked at load.
+    """
+    where = str(path)
+    expected = meta.get("model_sha256")
+    if expected is None:
+        problem = "its sidecar pins no model_sha256 (saved by an older auditnlp), so the file is unchecked"
+    else:
+        actual = file_sha256(path)
+        if actual == expected:
+            return
+        problem = f"the file's SHA-256 {actual[:12]}… is not the sidecar's model_sha256 {str(expected)[:12]}…"
+    if pinned or strict:
+        raise ModelError(where, f"{problem}: the model was altered or swapped; reinstall auditnlp or retrain")
+    warnings.warn(f"{where}: {problem}", ModelIntegrityWarning, stacklevel=3)
 
 
 def check_versions(meta: dict[str, Any], where: str, *, strict: bool = False) -> None:
@@ -377,11 +402,14 @@ class ModelVersionWarning(UserWarning):
     """A model was saved with a different scikit-learn version than the one installed."""
 
 
-def load_model(path: str | Path, *, strict: bool = False) -> CategoryModel:
+def load_model(path: str | Path, *, strict: bool = False, pinned: bool | None = None) -> CategoryModel:
     """Load a model file and its sidecar (skops with :data:`TRUSTED_TYPES` only).
 
     A scikit-learn version different from the sidecar's gives a :class:`ModelVersionWarning` naming both
-    versions (a :class:`ModelError` if `strict`); a missing, untrusted or corrupt file a :class:`ModelError`.
+    versions (a :class:`ModelError` if `strict`); a missing, untrusted or corrupt file a :class:`ModelError`,
+    and so does a model that cannot predict (a parameter out of range). The file must match the SHA-256
+    its sidecar pins (see :func:`check_integrity`); `pinned` (default: whether `path` is the shipped model)
+    makes a mismatch an error rather than a warning.
     """
     import skops.io as sio
 
@@ -389,6 +417,9 @@ def load_model(path: str | Path, *, strict: bool = False) -> CategoryModel:
     if not Path(path).is_file():
         raise ModelError(where, "model file not found")
     meta = read_sidecar(path)
+    if pinned is None:
+        pinned = Path(path).resolve() == default_model_path().resolve()
+    check_integrity(meta, path, pinned=pinned, strict=strict)
     check_versions(meta, where, strict=strict)
     try:
         untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
@@ -405,12 +436,20 @@ def load_model(path: str | Path, *, strict: bool = False) -> CategoryModel:
             f"installed {metadata.version('scikit-learn')}",
         ) from None
     labels = tuple(meta["labels"])
-    missing = set(labels) - {str(c) for c in pipeline.classes_}
+    try:
+        missing = set(labels) - {str(c) for c in pipeline.classes_}
+    except Exception as exc:  # a model without classes_ is not a fitted classifier
+        raise ModelError(where, f"not a fitted classifier ({type(exc).__name__}: {exc})") from None
     if missing:
         raise ModelError(
             where, f"model does not predict label(s) {', '.join(sorted(missing))} of its sidecar"
         )
-    return CategoryModel(pipeline, labels, meta, where)
+    model = CategoryModel(pipeline, labels, meta, where)
+    try:  # parameters of trusted types can still be out of range (n_features = -1): try it once now
+        model.predict_proba(["审计整改工作持续推进。"])
+    except Exception as exc:
+        raise ModelError(where, f"the model cannot predict ({type(exc).__name__}: {exc})") from None
+    return model
 
 
 def default_model_path() -> Path:
@@ -421,15 +460,17 @@ def default_model_path() -> Path:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached(path: str, mtime_ns: int) -> CategoryModel:
-    return load_model(path)
+def _cached(path: str, mtime_ns: int, pinned: bool) -> CategoryModel:
+    return load_model(path, pinned=pinned)
 
 
 def get_model(path: str | Path | None = None) -> CategoryModel:
-    """Load a model lazily, cached per path (and modification time); ``None`` is the packaged model."""
+    """Load a model lazily, cached per path (and modification time); ``None`` is the packaged model,
+    whose file must match the SHA-256 its sidecar pins."""
     resolved = Path(path) if path is not None else default_model_path()
     try:
         mtime = resolved.stat().st_mtime_ns
     except OSError:
         raise ModelError(str(resolved), "model file not found") from None
-    return _cached(str(resolved.resolve()), mtime)
+    pinned = path is None or resolved.resolve() == default_model_path().resolve()
+    return _cached(str(resolved.resolve()), mtime, pinned)

@@ -21,8 +21,9 @@ from typing import Any
 from auditnlp.corpus.compare import Comparison, compare_rows
 from auditnlp.corpus.manifest import Manifest, apply_manifest, manifest_notes
 from auditnlp.corpus.rows import ReportRows, report_rows
-from auditnlp.errors import InputError, SkippedInputError
-from auditnlp.pipeline import Options, analyze_document
+from auditnlp.errors import AuditNLPError, InputError, SkippedInputError
+from auditnlp.pipeline import Options, analyze_isolated, check_options
+from auditnlp.readers import RawDocument
 from auditnlp.types import Report
 
 ErrorRow = tuple[str, str, str]
@@ -65,36 +66,50 @@ def analyze_chunk(
     manifest: Manifest | None = None,
     on_report: OnReport | None = None,
 ) -> list[ReportRows | ErrorRow]:
-    """Analyse files (a worker's chunk) into rows; every failure becomes an error row.
+    """Analyse files (a worker's chunk) into rows; every failure becomes an error row of its document.
 
     `on_report` is called with each analysed report before it is reduced to rows (the review site writes
-    its page there, so the text never leaves the worker); a failure there is the document's failure.
+    its page there, so the text never leaves the worker); a failure there is the document's failure. Each
+    document is isolated (a crash or a time limit ends its analysis alone, see
+    :func:`~auditnlp.pipeline.analyze_isolated`), and so is each file (a reader that fails ends that file).
     """
     from auditnlp.readers import read_path
 
     out: list[ReportRows | ErrorRow] = []
     for path in paths:
-        for doc in read_path(path, text_column=options.text_column, max_bytes=options.max_bytes):
-            if isinstance(doc, InputError):
-                out.append((str(doc.path), doc.reason, type(doc).__name__))
-                continue
-            try:
-                report = apply_manifest(analyze_document(doc, options), manifest)
-                if on_report is not None:
-                    on_report(report)
-                entry = manifest.entry(doc.path, doc.row) if manifest is not None else None
-                out.append(
-                    report_rows(
-                        report,
-                        manifest_row=entry.line if entry is not None else None,
-                        lexicon=options.lexicon,
-                    )
-                )
-            except InputError as exc:
-                out.append((str(exc.path or doc.name), exc.reason, type(exc).__name__))
-            except Exception as exc:  # a bug in one extractor must not end the batch
-                out.append((doc.name, f"analysis failed: {type(exc).__name__}: {exc}", "InternalError"))
+        if _orphaned():  # the batch was stopped (Ctrl-C, SIGTERM): do not go on alone
+            os._exit(1)
+        try:
+            for doc in read_path(path, text_column=options.text_column, limits=options.limits):
+                out.append(_rows_of(doc, options, manifest, on_report))
+        except Exception as exc:  # read_path turns reader failures into errors; this is the last guard
+            out.append((path, f"cannot read: {type(exc).__name__}: {exc}", "InternalError"))
     return out
+
+
+def _rows_of(
+    doc: RawDocument | InputError, options: Options, manifest: Manifest | None, on_report: OnReport | None
+) -> ReportRows | ErrorRow:
+    if isinstance(doc, InputError):
+        return _error_row(doc)
+    try:
+        result = analyze_isolated(doc, options)
+        if isinstance(result, InputError):
+            return _error_row(result, doc.name)
+        report = apply_manifest(result, manifest)
+        if on_report is not None:
+            on_report(report)
+        entry = manifest.entry(doc.path, doc.row) if manifest is not None else None
+        line = entry.line if entry is not None else None
+        return report_rows(report, manifest_row=line, lexicon=options.lexicon)
+    except AuditNLPError as exc:  # a lexicon pattern that gave up on this document
+        return _error_row(exc, doc.name)
+    except Exception as exc:  # a bug in one document's rows must not end the batch
+        return (doc.name, f"analysis failed: {type(exc).__name__}: {exc}", "AnalysisError")
+
+
+def _error_row(exc: AuditNLPError, name: str | None = None) -> ErrorRow:
+    return (str(exc.path or name), exc.reason, type(exc).__name__)
 
 
 def iter_rows(
@@ -125,7 +140,9 @@ def iter_rows(
                 progress(len(chunk))
         return
     _warm_up(options)
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks))) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(chunks)), initializer=_follow_parent, initargs=(os.getpid(),)
+    ) as pool:
         yield from _ordered(pool, chunks, options, manifest, jobs, progress, on_report)
 
 
@@ -137,6 +154,30 @@ _WARM_UP_TEXT = """某某区审计局2024年工作总结
 三、2025年工作计划
 一是加强学习；二是强化监督。
 """
+
+
+_PARENT: int | None = None
+"""The process that started this worker (None outside a worker)."""
+
+
+def _follow_parent(parent: int) -> None:
+    """Worker initializer: end with the parent. On Linux the kernel sends SIGTERM when the parent dies
+    (PR_SET_PDEATHSIG); elsewhere each document first checks that the parent is still there."""
+    global _PARENT
+    _PARENT = parent
+    if sys.platform.startswith("linux"):
+        import contextlib
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+def _orphaned() -> bool:
+    return _PARENT is not None and os.getppid() != _PARENT
 
 
 def _warm_up(options: Options) -> None:
@@ -247,6 +288,8 @@ def compare_inputs(
     paths, errors = expand(inputs, skip=skip)
     rows: list[ErrorRow] = list(errors)
     seen: list[tuple[str, int | None]] = []
+    if paths:
+        check_options(options or Options())  # a broken lexicon folder or model: one error, before the batch
 
     def reports() -> Iterator[ReportRows]:
         with progress_bar(len(paths), enabled=progress) as advance:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 import regex
 
-from auditnlp._data import Pattern, compile_pattern
+from auditnlp._data import Pattern, compile_pattern, items, need
 from auditnlp.errors import LexiconError
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 from auditnlp.numerals import parse_chinese_numeral
@@ -64,25 +64,54 @@ _RANGE_SEP = r"""
 """
 
 
+MAX_DIGITS = 30
+"""Digits a number may have and still be a quantity. A longer run of digits is an account number, an ID or
+garbage, never a result (the largest real amounts, in 元, have 15 digits); it is left out rather than
+carried as a 2,000-digit value into tables, JSON and spreadsheets."""
+
+
 def parse_number(surface: str) -> Decimal | None:
-    """Return the exact value of an Arabic number or Chinese numeral; ``None`` for masks and malformed."""
+    """Return the exact value of an Arabic number or Chinese numeral; ``None`` for masks, malformed
+    numbers and numbers of more than :data:`MAX_DIGITS` digits."""
     text = surface.replace(",", "")
     if not text:
         return None
-    try:
-        if text[0].isdigit():
+    if text[0].isdigit():
+        if sum(c.isdigit() for c in text) > MAX_DIGITS:
+            return None
+        try:
             return Decimal(text)
-    except InvalidOperation:
-        return None
+        except InvalidOperation:
+            return None
     value = parse_chinese_numeral(text)
-    return Decimal(value) if value is not None else None
+    if value is None or abs(value) >= 10**MAX_DIGITS:
+        return None
+    return Decimal(value)
+
+
+def exact_product(value: Decimal, factor: Decimal) -> Decimal:
+    """``value × factor`` without rounding, then cleaned (1.20 → 1.2, 1.2E+8 → 120000000).
+
+    Decimal's default context keeps 28 digits: 10^25 万元 would round, and quantizing it would raise; the
+    product is computed with the digits it needs.
+    """
+    digits = len(value.as_tuple().digits) + len(factor.as_tuple().digits) + 2
+    with localcontext() as context:
+        context.prec = max(context.prec, digits + max(0, value.adjusted()) + max(0, factor.adjusted()))
+        return _clean(value * factor)
 
 
 def _clean(value: Decimal) -> Decimal:
     """Drop exponent notation and trailing zeros after the point (1.20 → 1.2, 1.2E+8 → 120000000)."""
-    if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
-    return value.normalize()
+    with localcontext() as context:
+        context.prec = max(context.prec, len(value.as_tuple().digits) + max(0, value.adjusted()) + 2)
+        if value == value.to_integral_value():
+            return value.quantize(Decimal(1))
+        return value.normalize()
+
+
+UNIT_KINDS = frozenset({"count", "money", "percent", "percent_point", "multiple", "physical", "time", "age"})
+"""The kinds of unit ``units.tsv`` may name (extractors and the comparison treat each differently)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,11 +199,18 @@ def build_number_grammar(lex: Lexicons) -> NumberGrammar:
             factor = Decimal(row["factor"])
         except InvalidOperation:
             raise LexiconError(lex.where("units.tsv"), f"line {lineno}: bad factor") from None
+        if row["kind"] not in UNIT_KINDS:
+            raise LexiconError(
+                lex.where("units.tsv"),
+                f"line {lineno}: kind {row['kind']!r} is not one of {', '.join(sorted(UNIT_KINDS))}",
+            )
         units[row["unit"]] = UnitInfo(row["unit"], row["kind"], row["base_unit"], factor)
-    magnitudes = {
-        row["magnitude"]: Decimal(row["factor"])
-        for _, row in lex.tsv("magnitudes.tsv", required=("magnitude", "factor"))
-    }
+    magnitudes: dict[str, Decimal] = {}
+    for lineno, row in lex.tsv("magnitudes.tsv", required=("magnitude", "factor")):
+        try:
+            magnitudes[row["magnitude"]] = Decimal(row["factor"])
+        except InvalidOperation:
+            raise LexiconError(lex.where("magnitudes.tsv"), f"line {lineno}: bad factor") from None
     per = [row["per"] for _, row in lex.tsv("per_units.tsv", required=("per",))]
     approx: dict[str, list[str]] = {"pre": [], "inner": [], "post": []}
     for lineno, row in lex.tsv("approx.tsv", required=("word", "position")):
@@ -192,8 +228,13 @@ def build_number_grammar(lex: Lexicons) -> NumberGrammar:
 
     flags = regex.VERBOSE
     blocked = tuple(
-        (str(r["kind"]), compile_pattern(expand(str(r["pattern"])), where, flags))
-        for r in rules.get("blocked", ())
+        (
+            need(r, "kind", where, str, context=f"blocked item {i + 1}"),
+            compile_pattern(
+                expand(need(r, "pattern", where, str, context=f"blocked item {i + 1}")), where, flags
+            ),
+        )
+        for i, r in enumerate(items(rules, "blocked", where, dict))
     )
     breakers = {str(k): frozenset(str(c) for c in v) for k, v in (rules.get("unit_breakers") or {}).items()}
     freq = rules.get("frequency") or {}
@@ -441,7 +482,7 @@ def _quantity_at(
         approx=approx,
         unit=unit,
         unit_kind=info.kind,
-        base_value=None if value is None else _clean(value * factor),
+        base_value=None if value is None else exact_product(value, factor),
         base_unit=base_unit,
         flag=flag,
         lead=lead,

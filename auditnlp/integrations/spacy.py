@@ -162,16 +162,50 @@ def blank_nlp(segmenter: str = "char") -> Language:
     return nlp
 
 
+def char_doc(nlp: Language, text: str) -> Doc:
+    """The tokens spaCy's ``zh`` character segmenter makes of `text`, in linear time: each character a
+    token, a single space after a token its trailing space, other whitespace runs tokens of their own."""
+    words: list[str] = []
+    spaces: list[bool] = []
+    pos, end = 0, len(text)
+    while pos < end:
+        nxt = pos
+        while nxt < end and text[nxt].isspace():
+            nxt += 1
+        if nxt == end:
+            break
+        if nxt > pos:
+            words.append(text[pos:nxt])
+            spaces.append(False)
+        words.append(text[nxt])
+        spaces.append(False)
+        pos = nxt + 1
+        if pos < end and text[pos] == " ":
+            spaces[-1] = True
+            pos += 1
+    if pos < end:
+        words.append(text[pos:])
+        spaces.append(False)
+    return Doc(nlp.vocab, words=words, spaces=spaces)
+
+
 def render_html(text: str, *, nlp: Language | None = None, title: str | None = None) -> str:
     """Render `text` as a displaCy HTML page with indicators and slogans highlighted.
 
-    Overlapping records keep the longer one (displaCy's entity view cannot nest).
+    Overlapping records keep the longer one (displaCy's entity view cannot nest). Without `nlp`, a blank
+    pipeline is made that takes `text` whatever its length (``auditnlp render`` bounds it, ``--max-chars``).
     """
     from spacy import displacy
     from spacy.util import filter_spans
 
-    nlp = nlp or blank_nlp()
-    doc = nlp(text)
+    if nlp is None:
+        nlp = blank_nlp()
+        # spaCy's character segmenter aligns each character by slicing the rest of the text (quadratic:
+        # 90 s for a million characters), and its 1,000,000 limit guards parsers this pipeline has not:
+        # the same tokens are made here in one pass
+        doc = nlp(char_doc(nlp, text))
+    else:
+        doc = nlp(text)
     marked = [
         *doc.spans.get(span_key("indicators"), []),
         *doc.spans.get(span_key("slogans"), []),

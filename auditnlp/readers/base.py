@@ -5,11 +5,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import regex
+
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 """The size limit of one document's extracted text (``--max-mb``)."""
 CONTAINER_FACTOR = 50
 """A file whose text comes out of a container (.docx with pictures, a PDF, a scan) may be this many times
 the text limit before it is refused unopened; its extracted text must still fit the limit."""
+DEFAULT_MAX_PARTS = 10_000
+DEFAULT_MAX_PAGES = 2_000
+DEFAULT_MAX_ROWS = 100_000
+DEFAULT_MAX_COLUMNS = 1_000
 FORMATS: dict[str, str] = {
     ".txt": "txt",
     ".text": "txt",
@@ -46,6 +52,49 @@ META_COLUMNS = {
     "period": ("period", "期间", "时期", "报告期"),
 }
 """Metadata columns of a spreadsheet row: field → accepted column names, first found wins."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """What one input may expand to; each limit is checked before the part it guards is read.
+
+    A file over a limit is one error naming the file and the command-line option that raises the limit
+    (``--max-mb`` for `max_bytes`, ``--max-unzipped-mb``, ``--max-parts``, ``--max-pages``, ``--max-rows``,
+    ``--max-columns``). `max_bytes` bounds the text read from a file (UTF-8 bytes), and a container file at
+    :data:`CONTAINER_FACTOR` times that.
+    """
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_unzipped_bytes: int | None = None
+    """Total uncompressed size of the XML parts of a .docx or .xlsx (what gets parsed); ``None``: 20 ×
+    `max_bytes`. All parts together (pictures too) may expand to :data:`CONTAINER_FACTOR` × `max_bytes`."""
+    max_parts: int = DEFAULT_MAX_PARTS
+    """Members of a .docx or .xlsx."""
+    max_pages: int = DEFAULT_MAX_PAGES
+    """Pages of a PDF."""
+    max_rows: int = DEFAULT_MAX_ROWS
+    """Rows of a .csv, .tsv, .xlsx, .xls or .jsonl file."""
+    max_columns: int = DEFAULT_MAX_COLUMNS
+    """Columns of a spreadsheet row."""
+
+    @property
+    def unzipped(self) -> int:
+        """The effective limit on the uncompressed size of a zip container's XML parts."""
+        return self.max_unzipped_bytes if self.max_unzipped_bytes is not None else 20 * self.max_bytes
+
+
+def megabytes(size: int) -> str:
+    """A size for a message: ``12.3 MB`` (``0.2 MB``, never ``0 MB`` for a limit above zero)."""
+    mb = size / 2**20
+    return f"{mb:.1f} MB" if mb < 100 else f"{mb:,.0f} MB"
+
+
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` with lone surrogates (JSON escapes, ``_xD800_`` cells) replaced by U+FFFD, one for one."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from auditnlp.errors import (
     ConverterMissingError,
+    CorruptDocumentError,
     DuplicateInputError,
     EmptyDocumentError,
     FileTooLargeError,
@@ -34,8 +35,8 @@ from auditnlp.errors import (
     SkippedInputError,
     UnsupportedFormatError,
 )
-from auditnlp.readers.base import DEFAULT_MAX_BYTES, FORMATS, RawDocument, too_large
-from auditnlp.readers.files import read_file
+from auditnlp.readers.base import DEFAULT_MAX_BYTES, FORMATS, Limits, RawDocument, too_large
+from auditnlp.readers.files import iter_file
 
 
 def skip_reason(path: Path) -> str | None:
@@ -179,31 +180,40 @@ def iter_documents(
     *,
     text_column: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Limits | None = None,
 ) -> Iterator[RawDocument | InputError]:
     """Yield documents from files, folders and globs; a left-out or failing file yields its error instead."""
     for path in expand_inputs(inputs):
         if isinstance(path, InputError):
             yield path
             continue
-        yield from read_path(path, text_column=text_column, max_bytes=max_bytes)
+        yield from read_path(path, text_column=text_column, max_bytes=max_bytes, limits=limits)
 
 
 def read_path(
-    path: str | Path, *, text_column: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    path: str | Path,
+    *,
+    text_column: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Limits | None = None,
 ) -> Iterator[RawDocument | InputError]:
-    """The documents of one file (one per spreadsheet row), or the error that stopped its reading."""
+    """The documents of one file (one per spreadsheet row), or the errors that stopped their reading: a
+    damaged row is its own error, and the rows after it are read."""
+    limits = limits or Limits(max_bytes=max_bytes)
     try:
-        docs = read_file(path, text_column=text_column, max_bytes=max_bytes)
+        for doc in iter_file(path, text_column=text_column, limits=limits):
+            if isinstance(doc, InputError):
+                yield doc
+            elif not doc.text.strip():
+                yield EmptyDocumentError(doc.name, "the row's text is empty")
+            elif (size := len(doc.text.encode("utf-8", "surrogatepass"))) > limits.max_bytes:
+                yield FileTooLargeError(doc.name, too_large(size, limits.max_bytes))
+            else:
+                yield doc
     except InputError as exc:
         yield exc
-        return
-    for doc in docs:
-        if not doc.text.strip():
-            yield EmptyDocumentError(doc.name, "the row's text is empty")
-        elif (size := len(doc.text.encode("utf-8", "surrogatepass"))) > max_bytes:
-            yield FileTooLargeError(doc.name, too_large(size, max_bytes))
-        else:
-            yield doc
+    except Exception as exc:  # a reader must never end a batch; they wrap their own errors already
+        yield CorruptDocumentError(str(path), f"cannot read: {type(exc).__name__}: {exc}")
 
 
 def read_documents(
@@ -211,6 +221,7 @@ def read_documents(
     *,
     text_column: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    limits: Limits | None = None,
 ) -> list[RawDocument]:
     """Read all documents, raising the first error (use :func:`iter_documents` to keep going).
 
@@ -219,7 +230,7 @@ def read_documents(
     if isinstance(inputs, str | Path):
         inputs = [inputs]
     out = []
-    for doc in iter_documents(inputs, text_column=text_column, max_bytes=max_bytes):
+    for doc in iter_documents(inputs, text_column=text_column, max_bytes=max_bytes, limits=limits):
         if isinstance(doc, SkippedInputError):
             continue
         if isinstance(doc, InputError):

@@ -119,23 +119,35 @@ def _items_of(text: str, para: Paragraph, markers: list[_Marker], first_id: int)
     for m in markers:
         kind_rank.setdefault(m.kind, len(kind_rank))
     out: list[ListItem] = []
+    # an item ends where the next marker of its kind or of an enclosing kind starts (the next marker of
+    # rank at most its own): one backward pass with a stack instead of a scan of the later markers
+    ends = [para.end] * len(markers)
+    waiting: list[int] = []  # later markers, nearest on top, ranks increasing downwards
+    for i in range(len(markers) - 1, -1, -1):
+        rank = kind_rank[markers[i].kind]
+        while waiting and kind_rank[markers[waiting[-1]].kind] > rank:
+            waiting.pop()
+        if waiting:
+            ends[i] = markers[waiting[-1]].start
+        waiting.append(i)
     spans: list[tuple[int, int, str]] = []
-    for i, m in enumerate(markers):
-        end = para.end
-        for later in markers[i + 1 :]:
-            if later.kind == m.kind or kind_rank[later.kind] < kind_rank[m.kind]:
-                end = later.start
-                break
+    for m, end in zip(markers, ends, strict=True):
         while end > m.start and text[end - 1] in " \n":
             end -= 1
         spans.append((m.start, end, m.kind))
+    # the parent is the nearest earlier item of another kind that holds the item: only items still open
+    # (ending after this one starts) can, and they nest, so a stack of them is enough
+    holding: list[int] = []
     for i, (m, (start, end, kind)) in enumerate(zip(markers, spans, strict=True)):
+        while holding and spans[holding[-1]][1] <= start:
+            holding.pop()
         parent = None
-        for j in range(i - 1, -1, -1):
+        for j in reversed(holding):
             p_start, p_end, p_kind = spans[j]
             if p_kind != kind and p_start <= start and end <= p_end:
                 parent = first_id + j
                 break
+        holding.append(i)
         body = m.end
         while body < end and text[body] in "，,、：: ":
             body += 1

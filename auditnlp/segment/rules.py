@@ -7,7 +7,7 @@ from typing import Any
 
 import regex
 
-from auditnlp._data import Pattern, compile_pattern
+from auditnlp._data import Pattern, check, compile_pattern, get, items, line_of, need
 from auditnlp.errors import LexiconError
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 
@@ -55,62 +55,84 @@ class StructureRules:
     """One alternation of every series' markers: a paragraph it does not match has no list item."""
 
 
-def _need(data: dict[str, Any], key: str, where: str) -> Any:
-    if key not in data:
-        raise LexiconError(where, f"missing key {key!r}")
-    return data[key]
-
-
 def build_structure_rules(lex: Lexicons) -> StructureRules:
-    """Compile ``structure.yaml`` and ``lists.yaml`` of `lex`."""
+    """Compile ``structure.yaml`` and ``lists.yaml`` of `lex`; a malformed entry is a LexiconError naming
+    the file, the line and the key."""
     data = lex.yaml_mapping("structure.yaml")
     where = lex.where("structure.yaml")
-    cn = _need(data, "numerals", where)
+    cn = need(data, "numerals", where, str)
 
     def pat(p: str) -> Any:
         return compile_pattern(
             p.replace("{CN}", cn).replace("{NAME}", r"(?:(?![年度月日的及和与])\p{Han})"), where
         )
 
-    headings = tuple(
-        HeadingRule(int(h["rank"]), h["kind"], pat(h["pattern"])) for h in _need(data, "headings", where)
+    def rule(entries: Any, i: int, key: str) -> dict[str, Any]:
+        return check(entries[i], dict, where, line_of(entries, i), f"{key} item {i + 1}")  # type: ignore[no-any-return]
+
+    heading_list = need(data, "headings", where, list)
+    headings = []
+    for i in range(len(heading_list)):
+        h = rule(heading_list, i, "headings")
+        headings.append(
+            HeadingRule(
+                need(h, "rank", where, int), need(h, "kind", where, str), pat(need(h, "pattern", where, str))
+            )
+        )
+    roles = tuple(
+        (str(role), pat(p))
+        for role in need(data, "roles", where, dict)
+        for p in items(data["roles"], role, where, str)
     )
-    roles = tuple((role, pat(p)) for role, patterns in _need(data, "roles", where).items() for p in patterns)
-    doc_types = tuple(
-        (d["type"], pat(d["title"]) if "title" in d else None, bool(d.get("salutation", False)))
-        for d in _need(data, "doc_types", where)
-    )
+    doc_list = need(data, "doc_types", where, list)
+    doc_types = []
+    for i in range(len(doc_list)):
+        d = rule(doc_list, i, "doc_types")
+        title = get(d, "title", None, where, str)
+        doc_types.append(
+            (
+                need(d, "type", where, str),
+                pat(title) if title else None,
+                bool(get(d, "salutation", False, where)),
+            )
+        )
     lists = lex.yaml_mapping("lists.yaml")
     lwhere = lex.where("lists.yaml")
     series = []
-    for s in _need(lists, "series", lwhere):
+    series_list = need(lists, "series", lwhere, list)
+    for i in range(len(series_list)):
+        s = check(series_list[i], dict, lwhere, line_of(series_list, i), f"series item {i + 1}")
         if "pattern" not in s and "markers" not in s:
-            raise LexiconError(lwhere, f"series {s.get('kind')!r} needs `pattern` or `markers`")
+            raise LexiconError(
+                lwhere, f"line {line_of(s)}: series {s.get('kind')!r} needs `pattern` or `markers`"
+            )
+        pattern = get(s, "pattern", None, lwhere, str)
+        after = get(s, "after", None, lwhere, str)
+        first_only_after = get(s, "first_only_after", None, lwhere, str)
         series.append(
             SeriesRule(
-                kind=s["kind"],
-                pattern=compile_pattern(s["pattern"], lwhere) if "pattern" in s else None,
-                markers=tuple(s.get("markers", ())),
-                last=tuple(s.get("last", ())),
-                repeat_from=s.get("repeat_from"),
-                after=compile_pattern(s["after"], lwhere) if s.get("after") else None,
-                first_only_after=compile_pattern(s["first_only_after"], lwhere)
-                if s.get("first_only_after")
-                else None,
+                kind=need(s, "kind", lwhere, str),
+                pattern=compile_pattern(pattern, lwhere) if pattern is not None else None,
+                markers=tuple(items(s, "markers", lwhere, str)),
+                last=tuple(items(s, "last", lwhere, str)),
+                repeat_from=get(s, "repeat_from", None, lwhere, int),
+                after=compile_pattern(after, lwhere) if after else None,
+                first_only_after=compile_pattern(first_only_after, lwhere) if first_only_after else None,
             )
         )
+    default_roles = get(data, "default_roles", {}, where, dict)
     return StructureRules(
-        headings=headings,
-        plain_headings=tuple(pat(p) for p in data.get("plain_headings", ())),
-        heading_max_chars=int(data.get("heading_max_chars", 60)),
+        headings=tuple(headings),
+        plain_headings=tuple(pat(p) for p in items(data, "plain_headings", where, str)),
+        heading_max_chars=get(data, "heading_max_chars", 60, where, int),
         roles=roles,
-        default_roles=tuple((str(k), str(v)) for k, v in (data.get("default_roles") or {}).items()),
-        salutation=pat(_need(data, "salutation", where)),
-        closing=pat(_need(data, "closing", where)),
-        title_max_chars=int(data.get("title_max_chars", 80)),
-        title_keywords=pat(_need(data, "title_keywords", where)),
-        doc_types=doc_types,
-        list_before=compile_pattern(_need(lists, "before", lwhere), lwhere),
+        default_roles=tuple((str(k), str(v)) for k, v in default_roles.items()),
+        salutation=pat(need(data, "salutation", where, str)),
+        closing=pat(need(data, "closing", where, str)),
+        title_max_chars=get(data, "title_max_chars", 80, where, int),
+        title_keywords=pat(need(data, "title_keywords", where, str)),
+        doc_types=tuple(doc_types),
+        list_before=compile_pattern(need(lists, "before", lwhere, str), lwhere),
         series=tuple(series),
         any_marker=compile_pattern("|".join(_alternative(s) for s in series), lwhere),
     )

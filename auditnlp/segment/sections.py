@@ -142,13 +142,17 @@ def build_sections(
             previous_top_role = role
         raw.append((level, m, parent, role))
         stack.append(len(raw) - 1)
+    # a section ends where the next heading of its level or above starts: one pass with a stack of the
+    # sections still open (a scan of the later headings for each one was quadratic in their number)
+    ends = [len(text)] * len(raw)
+    open_sections: list[int] = []
+    for i, (level, m, _, _) in enumerate(raw):
+        while open_sections and raw[open_sections[-1]][0] >= level:
+            ends[open_sections.pop()] = m.start
+        open_sections.append(i)
     offset = len(sections)
     for i, (level, m, parent, role) in enumerate(raw):
-        end = len(text)
-        for later in raw[i + 1 :]:
-            if later[0] <= level:
-                end = later[1].start
-                break
+        end = ends[i]
         sections.append(
             Section(
                 id=offset + i,

@@ -156,7 +156,9 @@ def write_matrix(
         sheet.write_string(1, offset + i, str(period), year_head_first if i in firsts else year_head)
         if i + 1 == len(columns) or columns[i + 1][0] != unit:
             if offset + i > start:
-                sheet.merge_range(0, start, 0, offset + i, str(unit), styles["unit_head"])
+                # the merged cell's text written as a string, never a formula or a link
+                sheet.merge_range(0, start, 0, offset + i, "", styles["unit_head"])
+                sheet.write_string(0, start, str(unit), styles["unit_head"])
             else:
                 sheet.write_string(0, start, str(unit), styles["unit_head"])
             start = offset + i + 1

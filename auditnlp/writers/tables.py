@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditnlp.errors import OptionsError
+from auditnlp.writers.output import atomic_file, atomic_folder
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,12 +52,22 @@ def flat_tables(comparison: Comparison) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def table_files(fmt: str) -> tuple[str, ...]:
+    """The file names a folder output of `fmt` holds (one per table)."""
+    from auditnlp.corpus.schema import TABLES
+
+    return tuple(f"{name}.{fmt}" for name in TABLES)
+
+
 def write_comparison(
     comparison: Comparison, path: str | Path, format: str | None = None, *, lang: str = "zh"
 ) -> Path:
     """Write the comparison in `format` (default: from the suffix of `path`); return what was written.
 
-    `lang` is the workbook's language (``zh``: Chinese sheet names, headers and code values; ``en``)."""
+    `lang` is the workbook's language (``zh``: Chinese sheet names, headers and code values; ``en``). The
+    output is written atomically (see :mod:`auditnlp.writers.output`): an interrupted write leaves the
+    previous output whole. Raises :class:`~auditnlp.errors.OutputError` when it cannot be written.
+    """
     fmt = format or guess_format(path)
     path = Path(path)
     if fmt == "xlsx":
@@ -67,20 +78,44 @@ def write_comparison(
         raise OptionsError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     tables = flat_tables(comparison)
     if fmt == "jsonl":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as out:
+        with atomic_file(path) as temporary, temporary.open("w", encoding="utf-8") as out:
             for name, frame in tables.items():
                 for record in frame.to_dict("records"):
                     row = {"table": name, **{str(k): _json(v) for k, v in record.items()}}
                     out.write(json.dumps(row, ensure_ascii=False) + "\n")
         return path
-    path.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        if fmt == "csv":
-            frame.to_csv(path / f"{name}.csv", index=False, encoding="utf-8-sig")
-        else:
-            _arrow_safe(frame).to_parquet(path / f"{name}.parquet", index=False)
+    with atomic_folder(path) as folder:
+        for name, frame in tables.items():
+            if fmt == "csv":
+                neutralised(frame).to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
+            else:
+                _arrow_safe(frame).to_parquet(folder / f"{name}.parquet", index=False)
     return path
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula in a CSV cell (OWASP, CSV injection)."""
+
+
+def neutralise(value: Any) -> Any:
+    """A CSV cell that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP); others as they are.
+
+    Only text is touched: numbers (a negative change, -3.5) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every text cell and column name neutralised for CSV (see :func:`neutralise`)."""
+    out = frame.copy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for position in range(out.shape[1]):
+        series = out.iloc[:, position]
+        if series.dtype == object or str(series.dtype) in {"string", "str"}:
+            out.iloc[:, position] = [neutralise(v) for v in series]
+    return out
 
 
 def _json(value: Any) -> Any:

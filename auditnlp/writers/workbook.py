@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditnlp.corpus.schema import FILE_COLUMNS, MONEY_COLUMNS, REPORT_KEYS, TABLES, column
+from auditnlp.errors import OutputError
 from auditnlp.lexicon import LexiconsLike
 from auditnlp.writers.display import Display, Lang
+from auditnlp.writers.output import atomic_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,35 +43,50 @@ def write_workbook(
     Chinese labels in the second header row); `lexicon` gives the display words (``display.yaml``).
     """
     import xlsxwriter
+    from xlsxwriter.exceptions import XlsxWriterException
 
     from auditnlp.writers.display import load_display
     from auditnlp.writers.overview import sheet_name, write_numeric_matrix, write_overview
 
     display = load_display(lexicon, lang).with_labels(comparison.indicator_labels)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     root = _common_folder(comparison)
     zh = display.lang == "zh"
     first, second = (comparison.label, str) if zh else (str, comparison.label)
     yes_no = (display.code("bool", True), display.code("bool", False))
-    with xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True}) as book:
-        styles = _styles(book)
-        tables = comparison.tables()
-        overview_charts = write_overview(book, comparison, display, TABLES)
-        for name, frame in tables.items():
-            if name == "matrix":
-                _write_matrix(book, styles, frame, comparison, sheet_name(name, display, TABLES))
-                write_numeric_matrix(book, comparison, display, TABLES)
-            else:
-                shown = _translated(name, _relative(frame, root), display)
-                sheet = _write_table(
-                    book, styles, sheet_name(name, display, TABLES), shown, first, second, yes_no
-                )
-                if name == "categories":
-                    _categories_chart(book, sheet, frame)
-        _write_legend(book, styles, comparison, root, display)
-        overview_charts()
+    with atomic_file(path) as temporary:
+        try:
+            with xlsxwriter.Workbook(str(temporary), WORKBOOK_OPTIONS) as book:
+                styles = _styles(book)
+                tables = comparison.tables()
+                overview_charts = write_overview(book, comparison, display, TABLES)
+                sheets: dict[str, list[str]] = {}
+                for name, frame in tables.items():
+                    title = sheet_name(name, display, TABLES)
+                    if name == "matrix":
+                        _write_matrix(book, styles, frame, comparison, title)
+                        write_numeric_matrix(book, comparison, display, TABLES)
+                        sheets[name] = [title]
+                    else:
+                        shown = _translated(name, _relative(frame, root), display)
+                        written = _write_table(book, styles, title, shown, first, second, yes_no)
+                        sheets[name] = [s.name for s in written]
+                        if name == "categories":
+                            _categories_chart(book, written[0], frame)
+                _write_legend(book, styles, comparison, root, display, sheets)
+                overview_charts()
+        except XlsxWriterException as exc:
+            raise OutputError(str(path), f"cannot write the workbook: {exc}") from None
     return path
+
+
+WORKBOOK_OPTIONS = {
+    "nan_inf_to_errors": True,
+    # every cell is a string or a number: text that starts with = is never a formula, a URL never a link
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
 
 def _translated(table: str, frame: pd.DataFrame, display: Display) -> pd.DataFrame:
@@ -247,18 +264,38 @@ def _write_table(
     label: Callable[[str], str],
     second: Callable[[str], str] = str,
     yes_no: tuple[str, str] = ("是", "否"),
-) -> Worksheet:
-    """The table on sheet `name`: header rows ``label(key)`` and ``second(key)`` (the key by default),
-    booleans written as the words `yes_no`."""
-    sheet = book.add_worksheet(name)
+) -> list[Worksheet]:
+    """The table on sheet `name` (header rows ``label(key)`` and ``second(key)``, the key by default;
+    booleans written as the words `yes_no`), and on ``name (2)``, ``name (3)`` … when it has more rows
+    than a sheet holds."""
+    per_sheet = EXCEL_MAX_ROWS - 2
     columns = [str(c) for c in frame.columns]
     widths = _column_widths(frame, columns, label)
+    parts = range(0, max(len(frame), 1), per_sheet)
+    return [
+        _write_rows(book, styles, name if i == 0 else f"{name} ({i + 1})", frame.iloc[s : s + per_sheet],
+                    columns, widths, label, second, yes_no)
+        for i, s in enumerate(parts)
+    ]  # fmt: skip
+
+
+def _write_rows(
+    book: Workbook,
+    styles: dict[str, Any],
+    sheet_name: str,
+    rows: pd.DataFrame,
+    columns: list[str],
+    widths: list[int],
+    label: Callable[[str], str],
+    second: Callable[[str], str],
+    yes_no: tuple[str, str],
+) -> Worksheet:
+    sheet = book.add_worksheet(sheet_name)
     wrapped = [col for col, c in enumerate(columns) if column(c).kind == "long"]
     for col, key in enumerate(columns):
         sheet.write_string(0, col, label(key), styles["head"])
         sheet.write_string(1, col, second(key), styles["key"])
         sheet.set_column(col, col, widths[col])
-    rows = frame.head(EXCEL_MAX_ROWS - 2)
     money_rows = _money_mask(rows)
     for r, record in enumerate(rows.itertuples(index=False, name=None), 2):
         money = money_rows[r - 2]
@@ -331,7 +368,12 @@ def _categories_chart(book: Workbook, sheet: Worksheet, frame: pd.DataFrame) -> 
 
 
 def _write_legend(
-    book: Workbook, styles: dict[str, Any], comparison: Comparison, root: str, display: Display | None = None
+    book: Workbook,
+    styles: dict[str, Any],
+    comparison: Comparison,
+    root: str,
+    display: Display | None = None,
+    sheets: dict[str, list[str]] | None = None,
 ) -> None:
     from auditnlp.writers.overview import SHEETS
 
@@ -360,7 +402,9 @@ def _write_legend(
         label, description = TABLES[name]
         sheet.write_string(row, 0, name, styles["text"])
         sheet.write_string(row, 1, label, styles["text"])
-        sheet.write_string(row, 4, f"{description} ({len(frame)} rows)", styles["wrap"])
+        more = (sheets or {}).get(name, [name])[1:]
+        spill = f"; more than a sheet holds, continued on {', '.join(more)}" if more else ""
+        sheet.write_string(row, 4, f"{description} ({len(frame)} rows{spill})", styles["wrap"])
         row += 1
         keys = [] if name == "matrix" else [str(c) for c in frame.columns]
         for key in keys:

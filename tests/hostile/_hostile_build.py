@@ -31,16 +31,33 @@ REPORT = (
 )
 
 
-def report_text(unit: str = "某某区审计局", year: int = 2023, extra: str = "") -> str:
-    """A small, well-formed report of `unit` for `year` (varied by `extra`)."""
+PLACES = ("东湖", "西山", "南山", "北塘", "青山", "白沙", "江北", "临川", "南湖", "新城", "河东", "河西",
+          "城关", "滨海", "云岭", "石桥", "柳林", "松江", "桃源", "凤凰", "龙泉", "金坛", "玉溪", "兰溪")  # fmt: skip
+TOPICS = ("财政预算执行", "重大政策落实", "国有企业", "民生资金", "自然资源资产", "经济责任", "政府投资项目",
+          "乡村振兴资金", "社保基金", "住房公积金", "医保基金", "教育经费")  # fmt: skip
+
+
+def unit_name(index: int) -> str:
+    """A distinct, well-formed audit office name for each index (东湖区审计局, 西山区审计局 …)."""
+    place = PLACES[index % len(PLACES)]
+    kind = ("区", "县", "市")[(index // len(PLACES)) % 3]
+    return f"{place}{kind}审计局"
+
+
+def report_text(index: int = 0, year: int = 2023, extra: str = "") -> str:
+    """A small, well-formed report, distinct for each `index` (its unit, figures and topic) and `year`.
+
+    Distinct matters: a comparison reads near-identical reports of one unit and period as copies of one.
+    """
+    topic = TOPICS[index % len(TOPICS)]
     return (
-        f"{unit}{year}年工作总结\n"
+        f"{unit_name(index)}{year}年工作总结\n"
         "一、工作情况\n"
-        f"全年完成审计项目{20 + year % 10}个，查出违规金额{year % 100}.5万元。{extra}\n"
+        f"全年完成审计项目{20 + index}个，查出违规金额{index * 7 + 3}.5万元，重点开展{topic}审计。{extra}\n"
         "二、存在的问题\n"
-        "（一）审计整改跟踪不够及时。\n"
+        f"（一）{topic}审计发现问题的整改跟踪不够及时。\n"
         f"三、{year + 1}年工作计划\n"
-        "一是加强学习；二是强化监督。\n"
+        f"一是加强学习；二是强化{topic}监督。\n"
     )
 
 

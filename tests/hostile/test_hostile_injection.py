@@ -69,7 +69,7 @@ def _rows_csv(tmp_path: Path) -> Path:
         writer.writerow(["unit", "year", "title", "text"])
         for i, payload in enumerate(PAYLOADS):
             for year in (2022, 2023):
-                text = report_text(f"第{i + 1}区审计局", year, extra="坚持“第一议题”制度，在“严”字上下功夫。")
+                text = report_text(i, year, extra="坚持“第一议题”制度，在“严”字上下功夫。")
                 body = text.split("\n", 1)[1]  # no title line: the unit and title come from the columns
                 writer.writerow([payload, year, f"{payload} {year}", body])
     return path
@@ -89,7 +89,7 @@ def payload_folder(tmp_path_factory):
         for i, name in enumerate(names):
             for year in (2022, 2023):
                 file = f"{name}{year}.txt"
-                (folder / file).write_text(report_text(f"第{i + 1}区审计局", year), encoding="utf-8")
+                (folder / file).write_text(report_text(i, year), encoding="utf-8")
                 writer.writerow([f"txt/{file}", PAYLOADS[i], year, f"{PAYLOADS[-1 - i]}", "@SUM(1)"])
     return folder, manifest
 

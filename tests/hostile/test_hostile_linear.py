@@ -1,10 +1,12 @@
 """Linear time on pathological text (group 3 and 7 of the reliability review).
 
 Each family is analysed at 1, 2, 4 and 8 times a base size; the time of the largest size divided by the
-time of the one before must stay near 2 (a ratio measured minutes apart on one machine, not an absolute
-time). Base sizes are chosen so the whole test takes seconds when analysis is linear, while a quadratic
-path doubles its ratio: 16 KB of digits took 106 s in the review, and a superlinear family stops as soon
-as the next size is predicted to take longer than the budget.
+time of the one before must stay near 2 (a ratio, not an absolute time). Times are the CPU time of this
+process (other jobs on a shared machine do not count), the best of three runs for the two largest sizes.
+Base sizes are chosen so the whole test takes seconds when analysis is linear, while a quadratic path
+doubles its ratio (16 KB of digits took 106 s in the review; the heading and list-item paths of the review
+gave 3.3 and 4.1 here); a superlinear family stops as soon as the next size is predicted to take longer
+than the budget.
 
 Families whose superlinear path lies in one stage run that stage only, where the other stages would
 hide it behind their (linear) cost at sizes a test can afford: headings and list items (structure).
@@ -24,28 +26,29 @@ from conftest import ROOT
 
 from auditnlp import Options, analyze_text
 
-MAX_RATIO = 2.6
-"""t(8n) / t(4n) above this is superlinear (linear gives 2, quadratic 4)."""
+MAX_RATIO = 2.8
+"""t(8n) / t(4n) above this is superlinear (linear gives 2, quadratic 4; on a busy machine a linear
+family measured up to 2.6)."""
 BUDGET = 15.0
 """Seconds the next size may take before a family is declared superlinear without running it."""
 STRUCTURE = ("structure",)
 
 # family → (base size n in characters, stages analysed; None = all)
 FAMILIES: dict[str, tuple[int, tuple[str, ...] | None]] = {
-    "digits": (4000, None),
-    "digits_unit": (4000, None),
-    "comma_number": (4000, None),
-    "chinese_numerals": (4000, None),
-    "mixed_width_digits": (4000, None),
-    "mixed_width_digits_nounit": (4000, None),
-    "xrun": (4000, None),
-    "starrun": (4000, None),
-    "mask_mix": (4000, None),
-    "dots": (4000, None),
-    "headings": (64000, STRUCTURE),
+    "digits": (16000, None),
+    "digits_unit": (16000, None),
+    "comma_number": (16000, None),
+    "chinese_numerals": (16000, None),
+    "mixed_width_digits": (16000, None),
+    "mixed_width_digits_nounit": (16000, None),
+    "xrun": (16000, None),
+    "starrun": (16000, None),
+    "mask_mix": (16000, None),
+    "dots": (16000, None),
+    "headings": (32000, STRUCTURE),
     "headings_l1": (32000, STRUCTURE),
     "problem_headings": (16000, None),
-    "yishi_clause": (8000, STRUCTURE),
+    "yishi_clause": (16000, STRUCTURE),
     "slogan_frames": (16000, None),
     "realish": (30000, None),
 }
@@ -76,9 +79,9 @@ def _timed(text: str, options: Options) -> float:
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         report = analyze_text(text, options=options)
-        seconds = time.perf_counter() - start
+        seconds = time.process_time() - start
     finally:
         gc.enable()
     check_offsets(report)
@@ -86,7 +89,7 @@ def _timed(text: str, options: Options) -> float:
 
 
 def measure(family: str) -> list[tuple[int, float]]:
-    """(size, seconds) at 1, 2, 4 and 8 × the base size; the larger sizes take the best of three runs."""
+    """(size, CPU seconds) at 1, 2, 4 and 8 × the base size; the larger sizes take the best of three runs."""
     base, stages = FAMILIES[family]
     options = Options(stages=stages) if stages else Options()
     analyze_text(_text(family, base // 8), options=options)  # lexicons, model and caches
@@ -95,7 +98,7 @@ def measure(family: str) -> list[tuple[int, float]]:
         text = _text(family, base * factor)
         seconds = _timed(text, options)
         if factor >= 4 and seconds < 1:
-            seconds = min(seconds, *(_timed(text, options) for _ in range(2)))
+            seconds = min(seconds, _timed(text, options), _timed(text, options))
         times.append((base * factor, seconds))
         if len(times) >= 2:
             growth = times[-1][1] / max(times[-2][1], 1e-6)

@@ -10,16 +10,16 @@ import multiprocessing
 import tracemalloc
 
 import pytest
-from _hostile_build import pdf_pages, realish_report, report_text, text_ops
+from _hostile_build import pdf_pages, realish_report, report_text, text_ops, unit_name
 from _hostile_run import cases, check_clean, check_error, deadline, module, record, run_cli, workbook_module
 from conftest import ROOT
 
 from auditnlp import compare_inputs, iter_documents
 
 
-def _many_indicators(n: int) -> str:
+def _many_indicators(n: int, unit: str) -> str:
     items = "，".join(f"完成第{i}批审计项目{i + 1}个" for i in range(n))
-    return f"某某区审计局2023年工作总结\n一、工作情况\n{items}。\n"
+    return f"{unit}2023年工作总结\n一、工作情况\n{items}。\n"
 
 
 @cases("G7-excel-row-cap")
@@ -31,7 +31,7 @@ def test_rows_past_the_sheet_limit_spill_over_with_a_note(tmp_path, monkeypatch)
     paths = []
     for i in range(2):
         path = tmp_path / f"r{i}.txt"
-        path.write_text(_many_indicators(70), encoding="utf-8")
+        path.write_text(_many_indicators(70, unit_name(i)), encoding="utf-8")
         paths.append(path)
     comparison = compare_inputs(paths, jobs=1, progress=False)
     total = len(comparison.tables()["indicators"])
@@ -68,7 +68,7 @@ def test_memory_returns_after_each_batch(tmp_path, case, jobs):
     paths = []
     for i in range(4):
         path = tmp_path / f"r{i}.txt"
-        path.write_text(report_text(f"第{i}区审计局", 2021 + i % 2), encoding="utf-8")
+        path.write_text(report_text(i, 2021 + i % 2), encoding="utf-8")
         paths.append(path)
     compare_inputs(paths, jobs=jobs, progress=False)  # lexicons, model, caches
     tracemalloc.start()

@@ -140,6 +140,7 @@ REFUSED = ["G6-model-01", "G6-model-02", "G6-model-03", "G6-model-04", "G6-model
 
 @cases(*REFUSED)
 @pytest.mark.parametrize("case", REFUSED)
+@pytest.mark.filterwarnings("ignore::UserWarning")  # a tampered copy also differs from its sidecar's hash
 def test_bad_models_are_refused(tmp_path, case):
     """Untrusted types, pickles, object arrays, damaged files and sidecars, invalid parameters: a
     ModelError at load, one line, and the payload never runs."""
@@ -223,14 +224,16 @@ def test_swapped_model_under_the_packaged_sidecar(tmp_path, monkeypatch):
     explicitly by the user, it loads with a warning that it is not the file its sidecar describes."""
     import auditnlp.classify.model as model_module
 
-    swapped = _copy(tmp_path, model=_other_model())
+    other = _other_model()
+    swapped = _copy(tmp_path, model=other)
     monkeypatch.setattr(model_module, "default_model_path", lambda: swapped)
     with pytest.raises(ModelError, match=r"(?i)sha-?256|hash|altered|does not match"):
         model_module.get_model(None)
     with pytest.raises(ModelError):
         analyze_text(REPORT)
+    own = _copy(tmp_path, model=other, name="my_model")  # the user's own file, named explicitly
     with pytest.warns(UserWarning, match=r"(?i)sha-?256|hash|does not match"):
-        model_module.load_model(swapped)
+        model_module.load_model(own)
     record("G6-model-12", "clear-error")
 
 
@@ -250,7 +253,7 @@ def test_jieba_cache_is_private(tmp_path):
         marshal.dump((freq, sum(freq.values())), planted)
     planted_bytes = (shared / "jieba.cache").read_bytes()
     cache_home = tmp_path / "home" / ".cache"
-    code = f"from auditnlp.segment.words import words\nprint('|'.join(words({sentence!r})))\n"
+    code = f"from auditnlp.tokenizer import words\nprint('|'.join(words({sentence!r})))\n"
     env = {"TMPDIR": str(shared), "XDG_CACHE_HOME": str(cache_home), "HOME": str(tmp_path / "home")}
     run = run_process([], code=code, env=env, timeout=120)
     check_clean(run)
@@ -296,7 +299,7 @@ def _lexicon(case: str) -> dict[str, bytes]:
     if case == "empty_file":
         return {"structure.yaml": b""}
     if case == "gbk_encoded":
-        return {"structure.yaml": structure.encode("gbk")}
+        return {"structure.yaml": structure.encode("gb18030")}
     if case == "regex_catastrophic":
         return {
             "debris.yaml": debris.replace(
@@ -392,7 +395,7 @@ def test_user_lexicons(tmp_path, monkeypatch, case):
     for name, data in _lexicon(case).items():
         (folder / name).write_bytes(data)
     source = tmp_path / "catastrophic_input.txt"
-    source.write_text(REPORT + "a" * 40 + "\n", encoding="utf-8")
+    source.write_text(REPORT + "a" * 40 + "!\n", encoding="utf-8")  # what makes (a|aa)+$ backtrack
     run = run_cli(["analyze", source, "--lexicon-dir", folder, "--json"], timeout=60)
     expected = LEXICON_CASES[case]
     assert not (tmp_path / "payload-ran").exists(), "a YAML python tag ran"
