@@ -13,6 +13,7 @@ import contextlib
 import importlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -208,7 +209,8 @@ def check_clean(run: Run) -> None:
     for line in run.stderr.splitlines():
         if not line.strip():
             continue
-        assert line.startswith(_STDERR_OK) or any(s in line for s in _STDERR_SUMMARY), (
+        summary = any(s in line for s in _STDERR_SUMMARY) or re.match(r"\d+ analysed\b", line)
+        assert line.startswith(_STDERR_OK) or summary, (
             f"stderr line that is not a one-line message: {line!r}\n{run.describe()}"
         )
 
@@ -285,6 +287,15 @@ def module(*names: str) -> Any:
         except ImportError:
             continue
     raise ImportError(f"none of {names} imports")
+
+
+def sheet(book: Any, key: str) -> Any:
+    """The sheet of table `key` in a workbook, under its key or its Chinese name (the default language)."""
+    if key in book.sheetnames:
+        return book[key]
+    from auditnlp.corpus.schema import TABLES
+
+    return book[TABLES[key][0]]
 
 
 def workbook_module() -> Any:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from _hostile_build import report_text
-from _hostile_run import cases, check_clean, params, record, run_cli
+from _hostile_run import cases, check_clean, params, record, run_cli, sheet
 
 PAYLOADS = (
     '=HYPERLINK("http://x","click")',
@@ -51,13 +51,13 @@ def xlsx_injections(path: Path) -> list[str]:
 
     book = openpyxl.load_workbook(path)
     found = []
-    for sheet in book.worksheets:
-        for r in sheet.iter_rows():
+    for page in book.worksheets:
+        for r in page.iter_rows():
             for c in r:
                 if c.data_type == "f" or isinstance(c.value, ArrayFormula):
-                    found.append(f"{sheet.title}!{c.coordinate} formula {c.value!r}")
+                    found.append(f"{page.title}!{c.coordinate} formula {c.value!r}")
                 if c.hyperlink is not None:
-                    found.append(f"{sheet.title}!{c.coordinate} hyperlink {c.hyperlink.target!r}")
+                    found.append(f"{page.title}!{c.coordinate} hyperlink {c.hyperlink.target!r}")
     return found
 
 
@@ -182,8 +182,8 @@ def test_control_characters_give_valid_outputs(control_comparison, tmp_path, cas
     if fmt == "xlsx":
         import openpyxl
 
-        sheet = openpyxl.load_workbook(out)["problems"]
-        cells = [str(v) for values in sheet.iter_rows(min_row=3, values_only=True) for v in values if v]
+        problems = sheet(openpyxl.load_workbook(out), "problems")
+        cells = [str(v) for values in problems.iter_rows(min_row=3, values_only=True) for v in values if v]
         assert any("审计整改跟踪不够及时" in c for c in cells), "the problem is missing from the workbook"
     elif fmt == "jsonl":
         lines = out.read_text(encoding="utf-8").splitlines()

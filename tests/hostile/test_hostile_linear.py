@@ -110,6 +110,14 @@ def measure(family: str) -> list[tuple[int, float]]:
     return times
 
 
+def confirm(family: str, times: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The two largest sizes timed again (best of three), each kept at its best over both rounds."""
+    _, stages = FAMILIES[family]
+    options = Options(stages=stages) if stages else Options()
+    again = [(n, min(s, *(_timed(_text(family, n), options) for _ in range(3)))) for n, s in times[-2:]]
+    return [*times[:-2], *again]
+
+
 def _show(times: list[tuple[int, float]]) -> str:
     return ", ".join(f"{n // 1000}k chars {s:.3f} s" for n, s in times)
 
@@ -117,9 +125,12 @@ def _show(times: list[tuple[int, float]]) -> str:
 @cases(*CASES.values(), "G7-txt-19.9MB-compare")
 @pytest.mark.parametrize("family", params(*((f,) for f in FAMILIES)))
 def test_linear_time(family):
-    with deadline(180, f"the {family} family"):
+    with deadline(240, f"the {family} family"):
         times = measure(family)
-    ratio = times[-1][1] / max(times[-2][1], 1e-6)
+        ratio = times[-1][1] / max(times[-2][1], 1e-6)
+        if ratio >= MAX_RATIO:  # a busy machine can spoil one measurement; a quadratic path fails twice
+            times = confirm(family, times)
+            ratio = times[-1][1] / max(times[-2][1], 1e-6)
     target = os.environ.get(TALLY)
     if target:
         with open(target, "a", encoding="utf-8") as out:

@@ -38,9 +38,9 @@ def test_rows_past_the_sheet_limit_spill_over_with_a_note(tmp_path, monkeypatch)
     assert total > 120
     monkeypatch.setattr(workbook_module(), "EXCEL_MAX_ROWS", 60)
     out = tmp_path / "cap.xlsx"
-    module("auditnlp.writers.tables", "auditnlp.io.tables").write_comparison(comparison, out)
+    module("auditnlp.writers.tables", "auditnlp.io.tables").write_comparison(comparison, out, lang="en")
     book = openpyxl.load_workbook(out)
-    sheets = [s for s in book.worksheets if s.title == "indicators" or s.title.startswith("indicators ")]
+    sheets = [s for s in book.worksheets if s.title == "indicators" or s.title.startswith("indicators (")]
     assert len(sheets) >= 3, [s.title for s in book.worksheets]
     assert all(s.max_row <= 60 for s in sheets)
     kept = sum(s.max_row - 2 for s in sheets)
@@ -92,18 +92,24 @@ def test_pdf_pages_are_released_as_they_are_read(tmp_path, monkeypatch):
     path.write_bytes(pdf_pages([text_ops([f"{line} {p} {i}" for i in range(45)]) for p in range(4)]))
     open_pages: set[int] = set()
     most = [0]
-    real_extract, real_close = pdfplumber.page.Page.extract_text, pdfplumber.page.Page.close
+    real_close = pdfplumber.page.Page.close
 
-    def extract_text(self, *args, **kwargs):
-        open_pages.add(id(self))
-        most[0] = max(most[0], len(open_pages))
-        return real_extract(self, *args, **kwargs)
+    def reading(method):
+        real = getattr(pdfplumber.page.Page, method)
+
+        def read(self, *args, **kwargs):
+            open_pages.add(id(self))
+            most[0] = max(most[0], len(open_pages))
+            return real(self, *args, **kwargs)
+
+        return read
 
     def close(self):
         open_pages.discard(id(self))
         return real_close(self)
 
-    monkeypatch.setattr(pdfplumber.page.Page, "extract_text", extract_text)
+    for method in ("extract_text", "extract_text_lines", "extract_words"):
+        monkeypatch.setattr(pdfplumber.page.Page, method, reading(method))
     monkeypatch.setattr(pdfplumber.page.Page, "close", close)
     (doc,) = list(iter_documents([path]))
     assert "27 audit projects" in doc.text and "found 2377.2" in doc.text
