@@ -14,6 +14,7 @@ problem (its heading) with children (:attr:`Finding.parent`); one whose heading 
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import itertools
 from collections.abc import Iterator, Sequence
@@ -283,9 +284,7 @@ def _under_section(
         return
     body = _body_start(root)
     items = [
-        i
-        for i in report.items
-        if i.parent is None and body <= i.start < root.end and not _in_regions(i.start, regions)
+        i for i in index.items_in(body, root.end) if i.parent is None and not _in_regions(i.start, regions)
     ]
     if items:
         if kind == "problem":
@@ -446,8 +445,8 @@ def _paragraph_findings(
     body = _body_start(root)
     generic = cues.problem_headings if kind == "problem" else cues.measure_headings
     paras = []
-    for para in report.paragraphs:
-        if para.end <= body or para.start >= root.end or _in_regions(para.start, regions):
+    for para in index.paragraphs_overlapping(body, root.end):
+        if _in_regions(para.start, regions):
             continue
         start = max(para.start, body)
         segment = report.text[start : para.end].strip()
@@ -570,19 +569,19 @@ def _statement_pieces(
         yield start, end
 
 
-def _running_problems(report: Report, para: Paragraph, match: Any, cues: FindingCues) -> Iterator[Finding]:
-    items = [
-        i for i in report.items if i.paragraph == para.id and i.parent is None and i.start >= match.end()
-    ]
+def _running_problems(
+    report: Report, para: Paragraph, match: Any, cues: FindingCues, index: StructureIndex
+) -> Iterator[Finding]:
+    items = [i for i in index.top_items(para.id) if i.start >= match.end()]
     if items:
         yield from _from_items(report, items, "problem", cues)
-        yield from _following(report, para, cues, next_index=items[-1].index + 1, dashes=False)
+        yield from _following(report, para, cues, index, next_index=items[-1].index + 1, dashes=False)
         return
     pieces = []
     if not report.text[para.start : para.end].rstrip().endswith(("：", ":")):
         pieces = list(_statement_pieces(report, para, match.end(), cues))
     if not pieces:  # 我们也清醒看到…困难和挑战。 followed by 一是… / ——… paragraphs
-        yield from _following(report, para, cues)
+        yield from _following(report, para, cues, index)
         return
     for start, end in pieces:
         found = _finding(
@@ -600,14 +599,21 @@ def _running_problems(report: Report, para: Paragraph, match: Any, cues: Finding
 
 
 def _following(
-    report: Report, para: Paragraph, cues: FindingCues, *, next_index: int | None = None, dashes: bool = True
+    report: Report,
+    para: Paragraph,
+    cues: FindingCues,
+    index: StructureIndex,
+    *,
+    next_index: int | None = None,
+    dashes: bool = True,
 ) -> Iterator[Finding]:
     """Problems in the paragraphs right after `para` that open with a list item (continuing the
     numbering at `next_index` when given: 一是… in the cue paragraph, 二是… below) or a dash (——…)."""
-    if not _ids_are_positions(report):
+    if not index.ids_are_positions:
         return
-    for nxt in report.paragraphs[para.id + 1 :]:
-        opening = [i for i in report.items if i.paragraph == nxt.id and i.parent is None]
+    for position in range(para.id + 1, len(report.paragraphs)):
+        nxt = report.paragraphs[position]
+        opening = list(index.top_items(nxt.id))
         if opening and opening[0].start <= nxt.start + 4:
             if next_index is not None and opening[0].index != next_index:
                 return
@@ -633,12 +639,17 @@ def _following(
             yield found
 
 
-def _ids_are_positions(report: Report) -> bool:
-    return all(p.id == i for i, p in enumerate(report.paragraphs))
+class _Within:
+    """Whether an offset lies in one of `roots` (outermost sections: disjoint and in document order), by
+    bisection (a scan of every root for every paragraph was quadratic in long reports)."""
 
+    def __init__(self, roots: Sequence[Section]) -> None:
+        self._starts = [r.start for r in roots]
+        self._ends = [r.end for r in roots]
 
-def _inside(offset: int, roots: Sequence[Section]) -> bool:
-    return any(r.start <= offset < r.end for r in roots)
+    def __call__(self, offset: int) -> bool:
+        i = bisect.bisect_right(self._starts, offset) - 1
+        return i >= 0 and offset < self._ends[i]
 
 
 def _dense_problems(
@@ -768,16 +779,17 @@ def extract_findings(
         measures.extend(_under_section(report, root, "measure", cues, regions, index, kids, parents))
     sections = {s.id: s for s in report.sections}
     findings_here = (report.meta.doc_type or "unknown") in cues.finding_doc_types
+    in_plan_root, in_problem_root = _Within(plan_roots), _Within(problem_roots)
     for para in report.paragraphs:
-        in_plans = _inside(para.start, plan_roots)
+        in_plans = in_plan_root(para.start)
         if not in_plans and not _in_regions(para.start, regions):
             measures.extend(_commitments(report, para, cues))
-        if _inside(para.start, problem_roots):
+        if in_problem_root(para.start):
             continue
         text = report.text[para.start : para.end]
         match = cues.problem_running.search(report.text, para.start, para.end)
         if match is not None:  # also inside a plans section: 今年…但是，仍然存在一些突出矛盾和问题。…
-            problems.extend(_running_problems(report, para, match, cues))
+            problems.extend(_running_problems(report, para, match, cues, index))
             continue
         if in_plans:
             continue
@@ -789,7 +801,7 @@ def extract_findings(
         if findings_here:
             problems.extend(_finding_sentences(report, para, cues))
         if next_step:
-            items = [i for i in report.items if i.paragraph == para.id and i.parent is None]
+            items = list(index.top_items(para.id))
             if items:
                 measures.extend(_from_items(report, items, "measure", cues))
             else:

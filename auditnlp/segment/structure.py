@@ -108,13 +108,21 @@ class StructureIndex:
         "_s_starts",
         "_sec_keys",
         "_sections",
+        "_top_items",
+        "ids_are_positions",
     )
 
     def __init__(self, report: Report) -> None:
         self._paragraphs = report.paragraphs
         self._p_starts = [p.start for p in report.paragraphs]
+        self.ids_are_positions = all(p.id == i for i, p in enumerate(report.paragraphs))
+        """Whether paragraph ``i`` of the report has id ``i`` (so ids index ``report.paragraphs``)."""
         self._items = sorted(report.items, key=lambda i: i.start)
         self._i_starts = [i.start for i in self._items]
+        self._top_items: dict[int, tuple[ListItem, ...]] = {}
+        for item in self._items:
+            if item.parent is None:
+                self._top_items[item.paragraph] = (*self._top_items.get(item.paragraph, ()), item)
         self._s_starts = [s.start for s in report.sentences]
         self._s_ids = [s.id for s in report.sentences]
         ordered = sorted(report.sections, key=lambda s: (s.start, s.level))
@@ -139,6 +147,16 @@ class StructureIndex:
         lo = bisect.bisect_left(self._p_starts, start)
         hi = bisect.bisect_left(self._p_starts, end)
         return tuple(self._paragraphs[lo:hi])
+
+    def paragraphs_overlapping(self, start: int, end: int) -> tuple[Paragraph, ...]:
+        """The paragraphs overlapping [start, end), in order (the first may start before `start`)."""
+        lo = max(bisect.bisect_right(self._p_starts, start) - 1, 0)
+        hi = bisect.bisect_left(self._p_starts, end)
+        return tuple(p for p in self._paragraphs[lo:hi] if p.end > start)
+
+    def top_items(self, paragraph: int) -> tuple[ListItem, ...]:
+        """The list items of paragraph id `paragraph` that have no parent, in order."""
+        return self._top_items.get(paragraph, ())
 
     def items_in(self, start: int, end: int) -> tuple[ListItem, ...]:
         """The list items starting in [start, end), in order."""
