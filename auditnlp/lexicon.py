@@ -21,7 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 
-from auditnlp._data import line_of, parse_tsv, parse_yaml, read_file
+from auditnlp._data import _found, line_of, parse_tsv, parse_yaml, read_file
 from auditnlp.errors import LexiconError
 
 T = TypeVar("T")
@@ -97,7 +97,7 @@ class Lexicons:
         if not isinstance(data, dict):
             raise LexiconError(
                 self.where(name),
-                f"line {line_of(data)}: expected a mapping of keys at the top, found a {type(data).__name__}",
+                f"line {line_of(data)}: expected a mapping of keys at the top, found {_found(data)}",
             )
         return data
 

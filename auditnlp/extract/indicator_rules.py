@@ -13,7 +13,7 @@ from typing import Any
 
 import regex
 
-from auditnlp._data import Pattern, compile_pattern
+from auditnlp._data import Pattern, check, compile_pattern, get, items, line_of, need
 from auditnlp.errors import LexiconError
 from auditnlp.extract.numbers import NumberGrammar, load_number_grammar
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
@@ -155,10 +155,23 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
     changes = [row["word"] for _, row in lex.tsv("change_words.tsv", required=("word",))]
     rules = lex.yaml_mapping("subject_rules.yaml")
     where = lex.where("subject_rules.yaml")
-    tail_alts = [_alt(rules.get("tail_words", ()))] + [
-        str(p).rstrip("$") for p in rules.get("tail_patterns", ())
-    ]
-    delimiters = str(rules.get("delimiters", "，。；\n"))
+
+    def words(key: str, default: tuple[str, ...] = ()) -> list[str]:
+        """The list of words (or patterns) under `key`, checked: a LexiconError names file, line and key."""
+        return [str(w) for w in items(rules, key, where, (str, int), default=default)]
+
+    tail_alts = [_alt(words("tail_words"))] + [p.rstrip("$") for p in words("tail_patterns")]
+    delimiters = get(rules, "delimiters", "，。；\n", where, str)
+    implied_rules = [
+        (i, r) for i, r in enumerate(items(rules, "implied_subjects", where, dict), 1)
+    ]  # fmt: skip
+    for i, r in implied_rules:
+        for key in ("sentence", "subject"):
+            need(r, key, where, (str, int), context=f"implied_subjects item {i}")
+        items(r, "kinds", where, str)
+    expansions = get(rules, "list_expansions", {}, where, dict)
+    for key, value in expansions.items():
+        check(value, list, where, line_of(expansions, key), f"list_expansions key {key!r}")
     names: list[NameRule] = []
     names_where = lex.where("indicator_names.tsv")
     seen: set[str] = set()
@@ -198,17 +211,15 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
         delimiter_back_re=regex.compile(f"[{regex.escape(delimiters)}]", regex.REVERSE),
         tail_re=compile_pattern(f"(?:{'|'.join(tail_alts)})$", where),
         head_re=compile_pattern(
-            "^(?:"
-            + "|".join([_alt(rules.get("head_words", ())), *map(str, rules.get("head_patterns", ()))])
-            + ")",
+            "^(?:" + "|".join([_alt(words("head_words")), *words("head_patterns")]) + ")",
             where,
         ),
-        cut_re=compile_pattern(f"(?:{_alt(rules.get('cut_verbs', ()))})", where),
-        after_stop_re=compile_pattern(f"(?:{_alt(rules.get('after_stops', ()))})", where),
-        person_units=frozenset(str(u) for u in rules.get("person_units", ())),
-        person_head_re=compile_pattern(f"(?:{_alt(rules.get('person_heads', ()))})", where),
-        money_noun_re=compile_pattern(f"(?:{_alt(rules.get('money_nouns', ()))})$", where),
-        max_length=int(rules.get("max_length", 16)),
+        cut_re=compile_pattern(f"(?:{_alt(words('cut_verbs'))})", where),
+        after_stop_re=compile_pattern(f"(?:{_alt(words('after_stops'))})", where),
+        person_units=frozenset(words("person_units")),
+        person_head_re=compile_pattern(f"(?:{_alt(words('person_heads'))})", where),
+        money_noun_re=compile_pattern(f"(?:{_alt(words('money_nouns'))})$", where),
+        max_length=get(rules, "max_length", 16, where, int),
         names=tuple(names),
         names_by_kind=MappingProxyType(by_kind),
         name_gate_by_kind=MappingProxyType({kind: _gate(r, names_where) for kind, r in by_kind.items()}),
@@ -221,13 +232,11 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
                 for kind, r in by_kind.items()
             }
         ),
-        list_word=str(rules.get("list_word", "分别")),
-        list_split_re=compile_pattern(f"(?:{_alt(rules.get('list_separators', ('、',)))})", where),
-        list_gap_re=compile_pattern(f"(?:{_alt(rules.get('list_separators', ('、',)))})", where),
-        list_expansions=MappingProxyType(
-            {str(k): tuple(str(x) for x in v) for k, v in (rules.get("list_expansions") or {}).items()}
-        ),
-        comparison_re=compile_pattern(f"^(?:{_alt(rules.get('comparison_heads', ()))})", where)
+        list_word=get(rules, "list_word", "分别", where, str),
+        list_split_re=compile_pattern(f"(?:{_alt(words('list_separators', ('、',)))})", where),
+        list_gap_re=compile_pattern(f"(?:{_alt(words('list_separators', ('、',)))})", where),
+        list_expansions=MappingProxyType({str(k): tuple(str(x) for x in v) for k, v in expansions.items()}),
+        comparison_re=compile_pattern(f"^(?:{_alt(words('comparison_heads'))})", where)
         if rules.get("comparison_heads")
         else None,
         implied=tuple(
@@ -238,11 +247,9 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
                 str(r.get("change", "*")),
                 str(r["subject"]),
             )
-            for r in rules.get("implied_subjects", ())
+            for _, r in implied_rules
         ),
-        implied_kinds=frozenset(
-            str(k) for r in rules.get("implied_subjects", ()) for k in r.get("kinds", ())
-        ),
+        implied_kinds=frozenset(str(k) for _, r in implied_rules for k in r.get("kinds", ())),
     )
 
 

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import regex
 
-from auditnlp._data import Pattern, compile_pattern
+from auditnlp._data import Pattern, check, compile_pattern, get, items, line_of, need
 from auditnlp.errors import LexiconError
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 from auditnlp.numerals import ordinal_value
@@ -141,32 +141,49 @@ class MeaningRules:
 
 
 def _opt(data: Mapping[str, Any], key: str, where: str) -> Pattern | None:
-    """The pattern under `key`, compiled."""
-    value = data.get(key)
+    """The pattern under `key`, compiled (a pattern that is not a string names file, line and key)."""
+    value = get(data, key, None, where, str)
     if not value:
         return None
-    return compile_pattern(str(value), where)
+    return compile_pattern(value, where)
+
+
+def _text(data: Mapping[str, Any], key: str, where: str, default: str = "(?!)") -> str:
+    """The string under `key` (a pattern, usually), or `default`; checked like :func:`_opt`."""
+    return str(get(data, key, default, where, str))
 
 
 def build_meaning_rules(lex: Lexicons) -> MeaningRules:
-    """Compile ``indicator_meaning.yaml`` (with approx.tsv's meanings and change_words.tsv's directions)."""
+    """Compile ``indicator_meaning.yaml`` (with approx.tsv's meanings and change_words.tsv's directions).
+
+    A value of the wrong shape is a LexiconError naming the file, its line and the key.
+    """
     data = lex.yaml_mapping("indicator_meaning.yaml")
     where = lex.where("indicator_meaning.yaml")
     roles = []
-    for rule in data.get("roles", ()):
-        if rule.get("role") not in ROLES or not any(k in rule for k in ("before", "after", "sentence")):
-            raise LexiconError(where, f"bad role rule {rule!r} (roles: {', '.join(ROLES)})")
+    for i, rule in enumerate(items(data, "roles", where, dict), 1):
+        role = need(rule, "role", where, str, context=f"roles item {i}")
+        if role not in ROLES or not any(k in rule for k in ("before", "after", "sentence")):
+            raise LexiconError(
+                where,
+                f"line {line_of(rule)}: roles item {i}: a role ({', '.join(ROLES)}) and a before, after or "
+                "sentence pattern",
+            )
         roles.append(
             RoleRule(
-                str(rule["role"]),
-                _opt(rule, "before", where),
-                _opt(rule, "after", where),
-                _opt(rule, "sentence", where),
+                role, _opt(rule, "before", where), _opt(rule, "after", where), _opt(rule, "sentence", where)
             )
         )
-    meaning_of = {str(k): str(v) for k, v in (data.get("qualifier_of_meaning") or {}).items()}
+    meanings = get(data, "qualifier_of_meaning", {}, where, dict)
+    meaning_of = {
+        str(k): check(v, str, where, line_of(meanings, k), f"qualifier_of_meaning key {k!r}")
+        for k, v in meanings.items()
+    }
     if not set(meaning_of.values()) <= set(QUALIFIERS):
-        raise LexiconError(where, f"qualifier_of_meaning: qualifiers are {', '.join(QUALIFIERS)}")
+        raise LexiconError(
+            where,
+            f"line {line_of(meanings)}: qualifier_of_meaning: qualifiers are {', '.join(QUALIFIERS)}",
+        )
     qualifiers = {
         row["word"]: meaning_of[row["meaning"]]
         for _, row in lex.tsv("approx.tsv", required=("word", "position"))
@@ -175,35 +192,51 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
     phrases: list[PeriodPhrase] = []
     alternatives: list[str] = []
     anywhere: set[int] = set()
-    for i, item in enumerate(data.get("period_phrases", ())):
-        kind = str(item.get("kind"))
-        if kind not in ("year", "part", "years") or not item.get("pattern"):
+    for i, item in enumerate(items(data, "period_phrases", where, dict)):
+        context = f"period_phrases item {i + 1}"
+        kind = need(item, "kind", where, str, context=context)
+        pattern = need(item, "pattern", where, str, context=context)
+        if kind not in ("year", "part", "years") or not pattern:
             raise LexiconError(
-                where, f"period_phrases[{i}]: kind must be year, part or years, with a pattern"
+                where, f"line {line_of(item)}: {context}: kind must be year, part or years, with a pattern"
             )
-        pattern = str(item["pattern"])
         compile_pattern(pattern, where)
         alternatives.append(f"(?P<p{i}>{pattern})")
         if item.get("anywhere") or kind == "part":
             anywhere.add(i)
-        months = str(item.get("months", "1-12")).split("-", 1)
+        months = str(get(item, "months", "1-12", where, (str, int))).split("-", 1)
+        default = "y" if kind == "year" else "Y"
+        year = get(item, "year", default, where, (str, int))
         phrases.append(
             PeriodPhrase(
                 kind,
                 bool(item.get("anywhere")),
-                str(item.get("from", item.get("year", "y" if kind == "year" else "Y"))),
-                str(item.get("to", item.get("year", "y" if kind == "year" else "Y"))),
+                str(get(item, "from", year, where, (str, int))),
+                str(get(item, "to", year, where, (str, int))),
                 (months[0], months[-1]),
             )
         )
     union = "|".join(alternatives) or "(?!)"
-    skip = str(data.get("opening_skip", ""))
+    skip = _text(data, "opening_skip", where, "")
     directions = {
         row["word"]: row.get("direction", "")
         for _, row in lex.tsv("change_words.tsv", required=("word",))
         if row.get("direction") in ("up", "down")
     }
-    end = data.get("end_of_range") or {}
+    end = get(data, "end_of_range", {}, where, dict)
+    detail = get(data, "detail", {}, where, dict)
+    estimate = _text(data, "estimate", where)
+    defaults = get(data, "multi_year_default", {}, where, dict)
+    totals = get(data, "totals", {}, where, dict)
+    for name, total in totals.items():
+        context = f"totals key {name!r}"
+        check(total, dict, where, line_of(totals, name), context)
+        need(total, "stated", where, (str, int), context=context)
+        parts = need(total, "parts", where, list, context=context)
+        for j, part in enumerate(parts):
+            check(part, (str, int), where, line_of(parts, j), f"{context} part {j + 1}")
+    for key, value in defaults.items():
+        check(value, str, where, line_of(defaults, key), f"multi_year_default key {key!r}")
     befores = [r.before.pattern for r in roles if r.before is not None]
     return MeaningRules(
         roles=tuple(roles),
@@ -219,8 +252,8 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
                 f"(?:{p.removesuffix('$')})"
                 for p in [
                     *(r.sentence.pattern for r in roles if r.sentence is not None),
-                    str(data.get("estimate", "(?!)")),
-                    str((data.get("detail") or {}).get("sentence", "(?!)")),
+                    estimate,
+                    _text(detail, "sentence", where),
                 ]
             ),
             where,
@@ -232,32 +265,30 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
                 if r.sentence is not None and r.sentence.pattern.endswith("$")
             }
         ),
-        end_before=compile_pattern(str(end.get("before", "(?!)")), where),
-        end_needs=compile_pattern(str(end.get("needs", "(?!)")), where),
+        end_before=compile_pattern(_text(end, "before", where), where),
+        end_needs=compile_pattern(_text(end, "needs", where), where),
         qualifiers=MappingProxyType(qualifiers),
-        estimate=compile_pattern(str(data.get("estimate", "(?!)")), where),
+        estimate=compile_pattern(estimate, where),
         phrases=tuple(phrases),
         phrase_re=compile_pattern(union, where),
         phrase_groups=tuple(f"p{i}" for i in range(len(phrases))),
         anywhere=frozenset(anywhere),
         opening_re=compile_pattern(f"{skip}(?:{union})", where),
-        opening_stop=compile_pattern(str(data.get("opening_stop", "(?!)")), where),
+        opening_stop=compile_pattern(_text(data, "opening_stop", where), where),
         right_before_re=compile_pattern(r"(?P<y>(?:19|20)\d{2})年(?:底|末)?的?$", where),
-        comparison=compile_pattern(str(data.get("comparison_words", "(?!)")), where),
-        held=compile_pattern(str(data.get("held_throughout", "(?!)")), where),
-        multi_year_default=MappingProxyType(
-            {str(k): str(v) for k, v in (data.get("multi_year_default") or {}).items()}
-        ),
+        comparison=compile_pattern(_text(data, "comparison_words", where), where),
+        held=compile_pattern(_text(data, "held_throughout", where), where),
+        multi_year_default=MappingProxyType({str(k): str(v) for k, v in defaults.items()}),
         directions=MappingProxyType(directions),
-        target_header=compile_pattern(str(data.get("target_header", "(?!)")), where),
-        detail_clause=compile_pattern(str((data.get("detail") or {}).get("clause", "(?!)")), where),
-        detail_sentence=compile_pattern(str((data.get("detail") or {}).get("sentence", "(?!)")), where),
+        target_header=compile_pattern(_text(data, "target_header", where), where),
+        detail_clause=compile_pattern(_text(detail, "clause", where), where),
+        detail_sentence=compile_pattern(_text(detail, "sentence", where), where),
         totals=MappingProxyType(
             {
                 str(name): Total(
                     str(name), str(t.get("label", name)), str(t["stated"]), tuple(map(str, t["parts"]))
                 )
-                for name, t in (data.get("totals") or {}).items()
+                for name, t in totals.items()
             }
         ),
     )

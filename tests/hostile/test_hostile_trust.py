@@ -409,6 +409,38 @@ def test_user_lexicons(tmp_path, monkeypatch, case):
     record(f"G6-lex-{case}", "clear-error")
 
 
+# the meaning and subject lexicons (issue 12's files, newer than the review): file, YAML, line and key
+SHAPE_CASES = [
+    ("indicator_meaning.yaml", "roles: 5\n", "line 1", "roles"),
+    ("indicator_meaning.yaml", "roles:\n  - role: base\n    before: 7\n", "line 3", "before"),
+    ("indicator_meaning.yaml", "roles:\n  - before: x\n", "line 2", "role"),
+    ("indicator_meaning.yaml", "- a\n- b\n", "line 1", "mapping"),
+    ("indicator_meaning.yaml", "qualifier_of_meaning: [1, 2]\n", "line 1", "qualifier_of_meaning"),
+    ("indicator_meaning.yaml", "estimate: x\ndetail: 7\n", "line 2", "detail"),
+    ("indicator_meaning.yaml", "totals:\n  money: {stated: x}\n", "line 2", "parts"),
+    ("indicator_meaning.yaml", "period_phrases:\n  - {kind: year}\n", "line 2", "pattern"),
+    ("subject_rules.yaml", "tail_words: 5\n", "line 1", "tail_words"),
+    ("subject_rules.yaml", "max_length: abc\n", "line 1", "max_length"),
+    ("subject_rules.yaml", "list_expansions: {城乡: 1}\n", "line 1", "城乡"),
+    ("subject_rules.yaml", "implied_subjects:\n  - {sentence: x}\n", "line 2", "subject"),
+    ("subject_rules.yaml", "head_words: [全年, [全省]]\n", "line 1", "head_words"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "line", "key"), SHAPE_CASES)
+def test_meaning_and_subject_lexicons_of_the_wrong_shape(tmp_path, name, text, line, key):
+    """A user's indicator_meaning.yaml or subject_rules.yaml of the wrong shape is one line naming the
+    file, the line and the key (not the folder and a Python exception)."""
+    folder = tmp_path / "lexicons"
+    folder.mkdir()
+    (folder / name).write_text(text, encoding="utf-8")
+    source = tmp_path / "report.txt"
+    source.write_text(REPORT, encoding="utf-8")
+    run = run_cli(["analyze", source, "--lexicon-dir", folder, "--json"], timeout=60)
+    message = check_error(run, folder / name, reason=(line, key))
+    assert "Error:" not in message.split(name, 1)[1], message  # no Python exception name in the reason
+
+
 # ----------------------------------------------------------------------------------------- network
 
 
