@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,3 +28,20 @@ def sample_files() -> list[Path]:
     return sorted(
         p for p in SAMPLES.iterdir() if p.suffix in {".txt", ".docx"} and not p.name.startswith(("_", "."))
     )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    """With ``AUDITNLP_HOSTILE_TALLY`` set, a failing test of tests/hostile records its review cases with the
+    kind of failure (see tests/hostile/tally.py), so the verdict table counts failures too."""
+    outcome = yield
+    report = outcome.get_result()
+    claimed = getattr(getattr(item, "function", None), "__hostile_cases__", ())
+    if not (claimed and os.environ.get("AUDITNLP_HOSTILE_TALLY") and report.failed and call.excinfo):
+        return
+    from _hostile_run import failure_kind, record_failure  # tests/hostile is on the path: its tests ran
+
+    here = [case for case in claimed if case in item.name] or list(claimed)
+    kind = failure_kind(str(call.excinfo.value), call.excinfo.typename)
+    for case in here:
+        record_failure(case, kind)

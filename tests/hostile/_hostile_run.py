@@ -63,6 +63,41 @@ def record(case: str, verdict: str) -> None:
             out.write(json.dumps({"case": case, "verdict": verdict}) + "\n")
 
 
+FAILURES = ("crash", "hang", "injection", "lost file", "lost output", "other failure")
+"""The kinds of failed case the tally counts (tests/conftest.py records a failing case of this folder with
+the kind :func:`failure_kind` reads from its failure message)."""
+
+
+# the words a failure message starts with or holds, first match wins (checked on the lowered message)
+_KINDS = (
+    ("hang", ("hang", "timeout", "ran longer than", "killed after")),
+    ("crash", ("crash", "traceback", "killed by signal", "unexpected exit code", "stderr line that is not")),
+    ("injection", ("formula", "injection", "hyperlink", "neutralis", "'=")),
+    ("lost output", ("output", "overwr", "temporary files", "a file changed", "replaced", "previous")),
+    ("lost file", ("report(s)", "entries", "accounted", "missing", "reported as failed", "rows", "error")),
+)
+
+
+def failure_kind(message: str, exception: str) -> str:
+    """The tally's name for a failed check: an exception other than an assertion is a crash."""
+    if exception and exception not in {"AssertionError", "Failed"}:
+        return "crash"
+    lowered = message.lower()
+    for kind, words in _KINDS:
+        if any(word in lowered for word in words):
+            return kind
+    return "other failure"
+
+
+def record_failure(case: str, kind: str) -> None:
+    """Append a failed case to the tally file, when one is set."""
+    assert kind in FAILURES, kind
+    target = os.environ.get(TALLY)
+    if target:
+        with open(target, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"case": case, "failure": kind}) + "\n")
+
+
 @dataclass
 class Run:
     """What one command did."""
