@@ -402,6 +402,10 @@ PATHOLOGICAL: dict[str, Callable[[int], str]] = {
     "yishi_clause": _shi,
     # slogans: a frame every few characters
     "slogan_frames": lambda n: repeat("在“严”字上下功夫，解决一个“松”字；", n),
+    # meaning of figures (issue 12): role, qualifier, period and subject are read from the clause around
+    # each figure, so many figures in one clause with no punctuation must not rescan the clause per figure
+    "figures_one_clause": lambda n: repeat("全年完成审计项目27个增长12%资金3.5亿元由47.6%提升至73.4%", n),
+    "distributive_lists": lambda n: repeat("城镇和农村居民人均可支配收入分别增长5%和6%、", n),
 }
 
 

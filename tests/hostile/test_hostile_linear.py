@@ -50,6 +50,8 @@ FAMILIES: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "problem_headings": (16000, None),
     "yishi_clause": (16000, STRUCTURE),
     "slogan_frames": (16000, None),
+    "figures_one_clause": (8000, None),
+    "distributive_lists": (8000, None),
     "realish": (30000, None),
 }
 CASES = {
