@@ -296,7 +296,8 @@ def _charts(
         title = f"{label}（{scales[key][1]}）"
         if len(series) > len(units):
             title += f"：前{len(units)}个单位" if zh else f": first {len(units)} units"
-        chart.set_title({"name": title, "name_font": {"size": 11}})
+        # a title that starts with = would be a formula (a cell reference) to xlsxwriter: shown quoted
+        chart.set_title({"name": "'" + title if title.startswith("=") else title, "name_font": {"size": 11}})
         chart.set_legend({"position": "bottom"})
         chart.set_y_axis({"num_format": "#,##0.##", "major_gridlines": {"visible": True}})
         chart.set_size({"width": CHART_PX[0] - 20, "height": CHART_PX[1]})
