@@ -42,6 +42,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     from _hostile_run import failure_kind, record_failure  # tests/hostile is on the path: its tests ran
 
     here = [case for case in claimed if case in item.name] or list(claimed)
-    kind = failure_kind(str(call.excinfo.value), call.excinfo.typename)
+    kind = failure_kind(
+        str(call.excinfo.value), call.excinfo.typename, getattr(getattr(item, "module", None), "__name__", "")
+    )
     for case in here:
         record_failure(case, kind)

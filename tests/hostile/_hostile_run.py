@@ -73,16 +73,21 @@ _KINDS = (
     ("hang", ("hang", "timeout", "ran longer than", "killed after")),
     ("crash", ("crash", "traceback", "killed by signal", "unexpected exit code", "stderr line that is not")),
     ("injection", ("formula", "injection", "hyperlink", "neutralis", "'=")),
+    ("other failure", ("expected a clear error", "does not say")),
     ("lost output", ("output", "overwr", "temporary files", "a file changed", "replaced", "previous")),
     ("lost file", ("report(s)", "entries", "accounted", "missing", "reported as failed", "rows", "error")),
 )
 
 
-def failure_kind(message: str, exception: str) -> str:
-    """The tally's name for a failed check: an exception other than an assertion is a crash."""
+def failure_kind(message: str, exception: str, module: str = "") -> str:
+    """The tally's name for a failed check: an exception other than an assertion is a crash; a check of
+    the injection tests that fails is an injection."""
     if exception and exception not in {"AssertionError", "Failed"}:
         return "crash"
-    lowered = message.lower()
+    if module.endswith("test_hostile_injection") and not message.lower().startswith(("hang", "crash")):
+        return "injection"
+    # the check's own words: the first line, without the command and output a failure message quotes
+    lowered = message.split("\n", 1)[0].split(": auditnlp ", 1)[0].lower()
     for kind, words in _KINDS:
         if any(word in lowered for word in words):
             return kind
