@@ -222,14 +222,28 @@ def _other_model() -> bytes:
 def test_swapped_model_under_the_packaged_sidecar(tmp_path, monkeypatch):
     """Another model under the shipped sidecar: refused where the shipped model is expected; named
     explicitly by the user, it loads with a warning that it is not the file its sidecar describes."""
+    import auditnlp.classify.inference as inference_module
     import auditnlp.classify.model as model_module
 
+    packaged_arrays = inference_module.arrays_path(_packaged()[0])
     other = _other_model()
-    swapped = _copy(tmp_path, model=other)
+    swapped = _copy(tmp_path, model=other)  # no arrays beside it: the analysis loads the skops file
     monkeypatch.setattr(model_module, "default_model_path", lambda: swapped)
+    monkeypatch.setattr(inference_module, "default_model_path", lambda: swapped)
     with pytest.raises(ModelError, match=r"(?i)sha-?256|hash|altered|does not match"):
         model_module.get_model(None)
     with pytest.raises(ModelError):
+        analyze_text(REPORT)
+    # the arrays the analysis reads first (category_model.npz), swapped under the shipped sidecar
+    monkeypatch.undo()
+    with_arrays = _copy(tmp_path, name="with_arrays")
+    with np.load(packaged_arrays, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    largest = max((n for n, a in arrays.items() if a.dtype.kind == "f"), key=lambda n: arrays[n].size)
+    arrays[largest] = -arrays[largest]
+    np.savez(inference_module.arrays_path(with_arrays), **arrays)
+    monkeypatch.setattr(inference_module, "default_model_path", lambda: with_arrays)
+    with pytest.raises(ModelError, match=r"(?i)sha-?256|altered"):
         analyze_text(REPORT)
     own = _copy(tmp_path, model=other, name="my_model")  # the user's own file, named explicitly
     with pytest.warns(UserWarning, match=r"(?i)sha-?256|hash|does not match"):
