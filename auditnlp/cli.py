@@ -281,9 +281,13 @@ def review(
     **limits: Any,
 ) -> None:
     """Write a static review site: reports, matrix and yoy linked to every number's sentence, charts."""
+    from auditnlp.writers.output import SITE, check_output
+    from auditnlp.writers.site import SITE_NAMES
     from auditnlp.writers.site import review as write_review
 
     options = _options(lexicon_dir, text_column, _limits(limits))
+    protected: list[str | Path] = [*_input_files(inputs), *([manifest] if manifest else [])]
+    check_output(output, SITE, protected=protected, ours=SITE_NAMES)
     result = write_review(inputs, output, options=options, manifest=manifest, jobs=jobs, lang=lang)  # type: ignore[arg-type]
     _account(result, f"{len(result.reports)} report(s) → {output}/index.html")
 

@@ -22,6 +22,7 @@ from conftest import ROOT, SAMPLES
 import auditnlp
 from auditnlp.cli import cli
 from auditnlp.corpus.batch import compare_inputs
+from auditnlp.errors import OutputError
 from auditnlp.writers.display import load_display
 from auditnlp.writers.site import page_name, render_report, review
 from auditnlp.writers.site.data import value_text
@@ -293,6 +294,18 @@ def test_review_and_render_commands(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["review", str(tmp_path / "in"), "-o", str(tmp_path / "site2")])
     assert result.exit_code == 0, result.output
     assert "README.md" in result.output and "1 analysed, 1 not: 1 skipped by rule" in result.output
+    # a site is never written over the inputs, nor into a folder holding files of the user's
+    before = {p.name: p.read_bytes() for p in (tmp_path / "in").iterdir()}
+    refused = CliRunner().invoke(cli, ["review", str(tmp_path / "in"), "-o", str(tmp_path / "in")])
+    assert isinstance(refused.exception, OutputError) and "holds an input" in str(refused.exception)
+    refused = CliRunner().invoke(cli, ["review", str(tmp_path / "in"), "-o", str(tmp_path / "in" / "a.txt")])
+    assert refused.exit_code == 2  # a file is no site folder: bad usage
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("draft", encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["review", str(tmp_path / "in"), "-o", str(tmp_path / "mine")])
+    assert isinstance(refused.exception, OutputError) and "notes.txt" in str(refused.exception)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "in").iterdir()} == before
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
     summary = (tmp_path / "site2" / "index.html").read_text(encoding="utf-8")
     assert "1 个文件按规则跳过" in summary and "未能分析" not in summary
     assert "1 inputs failed" in index

@@ -21,6 +21,8 @@ from auditnlp.errors import OutputError
 
 FOLDER_FORMATS = frozenset({"csv", "parquet"})
 """Formats written as a folder of one file per table."""
+SITE = "site"
+"""The review site: a folder of pages (checked like a folder format)."""
 
 
 def _resolved(path: str | Path) -> Path:
@@ -55,9 +57,10 @@ def check_output(
     guarded = {_resolved(p) for p in protected}
     if resolved in guarded:
         raise OutputError(where, "the output is one of the inputs (or the manifest); choose another path")
-    if fmt in FOLDER_FORMATS:
+    if fmt in FOLDER_FORMATS or fmt == SITE:
         if target.exists() and not target.is_dir():
-            raise OutputError(where, f"is a file; {fmt} output is a folder of tables (choose a folder)")
+            what = "the review site" if fmt == SITE else f"{fmt} output"
+            raise OutputError(where, f"is a file; {what} is a folder (choose a folder)")
         if target.is_dir():
             inside = [p for p in guarded if resolved in p.parents]
             if inside:

@@ -53,6 +53,9 @@ __all__ = ["ReportPages", "page_name", "render_report", "review", "write_site"]
 
 REPORTS = "reports"
 ASSETS = "assets"
+PAGES = ("index.html", "matrix.html", "yoy.html", "charts.html")
+SITE_NAMES = (*PAGES, REPORTS, ASSETS)
+"""What a site folder holds: a folder holding anything else is not replaced (it may be the user's)."""
 
 
 @functools.lru_cache(maxsize=1)
