@@ -304,6 +304,28 @@ def test_train_model_and_cli_train(sample_labels: Path, tmp_path: Path) -> None:
     assert "macro-F1" in result.output and (tmp_path / "cli.json").is_file()
 
 
+def test_a_failed_save_leaves_the_previous_model_whole(
+    sample_labels: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model, its arrays and its sidecar are renamed into place only once all three are written."""
+    import auditnlp.classify.model as model_module
+    from auditnlp.classify.inference import arrays_path
+
+    target = tmp_path / "model.skops"
+    train_model(sample_labels, target, n_splits=3)
+    files = [target, arrays_path(target), sidecar_path(target)]
+    before = [p.read_bytes() for p in files]
+
+    def broken(pipeline: object, path: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(model_module, "export_arrays", broken)
+    with pytest.raises(OSError):
+        train_model(sample_labels, target, n_splits=3, design="hash_lr")
+    assert [p.read_bytes() for p in files] == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files)
+
+
 def test_cli_train_help_and_bad_design(sample_labels: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     assert "LABELS" in runner.invoke(auditnlp.cli.cli, ["train", "--help"]).output

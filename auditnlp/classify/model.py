@@ -336,29 +336,57 @@ def library_versions() -> dict[str, str]:
 
 
 def save_model(pipeline: Any, path: str | Path, meta: dict[str, Any]) -> dict[str, Any]:
-    """Save a fitted pipeline with skops and write its sidecar; returns the sidecar dict."""
+    """Save a fitted pipeline with skops, its arrays and its sidecar; returns the sidecar dict.
+
+    Each file is written beside its target under a temporary name and renamed into place once all three
+    are whole (the sidecar last, as it pins the hashes of the other two), so an interrupted or failed save
+    leaves the previous model as it was.
+    """
+    import os
+    import tempfile
+
     import skops.io as sio
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    sio.dump(pipeline, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
-    untrusted = sorted(set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES))
-    if untrusted:
-        path.unlink()
-        raise ModelError(str(path), f"model holds types outside TRUSTED_TYPES: {', '.join(untrusted)}")
-    sidecar = {
-        "format": FORMAT,
-        "labels": [str(c) for c in meta["labels"]],
-        "versions": library_versions(),
-        "model_sha256": file_sha256(path),
-        **meta,
-    }
-    arrays_sha256 = export_arrays(pipeline, arrays_path(path))
-    if arrays_sha256 is not None:
-        sidecar["arrays_sha256"] = arrays_sha256
-    else:
-        arrays_path(path).unlink(missing_ok=True)
-    sidecar_path(path).write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    temps: list[Path] = []
+
+    def temp(target: Path) -> Path:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        temps.append(Path(name))
+        return Path(name)
+
+    try:
+        model_tmp = temp(path)
+        sio.dump(pipeline, model_tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+        untrusted = sorted(set(sio.get_untrusted_types(file=model_tmp)) - set(TRUSTED_TYPES))
+        if untrusted:
+            raise ModelError(str(path), f"model holds types outside TRUSTED_TYPES: {', '.join(untrusted)}")
+        sidecar = {
+            "format": FORMAT,
+            "labels": [str(c) for c in meta["labels"]],
+            "versions": library_versions(),
+            "model_sha256": file_sha256(model_tmp),
+            **meta,
+        }
+        arrays_tmp = temp(arrays_path(path))
+        arrays_sha256 = export_arrays(pipeline, arrays_tmp)
+        if arrays_sha256 is not None:
+            sidecar["arrays_sha256"] = arrays_sha256
+        sidecar_tmp = temp(sidecar_path(path))
+        sidecar_tmp.write_text(json.dumps(sidecar, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        for tmp in (model_tmp, arrays_tmp, sidecar_tmp):
+            os.chmod(tmp, 0o644)
+        os.replace(model_tmp, path)
+        if arrays_sha256 is not None:
+            os.replace(arrays_tmp, arrays_path(path))
+        else:
+            arrays_path(path).unlink(missing_ok=True)
+        os.replace(sidecar_tmp, sidecar_path(path))
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
     return sidecar
 
 
