@@ -22,7 +22,7 @@ import regex
 from auditnlp._data import Pattern, compile_pattern, items, need
 from auditnlp.errors import LexiconError
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
-from auditnlp.numerals import parse_chinese_numeral
+from auditnlp.numerals import CN_DIGITS, parse_chinese_numeral
 
 __all__ = [
     "NumberGrammar",
@@ -42,7 +42,7 @@ _SCALES_FROM = {"万": "万亿", "亿": "亿"}
 
 # One number token. Masks are tried before numerals, so `*.**` and `XX` never reach a converter.
 _TOKEN = r"""
-      (?P<percent> 百分之 (?P<pnum> \d+(?:\.\d+)? | [一二两三四五六七八九十〇零百]+ ) )
+      (?P<percent> 百分之 (?P<pnum> \d+(?:\.\d+)? | [一二两三四五六七八九十〇零百]+ (?: 点[〇零一二三四五六七八九]{1,6} )? ) )
     | (?P<mask>                                   # redaction placeholders
           (?<![A-Za-zＡ-Ｚａ-ｚ])
           (?: X{1,16} (?: \.X{1,4} )? | x{1,16} (?: \.x{1,4} )? | Ｘ{1,16} | ｘ{1,16} )   # XX, X.XX, ＸＸ
@@ -83,9 +83,14 @@ def parse_number(surface: str) -> Decimal | None:
             return Decimal(text)
         except InvalidOperation:
             return None
-    value = parse_chinese_numeral(text)
+    whole, point, fraction = text.partition("点")  # 九十二点五 (百分之九十二点五)
+    value = parse_chinese_numeral(whole)
     if value is None or abs(value) >= 10**MAX_DIGITS:
         return None
+    if point:
+        if not fraction or any(c not in CN_DIGITS for c in fraction):
+            return None
+        return Decimal(f"{value}.{''.join(str(CN_DIGITS[c]) for c in fraction)}")
     return Decimal(value)
 
 
