@@ -109,6 +109,11 @@ def test_yoy_rows_carry_both_sentences_and_flag_big_changes(samples: Comparison)
     assert big["flag"].fillna("").str.contains("±100%").all()
     bound = yoy.set_index(["unit", "name", "period"]).loc[("江北市审计局", "rectification_amount", "2024")]
     assert "approximate or bound" in bound["flag"] and bound["qualifier"] == "at_least"
+    # only a stated qualifier flags a change: two exact figures (a missing qualifier is NaN in the table)
+    # are compared without the flag, and like roles are no "different nature"
+    exact = computed[computed["qualifier"].isna() & computed["prev_qualifier"].isna()]
+    assert len(exact) and not exact["flag"].fillna("").str.contains("approximate").any()
+    assert not yoy["note"].fillna("").str.startswith("数值性质不同").any()
 
 
 def test_every_column_of_the_new_tables_is_documented() -> None:

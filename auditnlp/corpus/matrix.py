@@ -35,6 +35,11 @@ def _missing(value: Any) -> bool:
     return value is None or bool(pd.isna(value))
 
 
+def _given(value: Any) -> Any:
+    """`value`, or ``None`` when it is missing (``None`` or a table's NaN, which is truthy)."""
+    return None if _missing(value) else value
+
+
 def column_label(period: Period | None, year: Any) -> str:
     """A report's matrix column label: its covered year for a year's results, else its period code
     (2024H1, 2021-2025, 2025P), so part-year figures never sit under a year as if they were the year's."""
@@ -195,8 +200,9 @@ def _yoy_row(
     flags = []
     if reason is None and (rec.masked or prev.masked or rec.value is None or prev.value is None):
         reason = "数值脱敏"
-    if reason is None and (rec.role != prev.role):
-        reason = f"数值性质不同：{prev.role} → {rec.role}"
+    role, prev_role = _given(rec.role), _given(prev.role)
+    if reason is None and role != prev_role:
+        reason = f"数值性质不同：{prev_role} → {role}"
     if reason is not None:
         row["note"] = reason
         if reason.startswith("期间不连续"):
@@ -211,7 +217,7 @@ def _yoy_row(
         row["change_pct"] = pct
         if abs(pct) > BIG_CHANGE:
             flags.append("beyond ±100%")
-    if rec.qualifier or prev.qualifier:
+    if _given(rec.qualifier) or _given(prev.qualifier):  # a table's missing qualifier is NaN, not None
         flags.append("approximate or bound")
     if "disagree" in (rec.flag, prev.flag):
         flags.append("candidates disagree")

@@ -42,7 +42,8 @@ _SCALES_FROM = {"万": "万亿", "亿": "亿"}
 
 # One number token. Masks are tried before numerals, so `*.**` and `XX` never reach a converter.
 _TOKEN = r"""
-      (?P<percent> 百分之 (?P<pnum> \d+(?:\.\d+)? | [一二两三四五六七八九十〇零百]+ (?: 点[〇零一二三四五六七八九]{1,6} )? ) )
+      (?P<percent> 百分之 (?P<pnum> \d+(?:\.\d+)?
+                               | [一二两三四五六七八九十〇零百]+ (?: 点[〇零一二三四五六七八九]{1,6} )? ) )
     | (?P<mask>                                   # redaction placeholders
           (?<![A-Za-zＡ-Ｚａ-ｚ])
           (?: X{1,16} (?: \.X{1,4} )? | x{1,16} (?: \.x{1,4} )? | Ｘ{1,16} | ｘ{1,16} )   # XX, X.XX, ＸＸ
