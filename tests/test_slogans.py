@@ -193,3 +193,25 @@ def test_gov_reports_slogans_are_well_formed() -> None:
 def test_seed_004_has_no_contrast_or_guide() -> None:
     found = _by_kind(SEED_004)
     assert "contrast" not in found and "guide" not in found
+
+
+def test_lines_with_frames_find_what_the_whole_text_scan_finds() -> None:
+    """A frame run only over the lines holding its ``lines_with`` words finds the matches ``finditer``
+    finds over the whole text: on every bundled document, and on lines made to sit at the edges."""
+    from auditnlp.extract.slogans import _frame_matches, _lines
+    from auditnlp.readers import read_file
+
+    patterns = load_slogan_patterns()
+    filtered = [f for f in patterns.frames if f.lines_with]
+    assert filtered, "no frame uses lines_with"
+    root = Path(__file__).resolve().parent.parent / "corpora"
+    texts = [d.text for p in sorted(root.glob("*/*.txt")) for d in read_file(p)]
+    texts += ["国企审计紧扣“保值增值”", "构建“1+6+N”体系\n国企审计紧扣“保值增值”\n1+M+N", "审计\n“保值增值”"]
+    found = 0
+    for text in texts:
+        lines = _lines(text)
+        for frame in filtered:
+            whole = [m.span() for m in frame.pattern.finditer(text)]
+            assert [m.span() for m in _frame_matches(text, frame, lines)] == whole
+            found += len(whole)
+    assert found >= 3

@@ -59,6 +59,9 @@ class Frame:
     speech: bool = True
     reject: tuple[Pattern, ...] = ()
     parallel: Parallel | None = None
+    lines_with: tuple[Pattern, ...] = ()
+    """The frame runs only over the lines holding a match of each of these (its matches never cross a
+    line break and need them); empty: over the whole text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +165,7 @@ def _build(data: Any, where: str) -> SloganPatterns:
                 speech=bool(entry.get("speech", True)),
                 reject=_compile_regex_list(entry.get("reject"), where, f"{context} reject"),
                 parallel=_parallel_spec(entry.get("parallel"), where, f"{context} parallel"),
+                lines_with=_compile_regex_list(entry.get("lines_with"), where, f"{context} lines_with"),
             )
         )
     expansion = _require(data.get("expansion") or {}, dict, where, "expansion")
@@ -311,11 +315,46 @@ def _any_of(patterns: tuple[Any, ...]) -> Any:
     return regex.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
 
 
+_LOOKAHEAD = 32
+"""How far past a line's end the text stays visible to a frame run over that line (its lookaheads)."""
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of every line of `text` (end: the offset of its line break, or the text's end)."""
+    spans = []
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        spans.append((start, end))
+        start = end + 1
+    return spans
+
+
+def _frame_matches(text: str, frame: Frame, lines: list[tuple[int, int]]) -> Iterator[Any]:
+    """The matches of `frame` in `text`, as ``finditer`` over the whole text finds them.
+
+    A frame with ``lines_with`` runs only over the lines holding a match of each of those patterns: its
+    matches lie within one line, so they start in such a line, and a scan from a line's start finds what
+    the whole-text scan finds there (lookbehinds still see the text before it).
+    """
+    if not frame.lines_with:
+        yield from frame.pattern.finditer(text)
+        return
+    size = len(text)
+    for start, end in lines:
+        if all(p.search(text, start, end) is not None for p in frame.lines_with):
+            for match in frame.pattern.finditer(text, start, min(size, end + 1 + _LOOKAHEAD)):
+                if match.start() > end:
+                    break
+                yield match
+
+
 def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
     titles = [m.span() for m in _TITLE.finditer(text)]
     title_starts = [t[0] for t in titles]
+    lines = _lines(text)
     for frame in patterns.frames:
-        for match in frame.pattern.finditer(text):
+        for match in _frame_matches(text, frame, lines):
             start, end = match.span()
             if start == end:
                 continue
