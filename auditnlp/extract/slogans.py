@@ -165,7 +165,10 @@ def _build(data: Any, where: str) -> SloganPatterns:
                 speech=bool(entry.get("speech", True)),
                 reject=_compile_regex_list(entry.get("reject"), where, f"{context} reject"),
                 parallel=_parallel_spec(entry.get("parallel"), where, f"{context} parallel"),
-                lines_with=_compile_regex_list(entry.get("lines_with"), where, f"{context} lines_with"),
+                lines_with=tuple(
+                    compile_pattern(_substitute(str(p), fragments, where, f"{context} lines_with"), where)
+                    for p in _require(entry.get("lines_with") or [], list, where, f"{context} lines_with")
+                ),
             )
         )
     expansion = _require(data.get("expansion") or {}, dict, where, "expansion")
