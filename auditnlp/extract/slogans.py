@@ -338,14 +338,23 @@ def _frame_matches(text: str, frame: Frame, lines: list[tuple[int, int]]) -> Ite
 
     A frame with ``lines_with`` runs only over the lines holding a match of each of those patterns: its
     matches lie within one line, so they start in such a line, and a scan from a line's start finds what
-    the whole-text scan finds there (lookbehinds still see the text before it).
+    the whole-text scan finds there (lookbehinds still see the text before it). The lines are found by
+    one scan for the first pattern (every line a hit touches), then a test of the others on those lines.
     """
     if not frame.lines_with:
         yield from frame.pattern.finditer(text)
         return
+    first, *others = frame.lines_with
+    starts = [start for start, _ in lines]
+    chosen: list[int] = []
+    for hit in first.finditer(text):
+        lo = bisect.bisect_right(starts, hit.start()) - 1
+        hi = bisect.bisect_right(starts, hit.end()) - 1
+        chosen.extend(range(max(lo, chosen[-1] + 1 if chosen else 0), hi + 1))
     size = len(text)
-    for start, end in lines:
-        if all(p.search(text, start, end) is not None for p in frame.lines_with):
+    for i in chosen:
+        start, end = lines[i]
+        if all(p.search(text, start, end) is not None for p in others):
             for match in frame.pattern.finditer(text, start, min(size, end + 1 + _LOOKAHEAD)):
                 if match.start() > end:
                     break
