@@ -28,6 +28,7 @@ PATTERNS_FILE = "slogan_patterns.yaml"
 _FLAGS = regex.VERBOSE
 _FRAGMENT_REF = regex.compile(r"(?<!\\[pPN])\{([a-z][a-z0-9_]*)\}")
 _TITLE = regex.compile(r"《[^《》\n]{0,200}》")
+_NUMERAL_HEAD = regex.compile(r"[一二两双三四五六七八九十]+")
 _SPEECH_WINDOW = 8
 _BEFORE_WINDOW = 80
 _CLAUSE_END = "，。；：！？,;:!?\n“”（）《》"
@@ -223,7 +224,7 @@ def _keywords(match: Any) -> tuple[str, ...]:
 
 def _numeral_value(keyword: str) -> int | None:
     """The count a numbered concept starts with (``三个倒逼`` → 3, ``十大战略`` → 10, ``双循环`` → 2)."""
-    head = regex.match(r"[一二两双三四五六七八九十]+", keyword)
+    head = _NUMERAL_HEAD.match(keyword)
     if head is None:
         return None
     token = head.group()

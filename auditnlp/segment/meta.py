@@ -34,6 +34,7 @@ from auditnlp.types import Meta, Removal, Span
 
 _SENTENCE_END = regex.compile(r"[。！？!?；;]$")
 _HAS_SENTENCE = regex.compile(r"[。！？!?；;]")
+_AFTER_SENTENCE_END = regex.compile(r"(?<=[。！？!?])")
 GOVERNMENT_REPORT = "government_work_report"
 _META_FIELDS = frozenset({"title", "unit", "year", "period", "doc_title"})
 """Container fields read as metadata; other columns are kept in ``Meta.extra``."""
@@ -409,7 +410,7 @@ def _opening(body: list[str], rules: MetaRules) -> str | None:
     """The first sentences of the first body paragraph."""
     if not body:
         return None
-    sentences = regex.split(r"(?<=[。！？!?])", body[0])
+    sentences = _AFTER_SENTENCE_END.split(body[0])
     return "".join(sentences[: rules.opening_sentences])
 
 

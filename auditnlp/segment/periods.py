@@ -97,10 +97,13 @@ def _span_of(code: str, m: regex.Match[str]) -> tuple[int, int] | None:
     return (first, last)
 
 
+_TITLES = regex.compile(r"(?<!印发)《[^《》]*》")
+
+
 def blank_quotes(text: str) -> str:
     """Text inside 《…》 replaced by spaces: a quoted title names another document's unit and year
     (关于印发《…》的通知 is the exception: what it issues is the document itself)."""
-    return regex.sub(r"(?<!印发)《[^《》]*》", lambda m: " " * len(m.group()), text)
+    return _TITLES.sub(lambda m: " " * len(m.group()), text)
 
 
 @dataclass(frozen=True, slots=True)
