@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -189,7 +189,7 @@ _LANG = click.option(
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, required=True)
+@click.argument("inputs", nargs=-1)
 @click.option(
     "-o", "--output", required=True, type=click.Path(), help="Workbook (.xlsx), .jsonl file or folder."
 )
@@ -199,14 +199,58 @@ _LANG = click.option(
     help="CSV (UTF-8/GBK) or .xlsx: 路径/path → 单位/unit, 年份/year, 期间/period, …",
 )
 @click.option(
+    "--input-list",
+    "lists",
+    multiple=True,
+    help="A file naming inputs, one path or URL a line (# comments); may be given several times.",
+)
+@click.option(
     "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes [default: all cores]."
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the analysis runs: processes on this machine, or a Dask cluster (the dask extra).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    help="Address of a Dask scheduler (tcp://host:8786) [default: a local cluster].",
+)
+@click.option(
+    "--partitions", type=click.IntRange(min=1), default=None, help="Cut the files into this many partitions."
 )
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["xlsx", "csv", "parquet", "jsonl"]),
     default=None,
-    help="Output format [default: from the suffix of -o, else xlsx]; csv/parquet write a folder.",
+    help="Output format [default: from the suffix of -o, else xlsx]; csv/parquet write a folder "
+    "(parquet: the dataset itself).",
+)
+@click.option(
+    "--dataset",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Keep the Parquet dataset (rows and full tables) in this folder [default: beside the output, "
+    "removed when the output holds everything].",
+)
+@click.option("--fresh", is_flag=True, help="Start the dataset anew instead of resuming it.")
+@click.option(
+    "--commit-every",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="Commit the rows to the dataset every N files (what an interrupted run may have to redo).",
+)
+@click.option(
+    "--view-above",
+    type=click.IntRange(min=0),
+    default=None,
+    help="A workbook of more reports than this holds a summary and the first rows of each table "
+    "[default: 20000].",
 )
 @_LANG
 @_common
@@ -214,51 +258,120 @@ def compare(
     inputs: tuple[str, ...],
     output: str,
     manifest: str | None,
+    lists: tuple[str, ...],
     jobs: int | None,
+    engine: str,
+    scheduler: str | None,
+    partitions: int | None,
     fmt: str | None,
+    dataset: str | None,
+    fresh: bool,
+    commit_every: int,
+    view_above: int | None,
     lang: str,
     text_column: str | None,
     lexicon_dir: str | None,
     **limits: Any,
 ) -> None:
-    """Compare reports across units and years: one workbook with indicators, matrix, slogans, problems."""
-    from auditnlp.corpus.batch import compare_inputs
-    from auditnlp.writers.output import FOLDER_FORMATS, check_output
-    from auditnlp.writers.tables import guess_format, table_files, write_comparison
+    """Compare reports across units and years: one workbook with indicators, matrix, slogans, problems.
+
+    INPUTS are files, folders, globs or URLs (file://, and other fsspec protocols with the dask extra).
+    Rows are streamed into a Parquet dataset as reports are analysed; a run that stops resumes where it
+    stopped when run again.
+    """
+    import shutil
+    import tempfile
+
+    from auditnlp.corpus.batch import MissingExtraError, build_dataset, read_list
+    from auditnlp.errors import OptionsError
+    from auditnlp.writers.output import FOLDER_FORMATS, check_output, is_special
+    from auditnlp.writers.tables import dataset_files, guess_format, table_files, write_dataset
 
     options = _options(lexicon_dir, text_column, _limits(limits))
     fmt = fmt or guess_format(output)
-    protected: list[str | Path] = [*_input_files(inputs), *([manifest] if manifest else [])]
-    check_output(output, fmt, protected=protected, ours=table_files(fmt) if fmt in FOLDER_FORMATS else ())
-    result = compare_inputs(inputs, options=options, manifest=manifest, jobs=jobs)
-    written = write_comparison(result, output, fmt, lang=lang)
-    _account(result, f"{len(result.reports)} report(s) compared → {written}")
+    items = list(inputs)
+    for name in lists:
+        items.extend(read_list(name))
+    if not items:
+        raise click.UsageError("give INPUTS or --input-list")
+    protected: list[str | Path] = [*_input_files(items), *([manifest] if manifest else []), *lists]
+    ours = dataset_files() if fmt == "parquet" else table_files(fmt) if fmt in FOLDER_FORMATS else ()
+    check_output(output, fmt, protected=protected, ours=ours)
+    scratch = None  # a temporary folder for the dataset of an output that is a device (/dev/stdout)
+    if fmt == "parquet":
+        root = Path(output)
+    elif dataset:
+        root = Path(dataset)
+    elif is_special(Path(output)):
+        scratch = tempfile.mkdtemp(prefix="auditnlp-")
+        root = Path(scratch) / "dataset"
+    else:
+        root = Path(output).with_name(Path(output).name + ".dataset")
+    if fmt != "parquet":
+        check_output(root, "parquet", protected=protected, ours=dataset_files())
+    try:
+        try:
+            run = build_dataset(
+                items, root, options=options, manifest=manifest, engine=engine, jobs=jobs,
+                scheduler=scheduler, partitions=partitions, fresh=fresh, commit_files=commit_every,
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            where = "are lost" if scratch else f"are in {root}; run the same command again to resume"
+            _fail(f"interrupted: the rows analysed so far {where}")
+            sys.exit(130)
+        except MissingExtraError as exc:
+            _fail(str(exc))
+            sys.exit(EXIT_MISSING_EXTRA)
+        except OptionsError as exc:  # a dataset written with other settings, a bad engine or scheduler
+            _fail(str(exc))
+            sys.exit(EXIT_USAGE)
+        if run.skipped:
+            _note(f"resumed: {run.skipped} file(s) were in the dataset already")
+        view = {"full_reports": view_above} if view_above is not None else {}
+        written, complete = write_dataset(root, output, fmt, lexicon=options.lexicon, lang=lang, **view)
+        errors = list(_dataset_errors(root))
+        if fmt != "parquet" and complete and dataset is None:
+            shutil.rmtree(root, ignore_errors=True)
+        elif fmt != "parquet" and scratch is None:
+            _note(f"the full tables are in the dataset {root}")
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    _account(errors, run.tables.reports, f"{run.tables.reports} report(s) compared → {written}")
 
 
-def _account(result: Comparison, done: str) -> None:
-    """Say what became of every input of a comparison: each failure and notice on stderr, the line `done`,
-    the final accounting line; exit with :data:`EXIT_INPUT_FAILED` when an input failed (files skipped by
-    rule, copies and manifest notices are not failures)."""
+def _account(errors: list[tuple[str, str, str]], reports: int, done: str) -> None:
+    """Say what became of every input of a comparison: each failure and notice (`errors`: path, reason,
+    error) on stderr, the line `done`, the final accounting line; exit with :data:`EXIT_INPUT_FAILED` when
+    an input failed (files skipped by rule, copies and manifest notices are not failures)."""
     from auditnlp.corpus.schema import DUPLICATE, NOTICES
     from auditnlp.readers.inputs import accounting, is_failure
 
     failures = 0
-    for error in result.errors.itertuples(index=False):
-        if error.error in NOTICES or not is_failure(str(error.error)):
-            _note(f"{error.path}: {error.reason}")
+    for path, reason, error in errors:
+        if error in NOTICES or not is_failure(str(error)):
+            _note(f"{path}: {reason}")
         else:
             failures += 1
-            _fail(f"{error.path}: {error.reason}")
+            _fail(f"{path}: {reason}")
     # manifest notices are about files that were analysed (or rows with no file): not inputs left out
-    left_out = [
-        (str(e.path), str(e.reason), str(e.error))
-        for e in result.errors.itertuples(index=False)
-        if e.error not in NOTICES or e.error == DUPLICATE
-    ]
+    left_out = [(str(p), str(r), str(e)) for p, r, e in errors if e not in NOTICES or e == DUPLICATE]
     click.echo(done, err=True)
-    click.echo(accounting(len(result.reports), left_out, where="see errors"), err=True)
+    click.echo(accounting(reports, left_out, where="see errors"), err=True)
     if failures:
         sys.exit(EXIT_INPUT_FAILED)
+
+
+def _comparison_errors(result: Comparison) -> list[tuple[str, str, str]]:
+    """The errors table of an in-memory comparison as (path, reason, error)."""
+    return [(str(e.path), str(e.reason), str(e.error)) for e in result.errors.itertuples(index=False)]
+
+
+def _dataset_errors(root: Any) -> Iterator[tuple[str, str, str]]:
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(root / "errors.parquet")
+    yield from zip(*(table.column(c).to_pylist() for c in ("path", "reason", "error")), strict=True)
 
 
 @cli.command()
@@ -289,10 +402,14 @@ def review(
     protected: list[str | Path] = [*_input_files(inputs), *([manifest] if manifest else [])]
     check_output(output, SITE, protected=protected, ours=SITE_NAMES)
     result = write_review(inputs, output, options=options, manifest=manifest, jobs=jobs, lang=lang)  # type: ignore[arg-type]
-    _account(result, f"{len(result.reports)} report(s) → {output}/index.html")
+    _account(
+        _comparison_errors(result),
+        len(result.reports),
+        f"{len(result.reports)} report(s) → {output}/index.html",
+    )
 
 
-def _input_files(inputs: tuple[str, ...]) -> list[Path]:
+def _input_files(inputs: Iterable[str]) -> list[Path]:
     """The files the inputs name (folders and globs expanded), which an output may never replace."""
     from auditnlp.readers import expand_input
 

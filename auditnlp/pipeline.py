@@ -241,16 +241,18 @@ class _Expired(BaseException):
 def time_limit(seconds: float | None, name: str) -> Iterator[None]:
     """Raise :class:`~auditnlp.errors.TimeLimitError` naming `name` when the block runs past `seconds`.
 
-    Uses SIGALRM, so it applies in the main thread of a POSIX process (the CLI, and each worker process
-    of a batch); elsewhere, or with `seconds` ``None`` or 0, the block runs without a limit. A timer set
-    by the caller is put back with the time it has left.
+    In the main thread of a POSIX process (the CLI, each local worker process of a batch) it uses SIGALRM,
+    and a timer set by the caller is put back with the time it has left; in another thread (a Dask
+    worker runs its tasks in threads) a timer thread raises the error in the analysing thread. Either
+    way the error is raised between two Python steps, as soon as the running one returns. With `seconds`
+    ``None`` or 0 the block runs without a limit.
     """
-    if (
-        not seconds
-        or not hasattr(signal, "setitimer")
-        or threading.current_thread() is not threading.main_thread()
-    ):
+    if not seconds:
         yield
+        return
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        with _thread_time_limit(seconds, name):
+            yield
         return
     state = {"active": True}
 
@@ -273,6 +275,40 @@ def time_limit(seconds: float | None, name: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
         if outer:
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
+
+
+@contextlib.contextmanager
+def _thread_time_limit(seconds: float, name: str) -> Iterator[None]:
+    """:func:`time_limit` for a thread that is not the main one: a timer thread raises :class:`_Expired`
+    in this thread (``PyThreadState_SetAsyncExc``); a raise pending when the block ends is withdrawn."""
+    import ctypes
+
+    ident = ctypes.c_ulong(threading.get_ident())
+    lock = threading.Lock()
+    state = {"active": True, "fired": False}
+
+    def expire() -> None:
+        with lock:
+            if state["active"]:
+                state["fired"] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, ctypes.py_object(_Expired))
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    try:
+        try:
+            timer.start()
+            yield
+        finally:
+            with lock:
+                state["active"] = False
+            timer.cancel()
+            if state["fired"]:  # raised already, or still pending: withdraw it
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, None)
+    except _Expired:
+        raise TimeLimitError(
+            name, f"the analysis took longer than {seconds:g} s (raise the limit with --timeout)"
+        ) from None
 
 
 def check_options(options: Options) -> None:

@@ -1,37 +1,42 @@
-"""Batch analysis: many inputs → a :class:`~auditnlp.corpus.compare.Comparison`, across processes.
+"""Batch analysis: many inputs → a dataset on disk → a :class:`~auditnlp.corpus.compare.Comparison`.
 
-Files are analysed in chunks by a :class:`~concurrent.futures.ProcessPoolExecutor`; each worker returns
-compact rows (:class:`~auditnlp.corpus.rows.ReportRows`: row dicts and the problems, no text), so
-memory holds the result tables and not the texts. One failing file (or one failing report in a
-spreadsheet) becomes a row of the errors table; the batch goes on.
+:func:`build_dataset` analyses files in partitions on an engine (worker processes on this machine, or a
+Dask cluster: :mod:`auditnlp.corpus.engine`); each worker turns its reports into compact rows
+(:class:`~auditnlp.corpus.rows.ReportRows`, no text) and those into Arrow tables, which are streamed into a
+Parquet dataset (:mod:`auditnlp.corpus.dataset`) as they arrive; the tables are then built from the
+dataset (:mod:`auditnlp.corpus.finalize`). Memory holds a few partitions' rows, not the corpus, and an
+interrupted run resumes where it stopped. One failing file (or one failing report in a spreadsheet)
+becomes a row of the errors table; the batch goes on. :func:`compare_inputs` does all of it in a
+temporary dataset and returns the tables in memory.
 """
 
 from __future__ import annotations
 
-import math
+import hashlib
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+import tempfile
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from auditnlp.corpus.compare import Comparison, compare_rows
-from auditnlp.corpus.manifest import Manifest, apply_manifest, manifest_notes
+from auditnlp.corpus.manifest import Manifest, apply_manifest
 from auditnlp.corpus.rows import ReportRows, report_rows
-from auditnlp.errors import AuditNLPError, InputError, SkippedInputError
+from auditnlp.errors import AuditNLPError, InputError, OptionsError, SkippedInputError
 from auditnlp.pipeline import Options, analyze_isolated, check_options
-from auditnlp.readers import RawDocument
-from auditnlp.types import Report
+
+if TYPE_CHECKING:
+    from auditnlp.corpus.compare import Comparison
+    from auditnlp.corpus.engine import Engine, OnReport
+    from auditnlp.corpus.finalize import Finalized
+    from auditnlp.readers import RawDocument
 
 ErrorRow = tuple[str, str, str]
 """(path, reason, error type)."""
 
 Progress = Callable[[int], None]
-OnReport = Callable[[Report], None]
-"""Called with each analysed report in the process that analysed it (must pickle for worker processes)."""
 
 
 def expand(
@@ -53,6 +58,8 @@ def expand(
     for found in expand_inputs(items):
         if isinstance(found, InputError):
             errors.append((str(found.path), found.reason, type(found).__name__))
+        elif not isinstance(found, Path):  # a URL (auditnlp.readers.remote)
+            paths.append(str(found))
         elif found.resolve() in skipped and found.resolve() not in explicit:
             errors.append((str(found), "the manifest in use, not a report", SkippedInputError.__name__))
         else:
@@ -68,9 +75,9 @@ def analyze_chunk(
 ) -> list[ReportRows | ErrorRow]:
     """Analyse files (a worker's chunk) into rows; every failure becomes an error row of its document.
 
-    `on_report` is called with each analysed report before it is reduced to rows (the review site writes
-    its page there, so the text never leaves the worker); a failure there is the document's failure. Each
-    document is isolated (a crash or a time limit ends its analysis alone, see
+    `on_report` is called with each analysed report in the worker, before it is reduced to rows (the
+    place for work that needs the text, such as writing a report's page); a failure there is the
+    document's failure. Each document is isolated (a crash or a time limit ends its analysis alone, see
     :func:`~auditnlp.pipeline.analyze_isolated`), and so is each file (a reader that fails ends that file).
     """
     from auditnlp.readers import read_path
@@ -112,50 +119,6 @@ def _error_row(exc: AuditNLPError, name: str | None = None) -> ErrorRow:
     return (str(exc.path or name), exc.reason, type(exc).__name__)
 
 
-def iter_rows(
-    paths: list[str],
-    *,
-    options: Options | None = None,
-    manifest: Manifest | None = None,
-    jobs: int | None = None,
-    progress: Progress | None = None,
-    on_report: OnReport | None = None,
-) -> Iterator[ReportRows | ErrorRow]:
-    """Yield rows (or error rows) for every document of `paths`, in input order.
-
-    `jobs` processes analyse chunks of files (default: all cores; 1 runs in this process); `progress` is
-    called with the number of files finished after each chunk; `on_report` with each analysed report (see
-    :func:`analyze_chunk`).
-    """
-    options = options or Options()
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    if not paths:
-        return
-    size = max(1, min(16, math.ceil(len(paths) / (jobs * 4))))
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    if jobs == 1 or len(chunks) == 1:
-        for chunk in chunks:
-            yield from analyze_chunk(chunk, options, manifest, on_report)
-            if progress:
-                progress(len(chunk))
-        return
-    _warm_up(options)
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(chunks)), initializer=_follow_parent, initargs=(os.getpid(),)
-    ) as pool:
-        yield from _ordered(pool, chunks, options, manifest, jobs, progress, on_report)
-
-
-_WARM_UP_TEXT = """某某区审计局2024年工作总结
-一、工作开展情况
-全年完成审计项目27个，查出违规金额2377.2万元，坚持“第一议题”制度。
-二、存在的问题
-（一）审计整改跟踪不够及时。
-三、2025年工作计划
-一是加强学习；二是强化监督。
-"""
-
-
 _PARENT: int | None = None
 """The process that started this worker (None outside a worker)."""
 
@@ -178,61 +141,6 @@ def _follow_parent(parent: int) -> None:
 
 def _orphaned() -> bool:
     return _PARENT is not None and os.getppid() != _PARENT
-
-
-def _warm_up(options: Options) -> None:
-    """Load lexicons, tokenizers and models once in this process before forking workers.
-
-    Worker processes started by ``fork`` inherit the loaded resources (lru caches) instead of each
-    loading them again; with another start method this only costs one small analysis.
-    """
-    import multiprocessing
-
-    if multiprocessing.get_start_method(allow_none=False) != "fork":
-        return
-    from auditnlp.pipeline import analyze_text
-
-    try:
-        analyze_text(_WARM_UP_TEXT, options=options)
-    except Exception:  # a warm-up failure is not an input error; workers will report real ones
-        return
-
-
-def _ordered(
-    pool: ProcessPoolExecutor,
-    chunks: list[list[str]],
-    options: Options,
-    manifest: Manifest | None,
-    jobs: int,
-    progress: Progress | None,
-    on_report: OnReport | None = None,
-) -> Iterator[ReportRows | ErrorRow]:
-    """Run chunks with a bounded number in flight; yield results in chunk order as they complete."""
-    pending: dict[Future[Any], int] = {}
-    done: dict[int, list[ReportRows | ErrorRow]] = {}
-    submitted = next_out = 0
-    window = jobs * 3
-    while next_out < len(chunks):
-        while submitted < len(chunks) and len(pending) < window:
-            pending[pool.submit(analyze_chunk, chunks[submitted], options, manifest, on_report)] = submitted
-            submitted += 1
-        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-        for future in finished:
-            index = pending.pop(future)
-            try:
-                done[index] = future.result()
-            except BrokenProcessPool as exc:
-                done[index] = [(p, f"worker process died: {exc}", "InternalError") for p in chunks[index]]
-            except Exception as exc:
-                done[index] = [
-                    (p, f"analysis failed: {type(exc).__name__}: {exc}", "InternalError")
-                    for p in chunks[index]
-                ]
-            if progress:
-                progress(len(chunks[index]))
-        while next_out in done:
-            yield from done.pop(next_out)
-            next_out += 1
 
 
 def progress_bar(total: int, *, enabled: bool | None = None) -> AbstractContextManager[Progress | None]:
@@ -263,6 +171,174 @@ class _RichBar(AbstractContextManager["Progress | None"]):
         self._bar.__exit__(*exc)  # type: ignore[arg-type]
 
 
+def make_engine(
+    engine: str | Engine = "local",
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    partitions: int | None = None,
+) -> Engine:
+    """An engine by name: ``local`` (processes on this machine) or ``dask`` (a cluster at `scheduler`, or
+    a local cluster of `jobs` worker processes when no address is given)."""
+    from auditnlp.corpus.engine import LocalEngine
+    from auditnlp.errors import OptionsError
+
+    if not isinstance(engine, str):
+        return engine
+    if engine == "local":
+        if scheduler:
+            raise OptionsError("--scheduler is for --engine dask")
+        return LocalEngine(jobs=jobs, partitions=partitions)
+    if engine == "dask":
+        try:
+            from auditnlp.corpus.dask_engine import DaskEngine
+        except ImportError:
+            raise MissingExtraError(
+                "the dask engine needs the dask extra: pip install 'auditnlp[dask]'"
+            ) from None
+        return DaskEngine(scheduler=scheduler, workers=jobs, partitions=partitions)
+    raise OptionsError(f"unknown engine {engine!r} (choose local or dask)")
+
+
+class MissingExtraError(OptionsError):
+    """An optional extra the command needs is not installed."""
+
+
+@dataclass(frozen=True)
+class DatasetRun:
+    """What :func:`build_dataset` did."""
+
+    root: Path
+    inputs: int
+    """Files to compare (after expanding folders, globs and list files)."""
+    analysed: int
+    """Files analysed in this run."""
+    skipped: int
+    """Files the dataset already held (a resumed run)."""
+    tables: Finalized
+
+
+def _fingerprint(options: Options, manifest: Manifest | None) -> dict[str, Any]:
+    """What a dataset's rows depend on: version, analysis options, lexicon and model files, manifest."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("auditnlp")
+    except PackageNotFoundError:  # running from a source tree
+        release = "unknown"
+
+    def digest(paths: Iterable[Path]) -> str:
+        h = hashlib.sha256()
+        for path in sorted(paths):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        return h.hexdigest()
+
+    lexicons = (
+        digest(p for p in Path(options.lexicon_dir).iterdir() if p.is_file()) if options.lexicon_dir else None
+    )
+    model = None
+    if options.model:
+        from auditnlp.classify.inference import arrays_path, sidecar_path
+
+        files = [Path(options.model), sidecar_path(options.model), arrays_path(options.model)]
+        model = digest(p for p in files if p.is_file())
+    manifest_digest = None
+    if manifest is not None:
+        source = Path(manifest.path)
+        manifest_digest = (
+            digest([source]) if source.is_file() else hashlib.sha256(repr(manifest).encode()).hexdigest()
+        )
+    from auditnlp.corpus.arrowrows import ROWS_FORMAT
+
+    return {
+        "auditnlp": release,
+        "rows": ROWS_FORMAT,
+        "stages": list(options.stages),
+        "text_column": options.text_column,
+        "limits": [
+            options.max_bytes,
+            options.max_unzipped_bytes,
+            options.max_parts,
+            options.max_pages,
+            options.max_rows,
+            options.max_columns,
+        ],
+        "timeout": options.timeout,
+        "lexicons": lexicons,
+        "model": model,
+        "manifest": manifest_digest,
+    }
+
+
+def read_list(path: str | Path) -> list[str]:
+    """The inputs named in a list file: one path or URL a line (blank lines and ``#`` comments skipped)."""
+    from auditnlp.readers.remote import is_url, open_input
+
+    with open_input(str(path)) as handle:
+        text = handle.read().decode("utf-8-sig")
+    base = Path(path).parent if not is_url(str(path)) else None
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if base is not None and not is_url(line) and not Path(line).is_absolute():
+            line = str(base / line)
+        out.append(line)
+    return out
+
+
+def build_dataset(
+    inputs: Iterable[str | Path],
+    dataset: str | Path,
+    *,
+    options: Options | None = None,
+    manifest: Manifest | str | Path | None = None,
+    engine: str | Engine = "local",
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    partitions: int | None = None,
+    fresh: bool = False,
+    progress: bool | None = None,
+    on_report: OnReport | None = None,
+    commit_files: int = 1000,
+) -> DatasetRun:
+    """Analyse files, folders, globs and URLs on `engine` into the Parquet dataset at `dataset`, then
+    build its tables.
+
+    `engine` is ``"local"`` (`jobs` processes on this machine), ``"dask"`` (the cluster at `scheduler`, or a
+    local cluster of `jobs` workers) or an engine object; `partitions` sets how many partitions the files
+    are cut into. Rows are committed every `commit_files` files; a dataset that holds rows already resumes:
+    files whose path and content hash it has are not analysed again (`fresh` starts it anew). `on_report`
+    is called with each analysed report in the worker that analysed it.
+    """
+    from auditnlp.corpus.dataset import DatasetWriter, pending_files
+    from auditnlp.corpus.engine import Work, run_partitions
+    from auditnlp.corpus.finalize import finalize
+    from auditnlp.corpus.manifest import load_manifest
+
+    options = options or Options()
+    skip = [manifest] if isinstance(manifest, str | Path) else []
+    if manifest is not None and not isinstance(manifest, Manifest):
+        manifest = load_manifest(manifest, lexicon=options.lexicon)
+    runner = make_engine(engine, jobs=jobs, scheduler=scheduler, partitions=partitions)
+    paths, errors = expand(inputs, skip=skip)
+    writer = DatasetWriter(dataset, _fingerprint(options, manifest), fresh=fresh, commit_reports=commit_files)
+    writer.set_inputs(paths, errors)
+    todo, skipped = pending_files(paths, writer.ledger())
+    if todo:
+        check_options(options)  # a broken lexicon folder or model: one error, before the batch
+    files = list(zip(writer.reserve(len(todo)), todo, strict=True))
+    work = Work(analyze_chunk, options, manifest, on_report)
+    if files:
+        with progress_bar(len(files), enabled=progress) as advance:
+            for encoded in run_partitions(runner, files, work, progress=advance):
+                writer.add(encoded)
+    writer.close()
+    tables = finalize(dataset, manifest=manifest, lexicon=options.lexicon)
+    return DatasetRun(Path(dataset), len(paths), len(files), skipped, tables)
+
+
 def compare_inputs(
     inputs: Iterable[str | Path],
     *,
@@ -270,38 +346,32 @@ def compare_inputs(
     manifest: Manifest | str | Path | None = None,
     jobs: int | None = None,
     progress: bool | None = None,
+    engine: str | Engine = "local",
+    scheduler: str | None = None,
+    partitions: int | None = None,
+    dataset: str | Path | None = None,
+    fresh: bool = False,
     on_report: OnReport | None = None,
 ) -> Comparison:
-    """Analyse files, folders and globs (in `jobs` processes) and compare them.
+    """Analyse files, folders, globs and URLs (on `engine`: see :func:`build_dataset`) and compare them.
 
     `manifest` is a :class:`~auditnlp.corpus.manifest.Manifest` or the path of a manifest (.csv or .xlsx);
-    `progress` shows a bar (default: when stderr is a terminal); `on_report` is called with each
-    analysed report in the process that analysed it. Failures are in ``comparison.errors``, with
-    notices: copies of a document compared once, inputs the manifest does not cover and manifest rows that
-    match no input.
+    `progress` shows a bar (default: when stderr is a terminal). The rows go through a Parquet dataset:
+    at `dataset` (kept, and resumed when run again), else in a temporary folder. Failures are in
+    ``comparison.errors``, with notices: copies of a document compared once, inputs the manifest does not
+    cover and manifest rows that match no input.
     """
-    from auditnlp.corpus.manifest import load_manifest
+    from auditnlp.corpus.finalize import load_comparison
 
-    skip = [manifest] if isinstance(manifest, str | Path) else []
-    if manifest is not None and not isinstance(manifest, Manifest):
-        manifest = load_manifest(manifest, lexicon=(options or Options()).lexicon)
-    paths, errors = expand(inputs, skip=skip)
-    rows: list[ErrorRow] = list(errors)
-    seen: list[tuple[str, int | None]] = []
-    if paths:
-        check_options(options or Options())  # a broken lexicon folder or model: one error, before the batch
-
-    def reports() -> Iterator[ReportRows]:
-        with progress_bar(len(paths), enabled=progress) as advance:
-            for item in iter_rows(
-                paths, options=options, manifest=manifest, jobs=jobs, progress=advance, on_report=on_report
-            ):
-                if isinstance(item, ReportRows):
-                    seen.append((item.report["file"], item.report["row"]))
-                    yield item
-                else:
-                    rows.append(item)
-        if manifest is not None:
-            rows.extend(manifest_notes(manifest, seen))
-
-    return compare_rows(reports(), errors=rows, lexicon=(options or Options()).lexicon)
+    lexicon = (options or Options()).lexicon
+    with (
+        tempfile.TemporaryDirectory(prefix="auditnlp-")
+        if dataset is None
+        else nullcontext(str(dataset)) as root
+    ):
+        target = Path(root) / "dataset" if dataset is None else Path(root)
+        build_dataset(
+            inputs, target, options=options, manifest=manifest, engine=engine, jobs=jobs, scheduler=scheduler,
+            partitions=partitions, fresh=fresh, progress=progress, on_report=on_report,
+        )  # fmt: skip
+        return load_comparison(target, lexicon=lexicon)

@@ -139,19 +139,24 @@ class _Columns:
         self.rows += 1
 
     def frame(self) -> pd.DataFrame:
-        import pandas as pd
-
-        frame = pd.DataFrame(
-            {k: pd.Series(v, dtype=object) for k, v in self.data.items()}, columns=list(self.data)
-        )
+        frame = frame_from_columns(self.data)
         self.data = {k: [] for k in self.data}
-        for col in frame.columns:
-            kind = column(col).kind
-            if kind in ("year", "id") and col != "report_id":
-                frame[col] = frame[col].astype("Int64")
-            elif kind != "decimal":
-                frame[col] = frame[col].infer_objects()
         return frame
+
+
+def frame_from_columns(data: Mapping[str, list[Any]]) -> pd.DataFrame:
+    """A table from its columns of row values: ids and years as nullable integers, decimals kept as
+    :class:`~decimal.Decimal` objects, other columns with the dtype their values infer."""
+    import pandas as pd
+
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()}, columns=list(data))
+    for col in frame.columns:
+        kind = column(col).kind
+        if kind in ("year", "id") and col != "report_id":
+            frame[col] = frame[col].astype("Int64")
+        elif kind != "decimal":
+            frame[col] = frame[col].infer_objects()
+    return frame
 
 
 def compare_rows(
@@ -167,8 +172,6 @@ def compare_rows(
     import pandas as pd
 
     from auditnlp.classify.taxonomy import load_taxonomy
-    from auditnlp.extract.indicators import load_indicator_lexicon
-    from auditnlp.extract.meaning import load_meaning_rules
 
     taxonomy = load_taxonomy(lexicon=lexicon)
     order = taxonomy.labels
@@ -177,10 +180,7 @@ def compare_rows(
         name: _Columns(TABLE_COLUMNS[name])
         for name in ("indicators", "values", "slogans", "problems", "measures")
     }
-    names = load_indicator_lexicon(lexicon).names
-    totals = load_meaning_rules(lexicon).totals
-    name_labels = {rule.name: rule.label for rule in names if rule.label}
-    name_labels.update({t.name: t.label for t in totals.values()})
+    name_labels = indicator_labels(lexicon)
     periods: dict[int, Period | None] = {}
     shares = _Columns(REPORT_KEYS)
     sources: list[ProblemSource] = []
@@ -230,7 +230,7 @@ def compare_rows(
         reports=_order_shares(report_df, order),
         indicators=indicators,
         values=values,
-        matrix=matrix_of(values, report_df, periods, _name_order(names, totals)),
+        matrix=matrix_of(values, report_df, periods, name_order(lexicon)),
         yoy=yoy_of(values, periods),
         categories=_categories(shares.frame(), order),
         slogans=slogans,
@@ -247,10 +247,25 @@ def compare_rows(
     )
 
 
-def _name_order(names: Iterable[Any], totals: Mapping[str, Any]) -> list[str]:
-    """Canonical names in lexicon order, each derived total right after the name it is stated as."""
+def indicator_labels(lexicon: LexiconsLike = None) -> dict[str, str]:
+    """Canonical name → its Chinese label (the lexicon's names and the derived totals)."""
+    from auditnlp.extract.indicators import load_indicator_lexicon
+    from auditnlp.extract.meaning import load_meaning_rules
+
+    labels = {rule.name: rule.label for rule in load_indicator_lexicon(lexicon).names if rule.label}
+    labels.update({t.name: t.label for t in load_meaning_rules(lexicon).totals.values()})
+    return labels
+
+
+def name_order(lexicon: LexiconsLike = None) -> list[str]:
+    """Canonical names in lexicon order, each derived total right after the name it is stated as (the
+    matrix's row order)."""
+    from auditnlp.extract.indicators import load_indicator_lexicon
+    from auditnlp.extract.meaning import load_meaning_rules
+
+    totals = load_meaning_rules(lexicon).totals
     order: list[str] = []
-    for rule in names:
+    for rule in load_indicator_lexicon(lexicon).names:
         order.append(rule.name)
         order.extend(t.name for t in totals.values() if t.stated == rule.name)
     return order
@@ -409,7 +424,8 @@ def _recurring(sources: list[ProblemSource], lexicon: LexiconsLike = None) -> di
     and the status of each problem per year (see :mod:`auditnlp.corpus.recurrence`).
 
     A document given twice (same text, unit and year) is paired once: its copies would only repeat the
-    same pairs, and pairing costs grow with the square of the reports of a unit.
+    same pairs, and pairing costs grow with the square of the reports of a unit. A unit's reports give
+    that unit's rows (scores depend on the two problems compared alone).
     """
     import pandas as pd
 

@@ -11,7 +11,7 @@ before the part it guards is read.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from auditnlp.errors import (
     CorruptDocumentError,
@@ -70,7 +70,8 @@ def read_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     limits: Limits | None = None,
 ) -> list[RawDocument]:
-    """Read one file; a spreadsheet or JSONL file gives one document per row.
+    """Read one file (a path, or a URL: :mod:`auditnlp.readers.remote`); a spreadsheet or JSONL file gives
+    one document per row.
 
     `max_bytes` limits each document's extracted text (UTF-8), not the file with its pictures: a .docx
     full of photos is read as long as its text fits; a container file is refused unopened only when it is
@@ -93,24 +94,36 @@ def iter_file(
     max_bytes: int = DEFAULT_MAX_BYTES,
     limits: Limits | None = None,
 ) -> Iterator[RawDocument | InputError]:
-    """The documents of one file; a spreadsheet row that cannot be read yields its error and the rows
-    after it go on. Raises :class:`~auditnlp.errors.InputError` when the file as a whole cannot be read."""
+    """The documents of one file (a path, or a URL: :mod:`auditnlp.readers.remote`); a spreadsheet row
+    that cannot be read yields its error and the rows after it go on. Raises
+    :class:`~auditnlp.errors.InputError` when the file as a whole cannot be read."""
+    from auditnlp.readers.remote import is_url, read_url
+
     limits = limits or Limits(max_bytes=max_bytes)
-    path = Path(path)
-    suffix = path.suffix.lower()
-    fmt = FORMATS.get(suffix)
-    if not path.exists():
-        if path.is_symlink():
-            raise LinkError(str(path), "dangling link: its target does not exist")
-        raise MissingInputError(str(path), "no such file")
-    if fmt is None:
-        raise UnsupportedFormatError(str(path), f"unsupported file type {suffix or '(none)'!r}")
-    plain = fmt in PLAIN_FORMATS
-    limit = limits.max_bytes if plain else limits.max_bytes * CONTAINER_FACTOR
-    data = _read_bytes(
-        path, limit, limits.max_bytes, "the file" if plain else "the file (before its text is extracted)"
-    )
-    name = str(path)
+    if isinstance(path, str) and is_url(path):  # a URL: read through fsspec, with a local file's limits
+        name = path
+        suffix = PurePosixPath(path).suffix.lower()
+        fmt = FORMATS.get(suffix)
+        if fmt is None:
+            raise UnsupportedFormatError(name, f"unsupported file type {suffix or '(none)'!r}")
+        plain = fmt in PLAIN_FORMATS
+        data = read_url(name, limits.max_bytes if plain else limits.max_bytes * CONTAINER_FACTOR)
+    else:
+        path = Path(path)
+        suffix = path.suffix.lower()
+        fmt = FORMATS.get(suffix)
+        if not path.exists():
+            if path.is_symlink():
+                raise LinkError(str(path), "dangling link: its target does not exist")
+            raise MissingInputError(str(path), "no such file")
+        if fmt is None:
+            raise UnsupportedFormatError(str(path), f"unsupported file type {suffix or '(none)'!r}")
+        plain = fmt in PLAIN_FORMATS
+        limit = limits.max_bytes if plain else limits.max_bytes * CONTAINER_FACTOR
+        data = _read_bytes(
+            path, limit, limits.max_bytes, "the file" if plain else "the file (before its text is extracted)"
+        )
+        name = str(path)
     if fmt in TABLE_FORMATS:
         yield from _guarded(_rows(data, name, fmt, text_column, limits), name, fmt)
         return

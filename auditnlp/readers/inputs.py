@@ -21,7 +21,8 @@ import glob
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
+from pathlib import Path, PurePath
+from typing import cast
 
 from auditnlp.errors import (
     ConverterMissingError,
@@ -37,9 +38,10 @@ from auditnlp.errors import (
 )
 from auditnlp.readers.base import DEFAULT_MAX_BYTES, FORMATS, Limits, RawDocument, too_large
 from auditnlp.readers.files import iter_file
+from auditnlp.readers.remote import expand_url, is_url
 
 
-def skip_reason(path: Path) -> str | None:
+def skip_reason(path: PurePath) -> str | None:
     """Why a file found inside a folder or glob is skipped by rule, or ``None`` when it is read.
 
     READMEs, manifests and licences describe a corpus rather than hold a report; hidden files and the
@@ -137,6 +139,11 @@ def expand_input(item: str | Path) -> list[Path | InputError]:
     searched). A pattern that matches nothing is one :class:`~auditnlp.errors.MissingInputError`.
     """
     text = str(item)
+    if is_url(text):  # URLs stay strings (read_path takes them as they are)
+        try:
+            return cast("list[Path | InputError]", expand_url(text, _url_kept))
+        except InputError as exc:
+            return [exc]
     path = Path(text)
     if path.is_dir():
         stat = path.stat()
@@ -152,6 +159,11 @@ def expand_input(item: str | Path) -> list[Path | InputError]:
             out.extend(expand_input(found) if found.is_dir() else [_listed(found)])
         return out
     return [path]
+
+
+def _url_kept(path: PurePath) -> bool:
+    """Whether a file found under a URL folder is read (the rule of a local folder's files)."""
+    return skip_reason(path) is None and path.suffix.lower() in FORMATS
 
 
 def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[Path | InputError]:

@@ -29,7 +29,7 @@ def _resolved(path: str | Path) -> Path:
     return Path(os.path.abspath(os.path.expanduser(str(path)))).resolve()
 
 
-def _is_special(path: Path) -> bool:
+def is_special(path: Path) -> bool:
     """A device, pipe or socket (written directly, never replaced)."""
     try:
         mode = path.stat().st_mode
@@ -78,7 +78,7 @@ def check_output(
         return target
     if target.is_dir():
         raise OutputError(where, f"is a folder; {fmt} output is a file (name a file inside it)")
-    if _is_special(target):
+    if is_special(target):
         if fmt != "jsonl":
             raise OutputError(where, f"not a regular file; {fmt} output must be written to a file")
         if not os.access(target, os.W_OK):
@@ -120,7 +120,7 @@ def atomic_file(path: str | Path) -> Iterator[Path]:
     as it is (written directly). OS errors become :class:`~auditnlp.errors.OutputError`.
     """
     target = Path(path)
-    if _is_special(target):
+    if is_special(target):
         with _as_output_error(target):
             yield target
         return

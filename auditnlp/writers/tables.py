@@ -59,6 +59,13 @@ def table_files(fmt: str) -> tuple[str, ...]:
     return tuple(f"{name}.{fmt}" for name in TABLES)
 
 
+def dataset_files() -> tuple[str, ...]:
+    """The names a dataset folder holds (its working folder and its tables, as folders or files)."""
+    from auditnlp.corpus.dataset import FINAL_TABLES, WORK
+
+    return (WORK, *FINAL_TABLES, *(f"{name}.parquet" for name in FINAL_TABLES))
+
+
 def write_comparison(
     comparison: Comparison, path: str | Path, format: str | None = None, *, lang: str = "zh"
 ) -> Path:
@@ -152,3 +159,72 @@ def _arrow_safe(frame: pd.DataFrame) -> pd.DataFrame:
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # precision beyond decimal128: fall back
                 out[column] = [None if v is None else float(v) for v in out[column]]
     return out
+
+
+IN_MEMORY_REPORTS = 1_000
+"""Up to this many reports ``compare`` writes the workbook built in memory (with the overview and numeric
+matrix sheets); above, the one streamed from the dataset, whose memory does not grow with the corpus."""
+
+
+def write_dataset(
+    root: str | Path,
+    path: str | Path,
+    format: str | None = None,
+    *,
+    lexicon: Any = None,
+    lang: str = "zh",
+    **view: int,
+) -> tuple[Path, bool]:
+    """Write the tables of a finished dataset in `format`; return what was written and whether it holds
+    every row of every table.
+
+    ``parquet`` is the dataset itself; ``csv`` writes one file per table into a folder and ``jsonl`` one
+    file, streamed, both with the matrix as one row per cell (``name, label, base_unit, unit, year,
+    value``). ``xlsx``: up to :data:`IN_MEMORY_REPORTS` reports the workbook of :func:`write_comparison`
+    (built in memory, with its overview sheet); beyond, the workbook streamed by
+    :func:`auditnlp.writers.view.write_view` in constant memory: every row up to ``full_reports`` reports
+    (`view`, default :data:`~auditnlp.writers.view.FULL_REPORTS`), a summary and the first rows of each
+    table above (`view` passes ``view_rows`` and ``view_columns`` on).
+    """
+    import csv
+
+    from auditnlp.corpus.finalize import MATRIX_COLUMNS
+    from auditnlp.writers.sources import DatasetSource, table_names
+    from auditnlp.writers.view import EXCEL_MAX_COLUMNS, EXCEL_MAX_ROWS, FULL_REPORTS, write_view
+
+    fmt = format or guess_format(path)
+    path = Path(path)
+    source = DatasetSource(root, lexicon=lexicon)
+    if fmt == "parquet":
+        return Path(root), True
+    if fmt == "xlsx":
+        reports = source.count("reports")
+        full = reports <= view.get("full_reports", FULL_REPORTS)
+        if full and reports <= IN_MEMORY_REPORTS:
+            from auditnlp.corpus.finalize import load_comparison
+
+            write_comparison(load_comparison(root, lexicon=lexicon), path, "xlsx", lang=lang)
+        else:
+            write_view(source, path, **view)
+        fits = all(source.count(n) <= EXCEL_MAX_ROWS - 3 for n in table_names() if n != "matrix")
+        fits = fits and source.matrix(0)[1] <= EXCEL_MAX_COLUMNS - 3
+        return path, full and fits
+    if fmt not in FORMATS:
+        raise OptionsError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    if fmt == "jsonl":
+        with atomic_file(path) as tmp, tmp.open("w", encoding="utf-8") as out:
+            for name in table_names():
+                columns = source.columns(name) or list(MATRIX_COLUMNS)
+                for row in source.rows(name):
+                    record = {"table": name, **{k: _json(v) for k, v in zip(columns, row, strict=True)}}
+                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return path, True
+    with atomic_folder(path) as folder:
+        for name in table_names():
+            columns = source.columns(name) or list(MATRIX_COLUMNS)
+            with (folder / f"{name}.csv").open("w", encoding="utf-8-sig", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow([neutralise(c) for c in columns])
+                for row in source.rows(name):
+                    writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return path, True

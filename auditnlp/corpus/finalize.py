@@ -1,0 +1,1001 @@
+"""The comparison tables built from a dataset's streamed rows, one unit bucket at a time.
+
+:func:`finalize` reads the committed rows of a dataset (see :mod:`auditnlp.corpus.dataset`) and writes its
+tables. It gives the tables :func:`~auditnlp.corpus.compare.compare_rows` gives for the same rows, with
+memory bounded by what one bucket needs and by the size of the corpus-wide tables, not by the corpus:
+
+1. the order of the reports (the order of the run's inputs), which copies are compared once and the
+   report ids, from a narrow projection of the reports (key, unit, period, fingerprint hash);
+2. what the tables need from the whole corpus, each in one streaming pass: each indicator name's most
+   frequent subject, the TF-IDF weights of the problem texts, the slogan counts;
+3. per unit bucket (every report of a unit is in one bucket): the reports, the matrix cells, the
+   year-on-year rows and the recurring problems, with the functions of :mod:`auditnlp.corpus.compare`;
+   the long tables (indicators, slogans, problems, measures) are copied file by file with their ids.
+
+Tables are written as Parquet folders partitioned by unit bucket (``reports/bucket=03/part-0.parquet``),
+each bucket's rows in report order; ``slogan_counts.parquet`` and ``errors.parquet`` are single files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditnlp.corpus.arrowrows import (
+    BUCKETS,
+    ITEMS_PER_FILE,
+    ROW_TABLES,
+    concat,
+    decode_table,
+    encode_rows,
+    with_meta,
+)
+from auditnlp.corpus.dataset import WORK, read_ledger, read_rows, row_files, write_atomic
+from auditnlp.corpus.schema import DUPLICATE, REPORT_KEYS, TABLE_COLUMNS
+from auditnlp.readers.base import display_name
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from auditnlp.corpus.manifest import Manifest
+    from auditnlp.lexicon import LexiconsLike
+    from auditnlp.types import Period
+
+INTERNAL = ("_key", "_fp_exact", "_fp_sketch", "_sha256", "_shares", "_parent", "_covered")
+PER_BUCKET = (
+    "reports",
+    "indicators",
+    "values",
+    "matrix",
+    "yoy",
+    "categories",
+    "slogans",
+    "problems",
+    "measures",
+    "recurring",
+    "problem_status",
+)
+"""Tables written as folders partitioned by unit bucket (the rest are single files)."""
+
+MATRIX_COLUMNS = ("name", "label", "base_unit", "unit", "period", "value")
+
+
+@dataclass
+class Finalized:
+    """What :func:`finalize` wrote: row counts per table, the notes and the matrix's column labels."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    failures: int = 0
+    reports: int = 0
+
+
+class _Order:
+    """Row keys → order in the run (input index × ITEMS_PER_FILE + item), for the files of this run."""
+
+    def __init__(self, root: Path) -> None:
+        import numpy as np
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        inputs = pq.read_table(root / WORK / "inputs.parquet").column("path").combine_chunks()
+        ledger = read_ledger(root).table
+        where = pc.index_in(ledger.column("path"), value_set=inputs).to_numpy(zero_copy_only=False)
+        where = np.where(np.isnan(where.astype(float)), -1, where).astype(np.int64)
+        fids = ledger.column("_fid").to_numpy()
+        latest = np.full(len(inputs), -1, np.int64)  # per input: the fid of its latest analysis
+        np.maximum.at(latest, where[where >= 0], fids[where >= 0])
+        kept = np.flatnonzero(latest >= 0)
+        order = np.argsort(latest[kept])
+        self.fids = latest[kept][order]
+        self.inputs = kept[order].astype(np.int64)
+
+    def __call__(self, keys: np.ndarray) -> np.ndarray:
+        """Order of each key, -1 for rows of files not in this run (or replaced by a newer analysis)."""
+        import numpy as np
+
+        fid = keys // ITEMS_PER_FILE
+        pos = np.searchsorted(self.fids, fid)
+        pos = np.minimum(pos, max(len(self.fids) - 1, 0))
+        found = (self.fids[pos] == fid) if len(self.fids) else np.zeros(len(keys), bool)
+        order = self.inputs[pos] * ITEMS_PER_FILE + keys % ITEMS_PER_FILE if len(self.fids) else keys * 0
+        return np.where(found, order, -1)
+
+
+class _Ids:
+    """Row keys → report ids (0 for rows of copies and of files not in this run)."""
+
+    def __init__(self, keys: np.ndarray, ids: np.ndarray) -> None:
+        import numpy as np
+
+        order = np.argsort(keys)
+        self.keys = keys[order]
+        self.ids = ids[order]
+
+    def __call__(self, keys: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        if not len(self.keys):
+            return np.zeros(len(keys), np.int64)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[pos] == keys, self.ids[pos], 0)
+
+
+def finalize(
+    root: str | Path, *, manifest: Manifest | None = None, lexicon: LexiconsLike = None
+) -> Finalized:
+    """Build the tables of the dataset at `root` from its committed rows (see the module docstring)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from auditnlp.classify.taxonomy import load_taxonomy
+
+    root = Path(root)
+    taxonomy = load_taxonomy(lexicon=lexicon)
+    order_of = _Order(root)
+    reports = _projection(root, order_of)
+    ids, copies, notices, same_period = _identities(root, reports)
+    rid_of = _Ids(reports.column("_key").to_numpy(), ids)
+    distinct = _distinct_sources(reports, ids)
+    columns = {name: _column_order(root, name, order_of, rid_of) for name in ROW_TABLES}
+    types = {name: _types(root, name) for name in ROW_TABLES}
+    out = Finalized(reports=int((ids > 0).sum()))
+    _clear_tables(root)
+    for bucket in range(BUCKETS):
+        written = _write_reports(
+            root, bucket, rid_of, columns["reports"], types["reports"], copies, same_period, taxonomy.labels
+        )
+        if written is None:
+            continue
+        shown = _write_long_tables(root, bucket, rid_of, columns, types)
+        _write_matrix_and_yoy(root, bucket, *written, shown, lexicon)
+        _write_recurring(root, bucket, rid_of, _source_info(reports, ids, bucket, distinct), lexicon)
+        pa.default_memory_pool().release_unused()  # a bucket's buffers go back to the system
+    counts = _slogan_counts(root, rid_of)
+    write_atomic(
+        encode_rows(counts.to_dict("records"), TABLE_COLUMNS["slogan_counts"]), root / "slogan_counts.parquet"
+    )
+    errors = _errors(root, order_of, reports, manifest, notices)
+    write_atomic(encode_rows(errors, TABLE_COLUMNS["errors"]), root / "errors.parquet")
+    from auditnlp.corpus.compare import _identity_notes
+    from auditnlp.corpus.schema import NOTICES
+
+    out.notes = _identity_notes(
+        {i: names for i, names in copies.items()}, {i: v for i, v in same_period.items()}
+    )
+    out.failures = sum(1 for e in errors if e["error"] not in NOTICES)
+    for name in PER_BUCKET:
+        _unify(root / name)
+        out.rows[name] = sum(pq.read_metadata(p).num_rows for p in (root / name).rglob("*.parquet"))
+    out.rows["slogan_counts"] = len(counts)
+    out.rows["errors"] = len(errors)
+    run = root / WORK / "run.json"
+    data = json.loads(run.read_text(encoding="utf-8"))
+    data.update({"complete": True, "rows": out.rows, "notes": list(out.notes), "failures": out.failures})
+    from auditnlp.corpus.dataset import write_json_atomic
+
+    write_json_atomic(data, run)
+    return out
+
+
+def _unify(folder: Path) -> None:
+    """Give every bucket file of a table the same schema (a column empty in one bucket is typed as in the
+    others), so the folder reads as one table."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = sorted(folder.glob("bucket=*/part-0.parquet"))
+    schemas = [pq.read_schema(f) for f in files]
+    if len({s.remove_metadata() for s in schemas}) <= 1:
+        return
+    decimals: set[str] = set()
+    for schema in schemas:
+        decimals |= set(json.loads((schema.metadata or {}).get(b"decimals", b"[]")))
+    unified = pa.unify_schemas([s.remove_metadata() for s in schemas], promote_options="permissive")
+    for path, schema in zip(files, schemas, strict=True):
+        if schema.remove_metadata() != unified:
+            table = pq.read_table(path).select(unified.names)
+            write_atomic(with_meta(table.cast(unified), decimals), path)
+
+
+def _clear_tables(root: Path) -> None:
+    import shutil
+
+    for name in PER_BUCKET:
+        shutil.rmtree(root / name, ignore_errors=True)
+
+
+def _projection(root: Path, order_of: _Order) -> pa.Table:
+    """The narrow columns of every report of this run, in report order (an Arrow table: compact)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = ["_key", "file", "row", "unit", "year", "period", "_fp_exact", "_sha256", "problems"]
+    types = {"_key": pa.int64(), "row": pa.int64(), "year": pa.int64(), "problems": pa.int64()}
+    parts = []
+    for bucket in range(BUCKETS):
+        for table in read_rows(root, "reports", bucket, wanted):
+            order = order_of(table.column("_key").to_numpy())
+            keep = order >= 0
+            if not keep.any():
+                continue
+            arrays = [
+                table.column(c).cast(types.get(c, pa.string())) if c in table.column_names
+                else pa.nulls(table.num_rows, types.get(c, pa.string()))
+                for c in wanted
+            ]  # fmt: skip
+            arrays += [pa.array(order, pa.int64()), pa.array(np.full(len(order), bucket), pa.int64())]
+            table = pa.Table.from_arrays(arrays, names=[*wanted, "_order", "_bucket"])
+            parts.append(table.filter(pa.array(keep)))
+    if not parts:
+        fields = [pa.field(c, types.get(c, pa.string())) for c in wanted]
+        return pa.schema(
+            [*fields, pa.field("_order", pa.int64()), pa.field("_bucket", pa.int64())]
+        ).empty_table()
+    table = pa.concat_tables(parts)
+    return table.take(pc.sort_indices(table, [("_order", "ascending")]))
+
+
+def _identities(
+    root: Path, reports: pa.Table
+) -> tuple[np.ndarray, dict[int, list[str]], list[tuple[str, str, str]], dict[int, list[int]]]:
+    """Report ids (0 for copies), kept id → names of its copies, the Duplicate notices, same-period ids.
+
+    Only reports that can be a copy or have one are compared (a repeated exact hash, or a unit and period
+    shared with another report); the rest are kept without looking, which is what comparing them would
+    decide. Those are found with Arrow, so Python holds only the few that are compared.
+    """
+    import numpy as np
+    import pyarrow.compute as pc
+
+    from auditnlp.corpus.identity import NEAR_IDENTICAL
+
+    n = reports.num_rows
+    exact = reports.column("_fp_exact")
+    counts = pc.value_counts(exact)
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    mask = pc.fill_null(pc.is_in(exact, value_set=repeated), False)
+    has_group = pc.and_(
+        pc.fill_null(pc.greater(pc.utf8_length(reports.column("unit")), 0), False),
+        pc.fill_null(pc.greater(pc.utf8_length(reports.column("period")), 0), False),
+    )
+    pairs = pc.binary_join_element_wise(reports.column("unit"), reports.column("period"), "\x1f")
+    grouped = pc.filter(pairs, has_group)
+    if len(grouped):
+        sizes = pc.value_counts(grouped)
+        shared = pc.filter(sizes.field("values"), pc.greater(sizes.field("counts"), 1))
+        in_shared = pc.fill_null(pc.and_(has_group, pc.is_in(pairs, value_set=shared)), False)
+        mask = pc.or_(mask, in_shared)
+    interesting = np.flatnonzero(mask.to_numpy(zero_copy_only=False)) if n else np.zeros(0, np.int64)
+    keys = reports.column("_key").to_numpy()[interesting] if n else np.zeros(0, np.int64)
+    # (unit, period) groups as small ints (-1: no unit or no period)
+    encoded = pc.dictionary_encode(pairs).combine_chunks() if n else None
+    group_codes = (
+        np.where(has_group.to_numpy(zero_copy_only=False), encoded.indices.to_numpy(zero_copy_only=False), -1)
+        if encoded is not None
+        else np.zeros(0, np.int64)
+    )
+    group_of = group_codes[interesting].astype(np.int64) if n else group_codes
+    # exact hashes as small ints: -1 none, 0.. for a repeated hash, a unique negative id otherwise
+    codes = pc.index_in(exact, value_set=repeated).to_numpy(zero_copy_only=False)
+    exact_codes = (
+        np.where(np.isnan(codes.astype(float)), -2, codes).astype(np.int64)[interesting] if n else codes
+    )
+    missing = pc.is_null(exact).to_numpy(zero_copy_only=False)[interesting] if n else np.zeros(0, bool)
+    sketches = _sketch_matrix(root, keys)
+    left = Counter(int(g) for g in group_of if g >= 0)
+    open_groups: dict[int, list[int]] = defaultdict(list)  # kept members, while the group is open
+    members: dict[int, list[int]] = defaultdict(list)
+    kept_exact: dict[int, int] = {}
+    copy_of: dict[int, tuple[int, str]] = {}
+
+    def name(j: int) -> str:
+        i = int(interesting[j])
+        return display_name(reports.column("file")[i].as_py(), reports.column("row")[i].as_py())
+
+    for j in range(len(interesting)):
+        # the rule of auditnlp.corpus.identity.Identities.check, with sketches in an array
+        group = int(group_of[j]) if group_of[j] >= 0 else None
+        copy = None
+        if not missing[j]:
+            code = int(exact_codes[j])
+            if code >= 0 and code in kept_exact:
+                copy = (kept_exact[code], f"same text as {name(kept_exact[code])}")
+            elif group is not None:
+                for other in open_groups[group]:
+                    similarity = _similarity(j, other, exact_codes, missing, sketches)
+                    if similarity >= NEAR_IDENTICAL:
+                        copy = (other, f"near-identical to {name(other)} ({similarity:.0%} alike)")
+                        break
+            if copy is None and code >= 0:
+                kept_exact[code] = j
+        if copy is not None:
+            copy_of[int(interesting[j])] = (int(interesting[copy[0]]), copy[1])
+        elif group is not None:
+            open_groups[group].append(j)
+            members[group].append(int(interesting[j]))
+        if group is not None:
+            left[group] -= 1
+            if not left[group]:
+                open_groups.pop(group, None)  # no later report can be compared with its members
+    kept = np.ones(n, bool)
+    for i in copy_of:
+        kept[i] = False
+    ids = np.where(kept, np.cumsum(kept), 0).astype(np.int64)
+    copies: dict[int, list[str]] = defaultdict(list)
+    notices = []
+    position = {int(i): j for j, i in enumerate(interesting)}
+    for i in sorted(copy_of):
+        of, reason = copy_of[i]
+        copy_name = name(position[i])
+        copies[int(ids[of])].append(copy_name)
+        notices.append((copy_name, f"{reason}: the same document, compared once", DUPLICATE))
+    same: dict[int, list[int]] = {}
+    for group_members in members.values():
+        if len(group_members) > 1:
+            for i in group_members:
+                same[int(ids[i])] = [int(ids[k]) for k in group_members if k != i]
+    return ids, dict(copies), notices, same
+
+
+def _similarity(
+    a: int, b: int, codes: np.ndarray, missing: np.ndarray, sketches: tuple[np.ndarray, np.ndarray]
+) -> float:
+    """:meth:`auditnlp.corpus.identity.Fingerprint.similarity` of two reports (rows of `sketches`)."""
+    if missing[b]:  # a member without a fingerprint is compared as an empty one
+        return 0.0
+    if codes[a] >= 0 and codes[a] == codes[b]:
+        return 1.0
+    values, present = sketches
+    if not present[a] or not present[b]:
+        return 0.0
+    return float((values[a] == values[b]).sum()) / values.shape[1]
+
+
+def _sketch_matrix(root: Path, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The MinHash sketches of the reports with `keys`, one row each (32-bit values), and which reports
+    have one."""
+    import numpy as np
+
+    from auditnlp.corpus.identity import HASHES
+
+    out = np.zeros((len(keys), HASHES), np.uint32)
+    present = np.zeros(len(keys), bool)
+    if not len(keys):
+        return out, present
+    order = np.argsort(keys)
+    for table in read_rows(root, "reports", None, ["_key", "_fp_sketch"]):
+        found = table.column("_key").to_numpy()
+        pos = np.searchsorted(keys[order], found)
+        pos = np.minimum(pos, len(keys) - 1)
+        hit = keys[order][pos] == found
+        sketches = table.column("_fp_sketch")
+        for row in np.flatnonzero(hit).tolist():
+            value = sketches[row].as_py()
+            sketch = json.loads(value) if value else []
+            if len(sketch) == HASHES:
+                out[order[pos[row]]] = sketch
+                present[order[pos[row]]] = True
+    return out, present
+
+
+def _distinct_sources(reports: pa.Table, ids: np.ndarray) -> np.ndarray:
+    """Report ids whose problems are paired, sorted: kept reports with problems, the first of each source
+    hash, unit and year (a document given twice is paired once)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.table(
+        {
+            "sha": pc.fill_null(reports.column("_sha256"), ""),
+            "unit": pc.fill_null(reports.column("unit"), "\x00none"),
+            "year": pc.fill_null(reports.column("year"), -1),
+            "problems": pc.fill_null(reports.column("problems"), 0),
+            "rid": pa.array(ids, pa.int64()),
+        }
+    )
+    table = table.filter(pc.and_(pc.greater(table.column("rid"), 0), pc.greater(table.column("problems"), 0)))
+    if not table.num_rows:
+        return np.zeros(0, np.int64)
+    first = table.group_by(["sha", "unit", "year"], use_threads=False).aggregate([("rid", "min")])
+    return np.sort(first.column("rid_min").to_numpy())
+
+
+def _source_info(
+    reports: pa.Table, ids: np.ndarray, bucket: int, distinct: np.ndarray
+) -> dict[int, tuple[Any, ...]]:
+    """Report id → (path, row, unit, year, source hash) of the bucket's reports whose problems are paired."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rids = pa.array(ids, pa.int64())
+    mask = pc.and_(pc.equal(reports.column("_bucket"), bucket), pa.array(np.isin(ids, distinct)))
+    small = reports.append_column("_rid", rids).filter(mask).to_pydict()
+    return {
+        rid: (small["file"][i], small["row"][i], small["unit"][i], small["year"][i], small["_sha256"][i])
+        for i, rid in enumerate(small["_rid"])
+    }
+
+
+def _column_order(root: Path, table: str, order_of: _Order, rid_of: _Ids) -> list[str]:
+    """The columns of a row table in the order the in-memory table has them (fixed, then first seen)."""
+    import numpy as np
+
+    first: dict[str, tuple[int, int]] = {}
+    for path in row_files(root, table):
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(path)
+        meta = (schema.metadata or {}).get(b"first")
+        seen = json.loads(meta) if meta else {}
+        for name in schema.names:
+            if name in INTERNAL or name == "_key":
+                continue
+            key, pos = seen.get(name, [0, 0])
+            order = int(order_of(np.array([key], np.int64))[0])
+            where = (order if order >= 0 else 1 << 62, pos)
+            if name not in first or where < first[name]:
+                first[name] = where
+    fixed = list(TABLE_COLUMNS.get(table, ()))
+    rest = sorted((n for n in first if n not in fixed), key=lambda n: first[n])
+    return [*fixed, *rest]
+
+
+def _types(root: Path, table: str) -> dict[str, pa.DataType]:
+    """Each column's type over every row file of `table` (a column empty in some files takes the type
+    it has elsewhere), so every bucket of the table is written with one schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    decimals: set[str] = set()
+    schemas = []
+    for path in row_files(root, table):
+        schema = pq.read_schema(path)
+        decimals |= set(json.loads((schema.metadata or {}).get(b"decimals", b"[]")))
+        schemas.append(schema.remove_metadata())
+    if not schemas:
+        return {}
+    unified = pa.unify_schemas(schemas, promote_options="permissive")
+    types: dict[str, Any] = {f.name: f.type for f in unified}
+    types["report_id"] = pa.int64()
+    types["\0decimals"] = sorted(decimals)  # not a column: the decimal columns, for _schema
+    return types
+
+
+def _schema(columns: list[str], types: dict[str, pa.DataType]) -> pa.Schema:
+    """The schema a table is written with: its columns with their types over every row file, and the
+    columns that hold exact decimal text (``decimals`` metadata)."""
+    import pyarrow as pa
+
+    decimals = [c for c in types.get("\0decimals", ()) if c in columns]  # type: ignore[union-attr]
+    fields = [pa.field(c, types.get(c, pa.null())) for c in columns]
+    return pa.schema(fields, metadata={b"decimals": json.dumps(sorted(decimals)).encode()})
+
+
+def _filtered(table: pa.Table, rid_of: _Ids) -> pa.Table:
+    """Rows of kept reports of this run, with their ``report_id``."""
+    import pyarrow as pa
+
+    rids = rid_of(table.column("_key").to_numpy())
+    table = table.set_column(table.column_names.index("_key"), "_rid", pa.array(rids, pa.int64()))
+    return table.filter(pa.array(rids > 0))
+
+
+def _sorted_by_rid(tables: list[pa.Table]) -> pa.Table | None:
+    """The tables as one, in report order (already so when the run's rows came in input order)."""
+    import pyarrow.compute as pc
+
+    tables = [t for t in tables if t.num_rows]
+    if not tables:
+        return None
+    table = concat(tables)
+    rids = table.column("_rid")
+    if len(rids) > 1 and not pc.all(pc.greater_equal(rids[1:], rids[:-1])).as_py():
+        table = table.take(pc.sort_indices(table, [("_rid", "ascending")]))
+    return table
+
+
+def _final(table: pa.Table, columns: list[str], types: dict[str, pa.DataType] | None = None) -> pa.Table:
+    """`table` with ``report_id`` and exactly `columns` (missing ones empty), internal columns dropped."""
+    import pyarrow as pa
+
+    arrays = []
+    for name in columns:
+        if name == "report_id":
+            arrays.append(table.column("_rid"))
+        elif name in table.column_names:
+            arrays.append(table.column(name))
+        else:
+            arrays.append(pa.nulls(table.num_rows))
+    if types:
+        arrays = [
+            a.cast(types[n]) if n in types and a.type != types[n] else a
+            for a, n in zip(arrays, columns, strict=True)
+        ]
+    meta = table.schema.metadata or {}
+    out = pa.Table.from_arrays(arrays, names=columns)
+    decimals = json.loads(meta.get(b"decimals", b"[]"))
+    return with_meta(out, [d for d in decimals if d in columns])
+
+
+def _write(table: pa.Table, root: Path, name: str, bucket: int) -> None:
+    write_atomic(table, root / name / f"bucket={bucket:02d}" / "part-0.parquet")
+
+
+def _write_reports(
+    root: Path,
+    bucket: int,
+    rid_of: _Ids,
+    columns: list[str],
+    types: dict[str, pa.DataType],
+    copies: dict[int, list[str]],
+    same_period: dict[int, list[int]],
+    category_order: tuple[str, ...],
+) -> tuple[dict[int, tuple[str, str]], dict[int, Period | None]] | None:
+    """The bucket's reports (and their category shares); returns each report's matrix column and covered
+    period (what the matrix and the year-on-year table need)."""
+    import pyarrow as pa
+
+    from auditnlp.corpus.compare import _category_rank, frame_from_columns
+    from auditnlp.corpus.matrix import column_labels
+    from auditnlp.segment.periods import period_from_code
+
+    table = _sorted_by_rid([_filtered(t, rid_of) for t in read_rows(root, "reports", bucket)])
+    if table is None:
+        return None
+    rids = table.column("_rid").to_pylist()
+    codes = table.column("_covered").to_pylist() if "_covered" in table.column_names else [None] * len(rids)
+    periods = {rid: period_from_code(code) if code else None for rid, code in zip(rids, codes, strict=True)}
+    small = decode_table(table.select(["_rid", "file", "row", "unit", "year", "period"]))
+    small["report_id"] = small.pop("_rid")
+    labels = column_labels(frame_from_columns(small), periods)
+    shares = [c for c in columns if c.startswith("share_")]
+    ordered = sorted(shares, key=lambda c: _category_rank(c.removeprefix("share_"), category_order))
+    rest = [c for c in columns if c not in shares and not c.startswith("extra_")]
+    extras = [c for c in columns if c.startswith("extra_")]
+    names = [*rest, *ordered, *extras]
+    at = names.index("warnings") if "warnings" in names else len(names)
+    names[at:at] = ["duplicates", "same_period"]
+    added = ("duplicates", "same_period", "column")
+    final = _final(table, [c for c in names if c not in added], types)
+    duplicates = ["; ".join(copies[i]) if i in copies else None for i in rids]
+    same = ["; ".join(map(str, same_period[i])) if i in same_period else None for i in rids]
+    position = [c for c in names if c != "column"].index("duplicates")
+    final = final.add_column(position, "duplicates", pa.array(duplicates, pa.string()))
+    final = final.add_column(position + 1, "same_period", pa.array(same, pa.string()))
+    at = final.column_names.index("period") + 1  # each report's matrix column, as compare_rows puts it
+    final = final.add_column(at, "column", pa.array([labels[i][1] for i in rids], pa.string()))
+    _write(final, root, "reports", bucket)
+    has_shares = table.column("_shares").to_pylist()
+    with_shares = table.filter(pa.array([bool(s) for s in has_shares]))
+    if with_shares.num_rows:
+        cats = sorted(
+            (c.removeprefix("share_") for c in shares), key=lambda c: _category_rank(c, category_order)
+        )
+        data = decode_table(with_shares.select(["_rid", *[c for c in REPORT_KEYS if c != "report_id"]]))
+        frame = {"report_id": data.pop("_rid"), **data}
+        for cat in cats:
+            column = f"share_{cat}"
+            values = with_shares.column(column).to_pylist() if column in with_shares.column_names else []
+            frame[cat] = [0.0 if v is None else v for v in values] or [0.0] * with_shares.num_rows
+        from auditnlp.corpus.compare import report_label
+
+        frame_rows = [dict(zip(frame, row, strict=True)) for row in zip(*frame.values(), strict=True)]
+        for row in frame_rows:
+            row["label"] = report_label(row["unit"], row["year"])
+        _write(encode_rows(frame_rows, [*REPORT_KEYS, "label", *cats]), root, "categories", bucket)
+    return labels, periods
+
+
+def _write_long_tables(
+    root: Path,
+    bucket: int,
+    rid_of: _Ids,
+    columns: dict[str, list[str]],
+    types: dict[str, dict[str, pa.DataType]],
+) -> pa.Table | None:
+    """Copy the bucket's indicators, values, slogans, problems and measures with their ids, a row file at a
+    time; return the shown values (what the matrix and the year-on-year table need), as Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    shown_parts: list[pa.Table] = []
+    for name in ("indicators", "values", "slogans", "problems", "measures"):
+        path = root / name / f"bucket={bucket:02d}" / "part-0.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(".part-0.parquet.tmp")
+        schema = _schema(columns[name], types[name])
+        last, ordered, written = 0, True, 0
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for piece in (_filtered(t, rid_of) for t in read_rows(root, name, bucket)):
+                if not piece.num_rows:
+                    continue
+                rids = piece.column("_rid").to_numpy()
+                ordered = ordered and rids[0] >= last and bool((rids[1:] >= rids[:-1]).all())
+                last = int(rids[-1])
+                writer.write_table(_final(piece, columns[name], types[name]).cast(schema))
+                written += piece.num_rows
+                if name == "values" and "shown" in piece.column_names:
+                    mask = pc.fill_null(piece.column("shown").cast(pa.bool_()), False)
+                    keep = [c for c in _SHOWN_COLUMNS if c in piece.column_names]
+                    shown_parts.append(piece.filter(mask).select(keep))
+        if not written:
+            tmp.unlink()
+            path.parent.rmdir()
+            continue
+        if not ordered:  # rows of a resumed run whose inputs changed: sort the bucket (held in memory)
+            table = pq.read_table(tmp)
+            table = table.take(pc.sort_indices(table, [("report_id", "ascending")]))
+            pq.write_table(table, tmp, compression="zstd")
+        tmp.replace(path)
+    return concat(shown_parts) if shown_parts else None
+
+
+_SHOWN_COLUMNS = (
+    "_rid", "unit", "name", "label", "base_unit", "period", "value", "masked", "qualifier", "role", "flag",
+    "shown", "sentence",
+)  # fmt: skip
+
+UNITS_AT_ONCE = 2000
+"""Shown values turned into Python objects at once (whole units), for the matrix and yoy."""
+
+
+def _write_matrix_and_yoy(
+    root: Path,
+    bucket: int,
+    labels: dict[int, tuple[str, str]],
+    periods: dict[int, Period | None],
+    shown: pa.Table | None,
+    lexicon: LexiconsLike,
+) -> None:
+    """The bucket's matrix cells (one row per cell), its columns (empty ones too, with the period each
+    is sorted by) and its year-on-year rows, computed a few units at a time from the shown values with
+    the functions of :mod:`auditnlp.corpus.matrix` (every report of a unit is in the bucket)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from auditnlp.corpus.compare import frame_from_columns, indicator_labels
+    from auditnlp.corpus.matrix import column_periods, matrix_cells, yoy_of
+
+    names = indicator_labels(lexicon)
+    keys = [k if k != "_rid" else "report_id" for k in _SHOWN_COLUMNS]
+    cells_parts: list[pa.Table] = []
+    yoy_parts: list[pa.Table] = []
+    chunks: list[pa.Table] = []
+    if shown is not None and shown.num_rows:
+        shown = shown.take(pc.sort_indices(shown, [("unit", "ascending"), ("_rid", "ascending")]))
+        units = shown.column("unit").to_pylist()
+        start = 0
+        while start < len(units):
+            end = min(start + UNITS_AT_ONCE, len(units))
+            while end < len(units) and units[end] == units[end - 1]:
+                end += 1  # a unit stays whole
+            chunks.append(shown.slice(start, end - start))
+            start = end
+    for chunk in chunks:
+        data = decode_table(chunk)
+        data["report_id"] = data.pop("_rid")
+        frame = frame_from_columns({k: data.get(k, [None] * chunk.num_rows) for k in keys})
+        cells = matrix_cells(frame, labels)
+        rows = [
+            {"name": name, "label": names.get(name, ""), "base_unit": base_unit, "unit": unit,
+             "period": label, "value": value}
+            for (name, base_unit), row in cells.items()
+            for (unit, label), value in row.items()
+        ]  # fmt: skip
+        cells_parts.append(encode_rows(rows, MATRIX_COLUMNS))
+        yoy = yoy_of(frame, periods)
+        yoy_parts.append(
+            encode_rows(yoy.astype(object).where(yoy.notna(), None).to_dict("records"), TABLE_COLUMNS["yoy"])
+        )
+    empty = {"matrix": encode_rows([], MATRIX_COLUMNS), "yoy": encode_rows([], TABLE_COLUMNS["yoy"])}
+    _write(concat(cells_parts) if cells_parts else empty["matrix"], root, "matrix", bucket)
+    _write(concat(yoy_parts) if yoy_parts else empty["yoy"], root, "yoy", bucket)
+    by_key = column_periods(labels, periods)
+    columns = sorted(by_key)
+    codes = [p.code if (p := by_key[c]) is not None else None for c in columns]
+    write_atomic(
+        pa.table(
+            {
+                "unit": pa.array([c[0] for c in columns], pa.string()),
+                "period": pa.array([c[1] for c in columns], pa.string()),
+                "covered": pa.array(codes, pa.string()),
+            }
+        ),
+        root / WORK / "matrix_columns" / f"bucket={bucket:02d}.parquet",
+    )
+
+
+def _problem_texts(
+    root: Path, rid_of: _Ids, wanted: np.ndarray, bucket: int | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(report id, problem row) of the reports whose ids are in `wanted`, file by file."""
+    import numpy as np
+    import pyarrow as pa
+
+    columns = ["_key", "text", "heading", "start", "end", "kind", "source", "_parent"]
+    for table in read_rows(root, "problems", bucket, columns):
+        rids = rid_of(table.column("_key").to_numpy())
+        keep = np.isin(rids, wanted)
+        if not keep.any():
+            continue
+        data = decode_table(table.drop_columns(["_key"]).filter(pa.array(keep)))
+        for i, rid in enumerate(rids[keep].tolist()):
+            yield rid, {k: v[i] for k, v in data.items()}
+
+
+def _write_recurring(
+    root: Path, bucket: int, rid_of: _Ids, info: dict[int, tuple[Any, ...]], lexicon: LexiconsLike
+) -> None:
+    """The recurring problems and the problem status of the bucket's units, unit by unit (a score depends
+    on the two problems compared alone, so a unit's reports give that unit's rows)."""
+    import numpy as np
+
+    from auditnlp.corpus.compare import _recurring
+    from auditnlp.types import Finding, Meta, ProblemSource, Source
+
+    tables: dict[str, list[dict[str, Any]]] = {"recurring": [], "problem_status": []}
+    found: dict[int, list[Finding]] = defaultdict(list)
+    for rid, row in _problem_texts(root, rid_of, np.array(sorted(info), np.int64), bucket):
+        found[rid].append(
+            Finding(
+                row.get("kind") or "problem",
+                row["start"],
+                row["end"],
+                row["text"],
+                row.get("heading"),
+                0,
+                row.get("source") or "",
+                parent=row.get("_parent"),
+            )
+        )
+    units: dict[str, list[ProblemSource]] = defaultdict(list)
+    for rid in sorted(found):
+        path, number, unit, year, sha = info[rid]
+        if unit:
+            source = Source(path, sha or "", "", None, number)
+            units[unit].append(ProblemSource(source, Meta(unit=unit, year=year), tuple(found[rid])))
+    for unit in sorted(units):
+        if len(units[unit]) > 1:
+            for name, frame in _recurring(units[unit], lexicon).items():
+                tables[name].extend(frame.astype(object).where(frame.notna(), None).to_dict("records"))
+    for name, rows in tables.items():
+        _write(encode_rows(rows, TABLE_COLUMNS[name]), root, name, bucket)
+
+
+def _slogan_counts(root: Path, rid_of: _Ids) -> pd.DataFrame:
+    """The slogan counts of :func:`auditnlp.corpus.compare._slogan_counts`, in one pass over the slogans."""
+    import pandas as pd
+
+    stats: dict[tuple[str, str, str], dict[str, Any]] = {}
+    units_seen: dict[str, str] = {}  # one string object per unit, however many sets hold it
+    for table in read_rows(root, "slogans", None, ["_key", "kind", "text", "keywords", "unit", "year"]):
+        rids = rid_of(table.column("_key").to_numpy()).tolist()
+        data = decode_table(table.drop_columns(["_key"]))
+        for row, rid in enumerate(rids):
+            if not rid:
+                continue
+            kind, text, keywords = data["kind"][row], data["text"][row], data["keywords"][row] or ""
+            unit, year = data["unit"][row], data["year"][row]
+            keys = [("slogan", kind, text)]
+            keys += [("keyword", kind, k) for k in keywords.split("、") if k]
+            for n, key in enumerate(dict.fromkeys(keys)):
+                entry = stats.get(key)
+                if entry is None:
+                    entry = stats[key] = {
+                        "first": (rid, row, n),
+                        "reports": 0,
+                        "last": None,
+                        "occurrences": 0,
+                        "units": set(),
+                        "years": set(),
+                    }
+                entry["first"] = min(entry["first"], (rid, row, n))
+                if entry["last"] != rid:
+                    entry["reports"] += 1
+                    entry["last"] = rid
+                entry["occurrences"] += 1
+                if isinstance(unit, str) and unit:
+                    entry["units"].add(units_seen.setdefault(unit, unit))
+                if year is not None:
+                    entry["years"].add(int(year))
+    out = [
+        {
+            "what": what,
+            "kind": kind,
+            "text": text,
+            "reports": e["reports"],
+            "occurrences": e["occurrences"],
+            "units": "、".join(sorted(e["units"])),
+            "years": "、".join(str(y) for y in sorted(e["years"])),
+        }
+        for (what, kind, text), e in sorted(stats.items(), key=lambda kv: kv[1]["first"])
+    ]
+    frame = pd.DataFrame(out, columns=list(TABLE_COLUMNS["slogan_counts"]))
+    return frame.sort_values(
+        ["what", "reports", "occurrences", "text"], ascending=[False, False, False, True]
+    ).reset_index(drop=True)
+
+
+def _errors(
+    root: Path,
+    order_of: _Order,
+    reports: pa.Table,
+    manifest: Manifest | None,
+    notices: list[tuple[str, str, str]],
+) -> list[dict[str, Any]]:
+    """The errors table: inputs that gave nothing, failures in input order, manifest notes, copies."""
+    import pyarrow.parquet as pq
+
+    from auditnlp.corpus.manifest import manifest_notes
+
+    first = pq.read_table(root / WORK / "input_errors.parquet").to_pylist()
+    failed: list[tuple[int, dict[str, Any]]] = []
+    for table in read_rows(root, "errors"):
+        order = order_of(table.column("_key").to_numpy()).tolist()
+        for where, row in zip(order, table.drop_columns(["_key"]).to_pylist(), strict=True):
+            if where >= 0:
+                failed.append((where, row))
+    failed.sort(key=lambda item: item[0])
+    rows = [*first, *(row for _, row in failed)]
+    if manifest is not None:
+        seen = list(zip(reports.column("file").to_pylist(), reports.column("row").to_pylist(), strict=True))
+        rows.extend({"path": p, "reason": r, "error": e} for p, r, e in manifest_notes(manifest, seen))
+    rows.extend({"path": p, "reason": r, "error": e} for p, r, e in notices)
+    return rows
+
+
+def read_table(root: str | Path, name: str, columns: list[str] | None = None) -> pa.Table | None:
+    """A finished dataset's table `name` (all buckets), or ``None`` when it has no rows."""
+    import pyarrow.parquet as pq
+
+    root = Path(root)
+    files = (
+        sorted((root / name).glob("bucket=*/part-0.parquet"))
+        if name in PER_BUCKET
+        else [root / f"{name}.parquet"]
+    )
+    tables = [pq.read_table(f, columns=columns) for f in files if f.is_file()]
+    tables = [t for t in tables if t.num_rows]
+    return concat(tables) if tables else None
+
+
+def matrix_columns(root: str | Path) -> list[tuple[str, str]]:
+    """Every (unit, period label) column of the matrix, in matrix order (units with no cell too)."""
+    import pyarrow.parquet as pq
+
+    from auditnlp.corpus.matrix import column_sort_key
+    from auditnlp.segment.periods import period_from_code
+
+    columns: dict[tuple[str, str], Period | None] = {}
+    for path in sorted((Path(root) / WORK / "matrix_columns").glob("bucket=*.parquet")):
+        table = pq.read_table(path)
+        for unit, label, code in zip(
+            *(table.column(c).to_pylist() for c in ("unit", "period", "covered")), strict=True
+        ):
+            columns[(unit, label)] = period_from_code(code) if code else None
+    return sorted(columns, key=lambda k: column_sort_key(k, columns[k]))
+
+
+def _sorted_rows(table: pa.Table | None, keys: list[str]) -> dict[str, list[Any]] | None:
+    import pyarrow.compute as pc
+
+    if table is None:
+        return None
+    if keys:
+        table = table.take(pc.sort_indices(table, [(k, "ascending") for k in keys]))
+    return decode_table(table)
+
+
+def load_comparison(root: str | Path, *, lexicon: LexiconsLike = None) -> Any:
+    """The tables of a finished dataset as an in-memory :class:`~auditnlp.corpus.compare.Comparison`
+    (rows in report order): the same tables :func:`~auditnlp.corpus.compare.compare_rows` gives."""
+    import pandas as pd
+
+    from auditnlp.classify.taxonomy import load_taxonomy
+    from auditnlp.corpus.compare import (
+        Comparison,
+        _categories,
+        frame_from_columns,
+        indicator_labels,
+        name_order,
+    )
+    from auditnlp.corpus.matrix import matrix_frame
+
+    root = Path(root)
+    run = json.loads((root / WORK / "run.json").read_text(encoding="utf-8"))
+    taxonomy = load_taxonomy(lexicon=lexicon)
+
+    def rows_table(name: str) -> pd.DataFrame:
+        data = _sorted_rows(read_table(root, name), ["report_id"])
+        if data is None:
+            columns = list(TABLE_COLUMNS.get(name, ()))
+            return frame_from_columns({c: [] for c in columns})
+        return frame_from_columns(data)
+
+    def plain(
+        name: str, keys: list[str], columns: tuple[str, ...], ints: tuple[str, ...] = ()
+    ) -> pd.DataFrame:
+        data = _sorted_rows(read_table(root, name), keys)
+        rows = (
+            []
+            if data is None
+            else [dict(zip(data, r, strict=True)) for r in zip(*data.values(), strict=True)]
+        )
+        frame = pd.DataFrame(rows, columns=list(columns))
+        for col in ints:
+            frame[col] = frame[col].astype("Int64")
+        return frame
+
+    reports = rows_table("reports")
+    if reports.empty and not len(reports.columns):
+        reports = pd.DataFrame()
+    matrix = pd.DataFrame()
+    if len(reports):
+        cells_table = _sorted_rows(read_table(root, "matrix"), [])
+        cells: dict[tuple[str, str], dict[tuple[str, str], Any]] = defaultdict(dict)
+        if cells_table is not None:
+            for name, base_unit, unit, period, value in zip(
+                *(cells_table[c] for c in ("name", "base_unit", "unit", "period", "value")), strict=True
+            ):
+                cells[(name, base_unit)][(unit, period)] = value
+        matrix = matrix_frame(cells, matrix_columns(root), name_order(lexicon))
+    shares = _sorted_rows(read_table(root, "categories"), ["report_id"])
+    if shares is None:
+        share_frame = frame_from_columns({c: [] for c in REPORT_KEYS})
+    else:
+        shares.pop("label", None)
+        share_frame = frame_from_columns(shares)
+    yoy = _stable(
+        plain("yoy", [], TABLE_COLUMNS["yoy"], ("year", "prev_year")), ["unit", "name", "base_unit"]
+    )
+    recurring = _stable(
+        plain("recurring", [], TABLE_COLUMNS["recurring"], ("year_a", "year_b")),
+        ["unit", "year_a", "year_b", "file_b"],
+    )
+    status = _stable(
+        plain("problem_status", [], TABLE_COLUMNS["problem_status"], ("year", "other_year")), ["unit"]
+    )
+    labels = {c.label: c.name for c in taxonomy.categories}
+    labels.update({f"share_{c.label}": f"{c.name}占比" for c in taxonomy.categories})
+    return Comparison(
+        reports=reports,
+        indicators=rows_table("indicators"),
+        values=rows_table("values"),
+        matrix=matrix,
+        yoy=yoy,
+        categories=_categories(share_frame, taxonomy.labels),
+        slogans=rows_table("slogans"),
+        slogan_counts=plain("slogan_counts", [], TABLE_COLUMNS["slogan_counts"]),
+        problems=rows_table("problems"),
+        measures=rows_table("measures"),
+        recurring=recurring,
+        problem_status=status,
+        errors=plain("errors", [], TABLE_COLUMNS["errors"]),
+        notes=tuple(run.get("notes", ())),
+        labels=labels,
+        indicator_labels=indicator_labels(lexicon),
+    )
+
+
+def _stable(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Rows of several buckets in the order of the in-memory table (sorted by `keys`, stable)."""
+    if frame.empty:
+        return frame
+    order = frame[keys].astype(object).where(frame[keys].notna(), None)
+    ranks = sorted(range(len(frame)), key=lambda i: tuple(_sort_value(v) for v in order.iloc[i]))
+    return frame.iloc[ranks].reset_index(drop=True)
+
+
+def _sort_value(value: Any) -> tuple[int, Any]:
+    return (0, "") if value is None else (1, value)

@@ -1,0 +1,501 @@
+"""A workbook view of a large comparison, streamed from its dataset (xlsxwriter, constant-memory mode).
+
+``compare`` writes this workbook above 1,000 reports (:data:`auditnlp.writers.tables.IN_MEMORY_REPORTS`):
+every row of every table, streamed in constant memory; above :data:`FULL_REPORTS` reports it is a view: a
+``summary`` sheet (the corpus in figures, where the
+full tables are), then each table's first :data:`VIEW_ROWS` rows in table order (the matrix's first
+:data:`VIEW_COLUMNS` (unit, period) columns), each cut sheet saying so, and the legend. Rows come from a
+:class:`~auditnlp.writers.sources.TableSource` a batch at a time, so memory does not grow with the tables.
+The full workbook (overview, numeric matrix, languages) is :mod:`auditnlp.writers.workbook`'s.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditnlp.corpus.schema import FILE_COLUMNS, MASK, MONEY_COLUMNS, REPORT_KEYS, TABLES, column
+from auditnlp.errors import OutputError
+
+if TYPE_CHECKING:
+    from xlsxwriter.workbook import Workbook
+    from xlsxwriter.worksheet import Worksheet
+
+    from auditnlp.corpus.compare import Comparison
+    from auditnlp.writers.sources import TableSource
+
+MAX_WIDTH = 60
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLUMNS = 16_384
+FULL_REPORTS = 20_000
+"""Up to this many reports the workbook holds every row of every table (up to Excel's sheet size)."""
+VIEW_ROWS = 10_000
+"""Beyond :data:`FULL_REPORTS`, rows shown per sheet (the first in table order)."""
+VIEW_COLUMNS = 1_000
+"""Beyond :data:`FULL_REPORTS`, (unit, period) columns of the matrix shown (the first in matrix order)."""
+
+
+def write_view(
+    comparison: Comparison | TableSource,
+    path: str | Path,
+    *,
+    full_reports: int = FULL_REPORTS,
+    view_rows: int = VIEW_ROWS,
+    view_columns: int = VIEW_COLUMNS,
+) -> Path:
+    """Write the comparison (a dataset's :class:`~auditnlp.writers.sources.DatasetSource`, or one in
+    memory) to an .xlsx file and return its path; more than `full_reports` reports give the view (see the
+    module docstring), fewer every row."""
+    import xlsxwriter
+    from xlsxwriter.exceptions import XlsxWriterException
+
+    from auditnlp.writers.output import atomic_file
+    from auditnlp.writers.sources import FrameSource, table_names
+    from auditnlp.writers.workbook import WORKBOOK_OPTIONS
+
+    source: TableSource = comparison if hasattr(comparison, "rows") else FrameSource(comparison)  # type: ignore[assignment,arg-type]
+    path = Path(path)
+    root = _common_folder(source)
+    view = source.count("reports") > full_reports
+    rows_limit = min(view_rows if view else EXCEL_MAX_ROWS, EXCEL_MAX_ROWS - 3)
+    columns_limit = min(view_columns if view else EXCEL_MAX_COLUMNS, EXCEL_MAX_COLUMNS - 3)
+    shown: dict[str, int] = {}
+    options = {**WORKBOOK_OPTIONS, "constant_memory": True}
+    with atomic_file(path) as temporary:
+        try:
+            with xlsxwriter.Workbook(str(temporary), options) as book:
+                styles = _styles(book)
+                if view:
+                    _write_summary(book, styles, source, rows_limit, columns_limit)
+                for name in table_names():
+                    if name == "matrix":
+                        shown[name] = _write_matrix(book, styles, source, columns_limit)
+                    else:
+                        sheet, shown[name] = _write_table(book, styles, name, source, root, rows_limit)
+                        if name == "categories":
+                            _categories_chart(book, sheet, source.columns(name), shown[name])
+                _write_legend(book, styles, source, root, shown)
+        except XlsxWriterException as exc:
+            raise OutputError(str(path), f"cannot write the workbook: {exc}") from None
+    return path
+
+
+def _common_folder(source: TableSource) -> str:
+    """The folder the reports share ('' when none), shown once in the legend."""
+    import os.path
+
+    columns = source.columns("reports")
+    if "file" not in columns or not source.count("reports"):
+        return ""
+    at = columns.index("file")
+    common: str | None = None
+    for row in source.rows("reports"):
+        folder = os.path.dirname(str(row[at]))
+        try:
+            common = folder if common is None else os.path.commonpath([common, folder])
+        except ValueError:  # mixed absolute and relative paths
+            return ""
+    return common or ""
+
+
+def _relative_row(row: tuple[Any, ...], at: list[int], prefix: str) -> tuple[Any, ...]:
+    """Paths under the common folder shown relative to it (file names rather than long paths)."""
+    if not at:
+        return row
+    values = list(row)
+    for i in at:
+        value = values[i]
+        if isinstance(value, str) and value.startswith(prefix):
+            values[i] = value[len(prefix) :]
+    return tuple(values)
+
+
+def _styles(book: Workbook) -> dict[str, Any]:
+    base = {"font_size": 10, "valign": "top"}
+    return {
+        "head": book.add_format(
+            {**base, "bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True}
+        ),
+        "key": book.add_format(
+            {**base, "italic": True, "font_color": "#555555", "bg_color": "#F2F2F2", "border": 1}
+        ),
+        "text": book.add_format(base),
+        "wrap": book.add_format({**base, "text_wrap": True}),
+        "int": book.add_format({**base, "num_format": "#,##0"}),
+        "year": book.add_format({**base, "num_format": "0", "align": "center"}),
+        "num": book.add_format({**base, "num_format": "#,##0.0##"}),
+        "money": book.add_format({**base, "num_format": "#,##0"}),
+        "money2": book.add_format({**base, "num_format": "#,##0.00"}),
+        "pct": book.add_format({**base, "num_format": "0.0%"}),
+        "pct_num": book.add_format({**base, "num_format": "0.0"}),
+        "mask": book.add_format({**base, "align": "right", "font_color": "#9C0006"}),
+        "title": book.add_format({**base, "bold": True, "font_size": 12}),
+        "note": book.add_format({**base, "italic": True, "font_color": "#9C0006"}),
+        "unit_head": book.add_format(
+            {**base, "bold": True, "bg_color": "#DDE6F0", "border": 1, "align": "center", "left": 2}
+        ),
+    }
+
+
+PAGE_WIDTH = 150
+"""Column-width units that fit across a landscape A4 page at 100 %."""
+
+
+def _print_setup(sheet: Worksheet, header_rows: int = 2, width: float = 0, key_columns: int = 0) -> None:
+    """Print (and PDF export) landscape on A4 with the header rows on every page.
+
+    A sheet up to ~1.8 pages wide is shrunk to one page; a wider one prints at 55 % with its identifying
+    columns repeated on every page, so the text stays legible.
+    """
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if width <= PAGE_WIDTH / 0.55:
+        sheet.fit_to_pages(1, 0)
+    else:
+        sheet.set_print_scale(55)
+        if key_columns:
+            sheet.repeat_columns(0, key_columns - 1)
+    if header_rows:
+        sheet.repeat_rows(0, header_rows - 1)
+    sheet.set_footer("&L&A&R&P / &N")
+
+
+def _plain(value: Any) -> Any:
+    """A cell value: None for missing, float for Decimal/numpy numbers, str otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        return float(value)
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing markers
+        return None
+    return value
+
+
+def _width(value: Any) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _cell_format(styles: dict[str, Any], key: str, value: Any, money: bool) -> Any:
+    kind = column(key).kind
+    if isinstance(value, str | bool) or value is None:
+        return styles["wrap"] if kind == "long" else styles["text"]
+    if kind == "share":
+        return styles["pct"]
+    if kind in ("year", "id"):
+        return styles["year"]
+    if kind == "pct":
+        return styles["pct_num"]
+    if money:
+        return styles["money"] if float(value).is_integer() else styles["money2"]
+    return styles["int"] if float(value).is_integer() else styles["num"]
+
+
+def _write_value(sheet: Worksheet, row: int, col: int, value: Any, fmt: Any) -> None:
+    value = _plain(value)
+    if value is None:
+        sheet.write_blank(row, col, None, fmt)
+    elif isinstance(value, bool):
+        sheet.write_string(row, col, "是" if value else "否", fmt)
+    elif isinstance(value, int | float):
+        sheet.write_number(row, col, value, fmt)
+    else:
+        sheet.write_string(row, col, str(value)[:32767], fmt)
+
+
+LINE_HEIGHT = 13.5
+"""Points per line of 10-point text; rows with wrapped text get an explicit height (LibreOffice and
+Excel do not grow rows written by xlsxwriter, so wrapped text would spill over the rows below)."""
+
+
+def _column_widths(rows: list[tuple[Any, ...]], columns: list[str], label: Callable[[str], str]) -> list[int]:
+    widths = [max(_width(label(c)), _width(c), 6) for c in columns]
+    for record in rows:
+        for col, value in enumerate(record):
+            widths[col] = max(widths[col], _width(_plain(value)) + 1)
+    return [
+        min(w, MAX_WIDTH if column(c).kind == "long" else 40) for w, c in zip(widths, columns, strict=True)
+    ]
+
+
+def _lines(value: Any, width: int) -> int:
+    text = "" if value is None else str(value)
+    return sum(max(1, math.ceil(_width(part) / max(width - 1, 1))) for part in text.split("\n"))
+
+
+def _cut_note(
+    sheet: Worksheet, styles: dict[str, Any], row: int, shown: int, total: int, source: TableSource
+) -> None:
+    where = f"（完整表格见数据集 {source.dataset}）" if source.dataset else ""
+    sheet.write_string(
+        row, 0, f"仅显示前 {shown} 行，共 {total} 行{where} — only the first {shown} of {total} rows; "
+        "the full table is in the dataset", styles["note"],
+    )  # fmt: skip
+
+
+def _write_table(
+    book: Workbook, styles: dict[str, Any], name: str, source: TableSource, root: str, limit: int
+) -> tuple[Worksheet, int]:
+    """One table sheet, streamed row by row; returns the sheet and the rows written."""
+    import os.path
+
+    sheet = book.add_worksheet(name)
+    columns = source.columns(name)
+    total = source.count(name)
+    prefix = root.rstrip(os.sep) + os.sep if root else "\0"
+    at = [i for i, c in enumerate(columns) if c in FILE_COLUMNS]
+    rows: Iterator[tuple[Any, ...]] = (_relative_row(r, at, prefix) for r in source.rows(name))
+    rows = itertools.islice(rows, limit)
+    head = list(itertools.islice(rows, 500))
+    widths = _column_widths(head, columns, source.label)
+    wrapped = [col for col, c in enumerate(columns) if column(c).kind == "long"]
+    for col, key in enumerate(columns):  # constant-memory mode: row by row
+        sheet.write_string(0, col, source.label(key), styles["head"])
+        sheet.set_column(col, col, widths[col])
+    for col, key in enumerate(columns):
+        sheet.write_string(1, col, key, styles["key"])
+    money_at = columns.index("base_unit") if "base_unit" in columns else None
+    r = 1
+    for r, record in enumerate(itertools.chain(head, rows), 2):
+        money = money_at is not None and record[money_at] == "元"
+        for col, value in enumerate(record):
+            key = columns[col]
+            is_money = money and key in MONEY_COLUMNS
+            _write_value(sheet, r, col, value, _cell_format(styles, key, _plain(value), is_money))
+        lines = max((_lines(_plain(record[col]), widths[col]) for col in wrapped), default=1)
+        if lines > 1:
+            sheet.set_row(r, min(409, LINE_HEIGHT * lines))
+    written = r - 1
+    if written < total:
+        _cut_note(sheet, styles, r + 2, written, total, source)
+    sheet.freeze_panes(2, 0)
+    keys = sum(1 for c in columns[:5] if c in REPORT_KEYS)
+    _print_setup(sheet, width=sum(widths), key_columns=keys)
+    if columns:
+        sheet.autofilter(1, 0, max(1, written + 1), len(columns) - 1)
+    return sheet, written
+
+
+def _matrix_formats(book: Workbook) -> dict[tuple[str, bool], Any]:
+    """Cell formats of the matrix: light grid, a darker line where a unit's columns begin."""
+    base = {"font_size": 10, "valign": "top", "border": 1, "border_color": "#D9D9D9"}
+    kinds: dict[str, dict[str, object]] = {
+        "int": {"num_format": "#,##0"},
+        "num": {"num_format": "#,##0.0##"},
+        "money": {"num_format": "#,##0"},
+        "money2": {"num_format": "#,##0.00"},
+        "mask": {"align": "right", "font_color": "#9C0006"},
+        "blank": {},
+        "year": {"italic": True, "font_color": "#555555", "bg_color": "#F2F2F2", "align": "right"},
+    }
+    out = {}
+    for kind, extra in kinds.items():
+        for first in (False, True):
+            edge = {"left": 2, "left_color": "#808080"} if first else {}
+            out[(kind, first)] = book.add_format({**base, **extra, **edge})
+    return out
+
+
+def _matrix_kind(value: Any, money: bool) -> str:
+    if value is None:
+        return "blank"
+    if value == MASK:
+        return "mask"
+    number = float(value)
+    if money:
+        return "money" if number.is_integer() else "money2"
+    return "int" if number.is_integer() else "num"
+
+
+def _write_matrix(book: Workbook, styles: dict[str, Any], source: TableSource, limit: int) -> int:
+    """Indicators down, (unit, period) across: units in the first header row, periods in the second. Returns
+    the (unit, period) columns written."""
+    sheet = book.add_worksheet("matrix")
+    matrix, total = source.matrix(limit)
+    formats = _matrix_formats(book)
+    fixed = [("name", "规范指标名"), ("label", "指标"), ("base_unit", "折算单位")]
+    columns = list(matrix.columns) if len(matrix.columns) else []
+    col = len(fixed)
+    firsts = {i for i, (unit, _) in enumerate(columns) if i == 0 or columns[i - 1][0] != unit}
+    # constant-memory mode writes rows in order: the unit row first, then the year row
+    for c, (_, label) in enumerate(fixed):
+        sheet.write_string(0, c, label, styles["head"])
+    start = col
+    for i, (unit, _) in enumerate(columns):
+        if i + 1 == len(columns) or columns[i + 1][0] != unit:
+            if col + i > start:
+                sheet.merge_range(0, start, 0, col + i, str(unit), styles["unit_head"])
+            else:
+                sheet.write_string(0, start, str(unit), styles["unit_head"])
+            start = col + i + 1
+    for c, (key, _) in enumerate(fixed):
+        sheet.write_string(1, c, key, styles["key"])
+    for i, (_, year) in enumerate(columns):
+        sheet.write_string(1, col + i, str(year), formats[("year", i in firsts)])
+    labels = source.indicator_labels
+    widths = [14, 16, 8]
+    rows = (
+        zip(matrix.index, matrix.itertuples(index=False, name=None), strict=True)
+        if len(columns)
+        else iter(())
+    )
+    r = 1
+    for r, ((name, base_unit), values) in enumerate(rows, 2):
+        for c, value in enumerate((name, labels.get(name, ""), base_unit)):
+            sheet.write_string(r, c, str(value), styles["text"])
+            widths[c] = max(widths[c], _width(value) + 1)
+        for i, value in enumerate(values):
+            value = _plain(value)
+            fmt = formats[(_matrix_kind(value, base_unit == "元"), i in firsts)]
+            _write_value(sheet, r, col + i, value, fmt)
+    if len(columns) < total:
+        where = f"（完整矩阵见数据集 {source.dataset} 的 matrix 表）" if source.dataset else ""
+        sheet.write_string(
+            r + 2, 0, f"仅显示前 {len(columns)} 列，共 {total} 列{where} — only the first {len(columns)} of "
+            f"{total} (unit, period) columns; the full matrix is in the dataset", styles["note"],
+        )  # fmt: skip
+    widths = [min(w, 30) for w in widths]
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width)
+    if columns:
+        sheet.set_column(col, col + len(columns) - 1, 14)
+    sheet.freeze_panes(2, len(fixed))
+    _print_setup(sheet, width=sum(widths) + 14 * len(columns), key_columns=len(fixed))
+    sheet.autofilter(1, 0, max(1, len(matrix) + 1), len(fixed) + len(columns) - 1)
+    return len(columns)
+
+
+CHART_MAX_REPORTS = 60
+"""Bars beyond this many reports would be unreadable: the chart shows the first ones (the table has all)."""
+
+
+def _categories_chart(book: Workbook, sheet: Worksheet, columns: list[str], rows: int) -> None:
+    """A 100% stacked bar per report (its category shares), below the table and on a page of its own."""
+    if not rows or "label" not in columns:
+        return
+    label_col = columns.index("label")
+    cats = [c for c in columns[label_col + 1 :]]
+    n = min(rows, CHART_MAX_REPORTS)
+    chart = book.add_chart({"type": "bar", "subtype": "percent_stacked"})
+    colors = ["#4472C4", "#ED7D31", "#A5A5A5", "#70AD47", "#FFC000", "#5B9BD5", "#264478"]
+    for i, cat in enumerate(cats):
+        col = columns.index(cat)
+        chart.add_series(
+            {
+                "name": ["categories", 0, col],
+                "categories": ["categories", 2, label_col, n + 1, label_col],
+                "values": ["categories", 2, col, n + 1, col],
+                "fill": {"color": colors[i % len(colors)]},
+                "gap": 60,
+            }
+        )
+    title = "各报告内容构成（按字数）"
+    if rows > n:
+        title += f"：前{n}份报告（共{rows}份）"
+    chart.set_title({"name": title, "name_font": {"size": 12}})
+    chart.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 720, "height": max(320, 80 + 24 * n)})
+    row = rows + 5
+    sheet.set_h_pagebreaks([row])
+    sheet.insert_chart(row, 1, chart)
+
+
+def _write_legend(
+    book: Workbook, styles: dict[str, Any], source: TableSource, root: str, shown: dict[str, int]
+) -> None:
+    from auditnlp.writers.sources import table_names
+
+    sheet = book.add_worksheet("legend")
+    sheet.write_string(0, 0, "auditnlp 对比工作簿说明 (legend)", styles["title"])
+    if root:
+        sheet.write_string(1, 0, f"文件路径相对于 (file paths are relative to): {root}", styles["text"])
+    headers = ("工作表 sheet", "中文名", "列 key", "列名", "说明 description")
+    for col, text in enumerate(headers):
+        sheet.write_string(2, col, text, styles["head"])
+    row = 3
+    for name in table_names():
+        label, description = TABLES[name]
+        total = source.count(name)
+        sheet.write_string(row, 0, name, styles["text"])
+        sheet.write_string(row, 1, label, styles["text"])
+        size = f"{total} rows"
+        if name != "matrix" and shown.get(name, total) < total:
+            size = f"{total} rows; the first {shown[name]} shown, all in the dataset {source.dataset}"
+        sheet.write_string(row, 4, f"{description} ({size})", styles["wrap"])
+        row += 1
+        for key in source.columns(name):
+            sheet.write_string(row, 2, key, styles["text"])
+            sheet.write_string(row, 3, source.label(key), styles["text"])
+            row += 1
+    for note in source.notes:
+        sheet.write_string(row + 1, 0, f"注意: {note}", styles["text"])
+        row += 1
+    for col, width in enumerate((16, 12, 16, 14, 70)):
+        sheet.set_column(col, col, width)
+    sheet.freeze_panes(3, 0)
+    _print_setup(sheet, 0)
+
+
+def _write_summary(
+    book: Workbook, styles: dict[str, Any], source: TableSource, rows_limit: int, columns_limit: int
+) -> None:
+    """The first sheet of a view: the corpus in figures, where the full tables are, and what is shown."""
+    from collections import Counter
+
+    from auditnlp.writers.sources import table_names
+
+    sheet = book.add_worksheet("summary")
+    sheet.write_string(0, 0, "概况 (summary)", styles["title"])
+    lines = [
+        f"本工作簿为大型语料的概览：每张表仅显示前 {rows_limit} 行、对比矩阵仅显示前 {columns_limit} 列。",
+        "This workbook is a view of a large corpus: each sheet shows its first rows only; "
+        f"the full tables are in the dataset {source.dataset} (Parquet, one folder per table).",
+    ]
+    for r, line in enumerate(lines, 1):
+        sheet.write_string(r, 0, line, styles["note"])
+    r = len(lines) + 2
+    sheet.write_string(r, 0, "表 table", styles["head"])
+    sheet.write_string(r, 1, "行数 rows", styles["head"])
+    for name in table_names():
+        r += 1
+        sheet.write_string(r, 0, name, styles["text"])
+        sheet.write_number(r, 1, source.count(name), styles["int"])
+    columns = source.columns("reports")
+    years: Counter[Any] = Counter()
+    units: Counter[Any] = Counter()
+    at_year = columns.index("year") if "year" in columns else None
+    at_unit = columns.index("unit") if "unit" in columns else None
+    for row in source.rows("reports"):
+        if at_year is not None:
+            years[row[at_year]] += 1
+        if at_unit is not None:
+            units[row[at_unit]] += 1
+    r += 2
+    sheet.write_string(r, 0, "年份 year", styles["head"])
+    sheet.write_string(r, 1, "报告数 reports", styles["head"])
+    for year, count in sorted(years.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)):
+        r += 1
+        sheet.write_string(r, 0, "?" if year is None else str(year), styles["text"])
+        sheet.write_number(r, 1, count, styles["int"])
+    r += 2
+    sheet.write_string(r, 0, "单位（报告最多的 50 个） unit", styles["head"])
+    sheet.write_string(r, 1, "报告数 reports", styles["head"])
+    for unit, count in units.most_common(50):
+        r += 1
+        sheet.write_string(r, 0, "?" if unit is None else str(unit), styles["text"])
+        sheet.write_number(r, 1, count, styles["int"])
+    sheet.set_column(0, 0, 40)
+    sheet.set_column(1, 1, 14)
