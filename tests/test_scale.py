@@ -387,7 +387,7 @@ def test_dask_engine_keeps_the_time_limit_and_isolation_in_its_worker_threads(
     (folder / "c_crash.txt").write_text(text + "\nCRASHME\n", encoding="utf-8")
     start = time.monotonic()
     with (
-        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as lc,
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as lc,
         Client(lc) as client,
     ):
         result = compare_inputs(

@@ -80,11 +80,12 @@ def analyze_chunk(
     document's failure. Each document is isolated (a crash or a time limit ends its analysis alone, see
     :func:`~auditnlp.pipeline.analyze_isolated`), and so is each file (a reader that fails ends that file).
     """
+    from auditnlp.corpus.engine import orphaned
     from auditnlp.readers import read_path
 
     out: list[ReportRows | ErrorRow] = []
     for path in paths:
-        if _orphaned():  # the batch was stopped (Ctrl-C, SIGTERM): do not go on alone
+        if orphaned():  # the batch was stopped (Ctrl-C, SIGTERM): do not go on alone
             os._exit(1)
         try:
             for doc in read_path(path, text_column=options.text_column, limits=options.limits):
@@ -117,30 +118,6 @@ def _rows_of(
 
 def _error_row(exc: AuditNLPError, name: str | None = None) -> ErrorRow:
     return (str(exc.path or name), exc.reason, type(exc).__name__)
-
-
-_PARENT: int | None = None
-"""The process that started this worker (None outside a worker)."""
-
-
-def _follow_parent(parent: int) -> None:
-    """Worker initializer: end with the parent. On Linux the kernel sends SIGTERM when the parent dies
-    (PR_SET_PDEATHSIG); elsewhere each document first checks that the parent is still there."""
-    global _PARENT
-    _PARENT = parent
-    if sys.platform.startswith("linux"):
-        import contextlib
-        import ctypes
-        import signal
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before the signal was armed
-        os._exit(1)
-
-
-def _orphaned() -> bool:
-    return _PARENT is not None and os.getppid() != _PARENT
 
 
 def progress_bar(total: int, *, enabled: bool | None = None) -> AbstractContextManager[Progress | None]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -203,10 +204,33 @@ _WARM_UP_TEXT = """某某区审计局2024年工作总结
 def start_worker(parent: int, options: Options) -> None:
     """Initializer of a local worker process: end with its parent (a stopped batch leaves no worker
     going on alone), then load lexicons and model once."""
-    from auditnlp.corpus.batch import _follow_parent
-
-    _follow_parent(parent)
+    follow_parent(parent)
     warm_up(options)
+
+
+_PARENT: int | None = None
+"""The process that started this worker (None outside a worker)."""
+
+
+def follow_parent(parent: int) -> None:
+    """Worker initializer: end with the parent. On Linux the kernel sends SIGTERM when the parent dies
+    (PR_SET_PDEATHSIG); elsewhere each document first checks that the parent is still there."""
+    global _PARENT
+    _PARENT = parent
+    if sys.platform.startswith("linux"):
+        import contextlib
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+def orphaned() -> bool:
+    """Whether this worker's parent has gone (the batch was stopped)."""
+    return _PARENT is not None and os.getppid() != _PARENT
 
 
 def warm_up(options: Options) -> None:

@@ -195,7 +195,7 @@ def test_control_characters_give_valid_outputs(control_comparison, tmp_path, cas
     else:
         import pyarrow.parquet as pq
 
-        table = pq.read_table(out / "problems.parquet").to_pylist()
+        table = pq.read_table(out / "problems").to_pylist()  # the dataset: a folder per table
         assert any("审计整改跟踪不够及时" in str(r["text"]) for r in table)
     record(case, "ok")
 
