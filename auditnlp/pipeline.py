@@ -314,10 +314,10 @@ def _thread_time_limit(seconds: float, name: str) -> Iterator[None]:
 def check_options(options: Options) -> None:
     """Raise the error of a broken lexicon folder or model now, before a batch starts, by analysing a
     small report with `options` (it also loads what the workers of a batch inherit)."""
-    analyze_text(_PROBE, options=options)
+    analyze_text(PROBE_TEXT, options=options)
 
 
-_PROBE = """某某区审计局2024年工作总结
+PROBE_TEXT = """某某区审计局2024年工作总结
 一、工作开展情况
 全年完成审计项目27个，查出违规金额2377.2万元，坚持“第一议题”制度。
 二、存在的问题
@@ -325,3 +325,5 @@ _PROBE = """某某区审计局2024年工作总结
 三、2025年工作计划
 一是加强学习；二是强化监督。
 """
+"""A small report that exercises every stage: analysed to load lexicons and the model before a batch
+(:func:`check_options`, and the warm-up of batch workers)."""

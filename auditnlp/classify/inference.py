@@ -251,14 +251,11 @@ class ModelIntegrityWarning(UserWarning):
     """A model named by the user is not the file its sidecar describes."""
 
 
-@dataclass(frozen=True)
-class ArrayModel:
-    """A category model as plain arrays (see :func:`pipeline_arrays`) with its labels and sidecar."""
+class SidecarFacts:
+    """What a model's sidecar says about how to use it (shared by :class:`ArrayModel` and the scikit-learn
+    ``CategoryModel``): the input it reads and its calibration temperature."""
 
-    arrays: dict[str, np.ndarray]
-    labels: tuple[str, ...]
-    meta: dict[str, Any] = field(default_factory=dict)
-    path: str | None = None
+    meta: dict[str, Any]
 
     @property
     def inputs(self) -> str:
@@ -270,6 +267,16 @@ class ArrayModel:
         """The calibration temperature of the sidecar (1.0: the pipeline's own probabilities)."""
         calibration = self.meta.get("calibration") or {}
         return float(calibration.get("temperature", 1.0))
+
+
+@dataclass(frozen=True)
+class ArrayModel(SidecarFacts):
+    """A category model as plain arrays (see :func:`pipeline_arrays`) with its labels and sidecar."""
+
+    arrays: dict[str, np.ndarray]
+    labels: tuple[str, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
 
     @functools.cached_property
     def _slot(self) -> np.ndarray:

@@ -43,6 +43,7 @@ from auditnlp.classify.inference import (
     CONTEXT_SEP,
     FORMAT,
     ModelIntegrityWarning,
+    SidecarFacts,
     arrays_path,
     export_arrays,
     file_sha256,
@@ -295,24 +296,13 @@ def build_pipeline(design: str = DEFAULT_DESIGN, *, keywords: Any = None, defaul
 
 
 @dataclass(frozen=True)
-class CategoryModel:
+class CategoryModel(SidecarFacts):
     """A fitted pipeline with its labels and sidecar metadata."""
 
     pipeline: Any
     labels: tuple[str, ...]
     meta: dict[str, Any] = field(default_factory=dict)
     path: str | None = None
-
-    @property
-    def inputs(self) -> str:
-        """What the model reads: ``heading+text`` (see :func:`unit_input`) or ``text``."""
-        return str(self.meta.get("inputs", "text"))
-
-    @property
-    def temperature(self) -> float:
-        """The calibration temperature of the sidecar (1.0: the pipeline's own probabilities)."""
-        calibration = self.meta.get("calibration") or {}
-        return float(calibration.get("temperature", 1.0))
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """Probabilities, one row per input, columns in :attr:`labels` order, calibrated with the sidecar's

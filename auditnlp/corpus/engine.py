@@ -191,16 +191,6 @@ class LocalEngine:
         return default_partition_size(files, self.slots, self.partitions)
 
 
-_WARM_UP_TEXT = """某某区审计局2024年工作总结
-一、工作开展情况
-全年完成审计项目27个，查出违规金额2377.2万元，坚持“第一议题”制度。
-二、存在的问题
-（一）审计整改跟踪不够及时。
-三、2025年工作计划
-一是加强学习；二是强化监督。
-"""
-
-
 def start_worker(parent: int, options: Options) -> None:
     """Initializer of a local worker process: end with its parent (a stopped batch leaves no worker
     going on alone), then load lexicons and model once."""
@@ -235,10 +225,10 @@ def orphaned() -> bool:
 
 def warm_up(options: Options) -> None:
     """Load lexicons, tokenizers and the model in this process (cached: later analyses reuse them)."""
-    from auditnlp.pipeline import analyze_text
+    from auditnlp.pipeline import PROBE_TEXT, analyze_text
 
     try:
-        analyze_text(_WARM_UP_TEXT, options=options)
+        analyze_text(PROBE_TEXT, options=options)
     except Exception:  # a warm-up failure is not an input error; the analyses will report real ones
         return
 

@@ -12,14 +12,25 @@ The full workbook (overview, numeric matrix, languages) is :mod:`auditnlp.writer
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditnlp.corpus.schema import FILE_COLUMNS, MASK, MONEY_COLUMNS, REPORT_KEYS, TABLES, column
 from auditnlp.errors import OutputError
+from auditnlp.writers.workbook import (
+    CHART_MAX_REPORTS,
+    EXCEL_MAX_ROWS,
+    LINE_HEIGHT,
+    MAX_WIDTH,
+    _cell_format,
+    _lines,
+    _plain,
+    _print_setup,
+    _styles,
+    _width,
+    _write_value,
+)
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Workbook
@@ -28,8 +39,6 @@ if TYPE_CHECKING:
     from auditnlp.corpus.compare import Comparison
     from auditnlp.writers.sources import TableSource
 
-MAX_WIDTH = 60
-EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
 FULL_REPORTS = 20_000
 """Up to this many reports the workbook holds every row of every table (up to Excel's sheet size)."""
@@ -114,111 +123,6 @@ def _relative_row(row: tuple[Any, ...], at: list[int], prefix: str) -> tuple[Any
     return tuple(values)
 
 
-def _styles(book: Workbook) -> dict[str, Any]:
-    base = {"font_size": 10, "valign": "top"}
-    return {
-        "head": book.add_format(
-            {**base, "bold": True, "bg_color": "#DDE6F0", "border": 1, "text_wrap": True}
-        ),
-        "key": book.add_format(
-            {**base, "italic": True, "font_color": "#555555", "bg_color": "#F2F2F2", "border": 1}
-        ),
-        "text": book.add_format(base),
-        "wrap": book.add_format({**base, "text_wrap": True}),
-        "int": book.add_format({**base, "num_format": "#,##0"}),
-        "year": book.add_format({**base, "num_format": "0", "align": "center"}),
-        "num": book.add_format({**base, "num_format": "#,##0.0##"}),
-        "money": book.add_format({**base, "num_format": "#,##0"}),
-        "money2": book.add_format({**base, "num_format": "#,##0.00"}),
-        "pct": book.add_format({**base, "num_format": "0.0%"}),
-        "pct_num": book.add_format({**base, "num_format": "0.0"}),
-        "mask": book.add_format({**base, "align": "right", "font_color": "#9C0006"}),
-        "title": book.add_format({**base, "bold": True, "font_size": 12}),
-        "note": book.add_format({**base, "italic": True, "font_color": "#9C0006"}),
-        "unit_head": book.add_format(
-            {**base, "bold": True, "bg_color": "#DDE6F0", "border": 1, "align": "center", "left": 2}
-        ),
-    }
-
-
-PAGE_WIDTH = 150
-"""Column-width units that fit across a landscape A4 page at 100 %."""
-
-
-def _print_setup(sheet: Worksheet, header_rows: int = 2, width: float = 0, key_columns: int = 0) -> None:
-    """Print (and PDF export) landscape on A4 with the header rows on every page.
-
-    A sheet up to ~1.8 pages wide is shrunk to one page; a wider one prints at 55 % with its identifying
-    columns repeated on every page, so the text stays legible.
-    """
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    if width <= PAGE_WIDTH / 0.55:
-        sheet.fit_to_pages(1, 0)
-    else:
-        sheet.set_print_scale(55)
-        if key_columns:
-            sheet.repeat_columns(0, key_columns - 1)
-    if header_rows:
-        sheet.repeat_rows(0, header_rows - 1)
-    sheet.set_footer("&L&A&R&P / &N")
-
-
-def _plain(value: Any) -> Any:
-    """A cell value: None for missing, float for Decimal/numpy numbers, str otherwise."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, Decimal):
-        return float(value)
-    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalar
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing markers
-        return None
-    return value
-
-
-def _width(value: Any) -> int:
-    text = "" if value is None else str(value)
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _cell_format(styles: dict[str, Any], key: str, value: Any, money: bool) -> Any:
-    kind = column(key).kind
-    if isinstance(value, str | bool) or value is None:
-        return styles["wrap"] if kind == "long" else styles["text"]
-    if kind == "share":
-        return styles["pct"]
-    if kind in ("year", "id"):
-        return styles["year"]
-    if kind == "pct":
-        return styles["pct_num"]
-    if money:
-        return styles["money"] if float(value).is_integer() else styles["money2"]
-    return styles["int"] if float(value).is_integer() else styles["num"]
-
-
-def _write_value(sheet: Worksheet, row: int, col: int, value: Any, fmt: Any) -> None:
-    value = _plain(value)
-    if value is None:
-        sheet.write_blank(row, col, None, fmt)
-    elif isinstance(value, bool):
-        sheet.write_string(row, col, "是" if value else "否", fmt)
-    elif isinstance(value, int | float):
-        sheet.write_number(row, col, value, fmt)
-    else:
-        sheet.write_string(row, col, str(value)[:32767], fmt)
-
-
-LINE_HEIGHT = 13.5
-"""Points per line of 10-point text; rows with wrapped text get an explicit height (LibreOffice and
-Excel do not grow rows written by xlsxwriter, so wrapped text would spill over the rows below)."""
-
-
 def _column_widths(rows: list[tuple[Any, ...]], columns: list[str], label: Callable[[str], str]) -> list[int]:
     widths = [max(_width(label(c)), _width(c), 6) for c in columns]
     for record in rows:
@@ -227,11 +131,6 @@ def _column_widths(rows: list[tuple[Any, ...]], columns: list[str], label: Calla
     return [
         min(w, MAX_WIDTH if column(c).kind == "long" else 40) for w, c in zip(widths, columns, strict=True)
     ]
-
-
-def _lines(value: Any, width: int) -> int:
-    text = "" if value is None else str(value)
-    return sum(max(1, math.ceil(_width(part) / max(width - 1, 1))) for part in text.split("\n"))
 
 
 def _cut_note(
@@ -374,10 +273,6 @@ def _write_matrix(book: Workbook, styles: dict[str, Any], source: TableSource, l
     _print_setup(sheet, width=sum(widths) + 14 * len(columns), key_columns=len(fixed))
     sheet.autofilter(1, 0, max(1, len(matrix) + 1), len(fixed) + len(columns) - 1)
     return len(columns)
-
-
-CHART_MAX_REPORTS = 60
-"""Bars beyond this many reports would be unreadable: the chart shows the first ones (the table has all)."""
 
 
 def _categories_chart(book: Workbook, sheet: Worksheet, columns: list[str], rows: int) -> None:

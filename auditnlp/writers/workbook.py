@@ -155,6 +155,7 @@ def _styles(book: Workbook) -> dict[str, Any]:
         "pct_num": book.add_format({**base, "num_format": "0.0"}),
         "mask": book.add_format({**base, "align": "right", "font_color": "#9C0006"}),
         "title": book.add_format({**base, "bold": True, "font_size": 12}),
+        "note": book.add_format({**base, "italic": True, "font_color": "#9C0006"}),
         "unit_head": book.add_format(
             {**base, "bold": True, "bg_color": "#DDE6F0", "border": 1, "align": "center", "left": 2}
         ),
