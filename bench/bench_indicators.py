@@ -70,7 +70,7 @@ def _run(root: Path, shared: Path, repeat: int) -> dict[str, float]:
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def _export(rev: str, into: Path) -> Path:
+def export_package(rev: str, into: Path) -> Path:
     """The package of revision `rev` unpacked under `into` (``git archive``; the work tree is untouched)."""
     data = subprocess.run(
         ["git", "-C", str(ROOT), "archive", rev, "auditnlp"], capture_output=True, check=True
@@ -107,7 +107,7 @@ def main() -> int:
         print(_line("this tree", _run(ROOT, args.shared, args.repeat)))
         return 0
     with tempfile.TemporaryDirectory() as tmp:
-        old = _export(args.against, Path(tmp))
+        old = export_package(args.against, Path(tmp))
         runs: dict[str, list[dict[str, float]]] = {"before": [], "after": []}
         for _ in range(args.rounds):  # alternate, so a busy machine slows both sides alike
             runs["before"].append(_run(old, args.shared, args.repeat))

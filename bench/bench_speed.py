@@ -37,12 +37,12 @@ import resource
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 from typing import Any
+
+from bench_indicators import export_package as _export  # run as a script: bench/ is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE_NAMES = ("indicators", "slogans", "findings", "classify")
@@ -145,16 +145,6 @@ def _child(root: Path, texts_file: Path, rounds: int) -> dict[str, Any]:
         check=True,
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
-def _export(rev: str, into: Path) -> Path:
-    """The package of revision `rev` unpacked under `into` (``git archive``; the work tree is untouched)."""
-    data = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "auditnlp"], capture_output=True, check=True
-    ).stdout
-    with tarfile.open(fileobj=BytesIO(data)) as tar:
-        tar.extractall(into, filter="data")
-    return into
 
 
 def _timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float]:

@@ -197,15 +197,24 @@ def write_matrix(
                 sheet.write_number(r, col, float(shown_value), fmt)
             if cell is not None:
                 sheet.write_comment(r, col, _comment(cell, str(base_unit)), COMMENT_OPTIONS)
+    lay_out_matrix(sheet, widths, len(columns), len(matrix), print_setup)
+    return sheet
+
+
+def lay_out_matrix(
+    sheet: Worksheet, widths: list[int], columns: int, rows: int, print_setup: Callable[..., None]
+) -> None:
+    """Column widths, frozen headers, print layout and filter of a matrix sheet whose first
+    ``len(widths)`` columns name the row and whose `columns` (unit, period) columns follow."""
+    fixed = len(widths)
     widths = [min(w, 30) for w in widths]
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width)
     if columns:
-        sheet.set_column(offset, offset + len(columns) - 1, 14)
-    sheet.freeze_panes(2, len(fixed))
-    print_setup(sheet, width=sum(widths) + 14 * len(columns), key_columns=len(fixed))
-    sheet.autofilter(1, 0, max(1, len(matrix) + 1), len(fixed) + len(columns) - 1)
-    return sheet
+        sheet.set_column(fixed, fixed + columns - 1, 14)
+    sheet.freeze_panes(2, fixed)
+    print_setup(sheet, width=sum(widths) + 14 * columns, key_columns=fixed)
+    sheet.autofilter(1, 0, max(1, rows + 1), fixed + columns - 1)
 
 
 def _report_columns(comparison: Comparison) -> dict[tuple[str, str], Any]:

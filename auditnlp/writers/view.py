@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from auditnlp.corpus.schema import FILE_COLUMNS, MASK, MONEY_COLUMNS, REPORT_KEYS, TABLES, column
 from auditnlp.errors import OutputError
+from auditnlp.writers.matrix_sheet import lay_out_matrix
 from auditnlp.writers.workbook import (
     CHART_MAX_REPORTS,
     EXCEL_MAX_ROWS,
@@ -264,14 +265,7 @@ def _write_matrix(book: Workbook, styles: dict[str, Any], source: TableSource, l
             r + 2, 0, f"仅显示前 {len(columns)} 列，共 {total} 列{where} — only the first {len(columns)} of "
             f"{total} (unit, period) columns; the full matrix is in the dataset", styles["note"],
         )  # fmt: skip
-    widths = [min(w, 30) for w in widths]
-    for c, width in enumerate(widths):
-        sheet.set_column(c, c, width)
-    if columns:
-        sheet.set_column(col, col + len(columns) - 1, 14)
-    sheet.freeze_panes(2, len(fixed))
-    _print_setup(sheet, width=sum(widths) + 14 * len(columns), key_columns=len(fixed))
-    sheet.autofilter(1, 0, max(1, len(matrix) + 1), len(fixed) + len(columns) - 1)
+    lay_out_matrix(sheet, widths, len(columns), len(matrix), _print_setup)
     return len(columns)
 
 
