@@ -14,6 +14,7 @@ from conftest import SAMPLES
 
 from auditnlp.corpus.batch import compare_inputs
 from auditnlp.corpus.schema import TABLES
+from auditnlp.writers.display import load_display
 
 MANIFEST = SAMPLES / "manifest.csv"
 
@@ -37,6 +38,7 @@ def test_first_sheet_is_the_overview_of_headline_indicators(book_path: Path, com
     book = openpyxl.load_workbook(book_path)
     assert book.sheetnames[0] == "总览" and book.active.title == "总览"
     rows = _overview(book_path)
+    sheet_rows = list(book["总览"].iter_rows())
     header = next(r for r in rows if r[0] == "单位")
     units = rows[rows.index(header) + 1]
     assert "审计项目数" in header and "违规金额" in header
@@ -48,6 +50,10 @@ def test_first_sheet_is_the_overview_of_headline_indicators(book_path: Path, com
     exact = comparison.matrix.loc[("violation_amount", "元"), ("青山区审计局", "2024")]
     scale = 1e4 if units[col["违规金额"]] == "万元" else 1e8
     assert line[col["违规金额"]] == pytest.approx(float(exact) / scale)
+    # a bound is shown as one (≥5亿), not as an exact figure
+    bound = next(r for r in sheet_rows if r[0].value == "江北市审计局" and r[1].value == "2024年")
+    assert bound[col["促进整改金额"]].number_format.startswith('"≥"')
+    assert not bound[col["审计项目数"]].number_format.startswith('"')
     masked = next(r for r in rows if r[0] == "南湖区审计局" and r[1] == "2023年")
     assert masked[col["审计项目数"]] == "XX"
     # block 2: the change from the previous period, green for rises and red for falls
@@ -57,11 +63,23 @@ def test_first_sheet_is_the_overview_of_headline_indicators(book_path: Path, com
         for c in row[2:] if isinstance(c.value, float | int)
     ]  # fmt: skip
     assert changes
+    # a change from or to an approximate figure or a bound (≥5亿) is to be checked, like one beyond ±100 %
+    yoy = comparison.yoy
+    qualified = yoy[yoy["qualifier"].notna() | yoy["prev_qualifier"].notna()]
+    to_check = {
+        (u, f"{p}年", load_display().indicator(n))
+        for u, p, n in zip(qualified["unit"], qualified["period"], qualified["name"], strict=True)
+    }
+    assert ("江北市审计局", "2024年", "促进整改金额") in to_check
     for cell in changes:
-        colour = (cell.font.color.rgb or "")[-6:] if cell.font.color is not None else ""
+        line = [c.value for c in sheet[cell.row]]
+        where = (line[0], line[1], header[cell.column - 1])
         if cell.fill.fgColor.rgb and cell.fill.fgColor.rgb.endswith("FFEB9C"):
-            assert abs(cell.value) > 100  # flagged for checking
-        elif cell.value > 0:
+            assert abs(cell.value) > 100 or where in to_check  # flagged for checking
+            continue
+        assert where not in to_check
+        colour = (cell.font.color.rgb or "")[-6:] if cell.font.color is not None else ""
+        if cell.value > 0:
             assert colour == "007A33"
         elif cell.value < 0:
             assert colour == "C00000"

@@ -14,9 +14,11 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from auditnlp.corpus.frames import numeric_matrix
+from auditnlp.corpus.headlines import QUALIFIER_MARKS
 from auditnlp.corpus.matrix import BIG_CHANGE, RATE_UNITS
 from auditnlp.corpus.schema import MASK
 from auditnlp.writers.display import Display
+from auditnlp.writers.matrix_sheet import _cells, _report_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,8 +92,9 @@ def _period_labels(reports: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def _yoy(yoy: pd.DataFrame) -> dict[tuple[str, str, str, str], float]:
-    """(unit, name, base unit, period) → change: in percent, for rates in points."""
+def _yoy(yoy: pd.DataFrame) -> dict[tuple[str, str, str, str], tuple[float, bool]]:
+    """(unit, name, base unit, period) → (change, to check): the change in percent, for rates in points;
+    to check when either figure is approximate or a bound (the yoy table's qualifiers)."""
     out = {}
     period_col = "period" if "period" in yoy.columns else "year"
     for rec in yoy.to_dict("records"):
@@ -101,12 +104,16 @@ def _yoy(yoy: pd.DataFrame) -> dict[tuple[str, str, str, str], float]:
             continue
         period = rec.get(period_col)
         key = str(int(period)) if isinstance(period, int | float) else str(period)
-        out[(rec["unit"], rec["name"], rec["base_unit"], key)] = pct
+        qualified = any(isinstance(rec.get(k), str) and rec.get(k) for k in ("qualifier", "prev_qualifier"))
+        out[(rec["unit"], rec["name"], rec["base_unit"], key)] = (pct, qualified)
     return out
 
 
+_BASE = {"font_size": 10, "valign": "top", "border": 1, "border_color": "#D9D9D9"}
+
+
 def _formats(book: Workbook) -> dict[str, Any]:
-    base = {"font_size": 10, "valign": "top", "border": 1, "border_color": "#D9D9D9"}
+    base = _BASE
     return {
         "title": book.add_format({"bold": True, "font_size": 14}),
         "note": book.add_format({"font_size": 9, "font_color": "#555555"}),
@@ -142,11 +149,12 @@ def write_overview(
     note = (
         "金额以万元/亿元/万亿元显示（见列标题），精确数值见“指标对比”和“指标明细”；XX 表示原文脱敏；"
         "同比：与同一单位上一期相比的变化率（%；增速、比率等为百分点差），绿色上升、红色下降、"
-        "黄底超过±100%请核对。"
+        "黄底请核对（超过±100%，或一方为约数/上下限）；≥/≤/约 标出上下限和约数。"
         if zh
         else "Money in 万/亿/万亿 元 (see each header); exact values on the matrix and detail sheets; XX = "
         "masked in the source. Change: percent from the unit's previous period; green rises, red falls, "
-        "yellow beyond ±100 % (check)."
+        "yellow: check (beyond ±100 %, or a figure approximate or a bound); ≥/≤/约 mark bounds and "
+        "approximate figures."
     )
     sheet.write_string(1, 0, note, f["note"])
     if not rows:
@@ -158,6 +166,26 @@ def write_overview(
         found = [v for v in values.loc[key].tolist() if not math.isnan(v)]
         scales[key] = _scale(found, key[1])
     changes = _yoy(comparison.yoy)
+    shown_cells, _ = _cells(comparison)
+    report_of = _report_columns(comparison)
+    marked: dict[tuple[str, str], Any] = {}
+
+    def number_format(key: tuple[str, str], col: Any) -> Any:
+        """The cell's format: the column's, with the shown figure's qualifier (≥5亿 is no exact 5亿)."""
+        plain = f["int"] if whole[key] else f["num"]
+        cell = shown_cells.get((key[0], key[1], report_of.get((str(col[0]), str(col[1])))))
+        mark = (
+            QUALIFIER_MARKS.get(cell.qualifier, "")
+            if cell is not None and isinstance(cell.qualifier, str)
+            else ""
+        )
+        if not mark:
+            return plain
+        body = "#,##0" if whole[key] else "#,##0.0#"
+        if (mark, body) not in marked:
+            marked[(mark, body)] = book.add_format({**_BASE, "num_format": f'"{mark}"{body}'})
+        return marked[(mark, body)]
+
     # one number format per column: whole numbers, or up to two decimals for every cell
     whole = {
         key: all((v / scales[key][0]).is_integer() for v in values.loc[key].tolist() if not math.isnan(v))
@@ -194,7 +222,7 @@ def write_overview(
                 continue
             divisor = scales[key][0]
             shown = value / divisor
-            sheet.write_number(r, c, shown, f["int"] if whole[key] else f["num"])
+            sheet.write_number(r, c, shown, number_format(key, col))
     # block 2: the change from the previous period
     start = first + len(columns) + 1
     sheet.write_string(
@@ -206,12 +234,13 @@ def write_overview(
         sheet.write_string(r, 0, unit, f["key"])
         sheet.write_string(r, 1, periods.get(period, period), f["text"])
         for c, key in enumerate(rows, 2):
-            pct = changes.get((unit, key[0], key[1], period))
-            if pct is None:
+            change = changes.get((unit, key[0], key[1], period))
+            if change is None:
                 sheet.write_blank(r, c, None, f["blank"])
                 continue
+            pct, qualified = change
             big = abs(pct) > BIG_CHANGE and key[1] not in RATE_UNITS
-            style = "check" if big else "rise" if pct > 0 else "fall" if pct < 0 else "flat"
+            style = "check" if big or qualified else "rise" if pct > 0 else "fall" if pct < 0 else "flat"
             sheet.write_number(r, c, pct, f[style])
     end = start + 3 + len(columns)
     sheet.set_column(0, 0, 16)
