@@ -199,7 +199,7 @@ def test_compare_cli_keeps_the_dataset_only_when_asked_or_needed(tmp_path: Path)
     import openpyxl
 
     book = openpyxl.load_workbook(view, read_only=True)
-    assert book.sheetnames[0] == "summary"
+    assert book.sheetnames[:2] == ["summary", "总览"]  # the view says what it is, then the overview
     summary = [r[0] for r in book["summary"].iter_rows(values_only=True) if r and r[0]]
     assert any(str(dataset) in str(line) for line in summary)
     parquet = tmp_path / "p"
@@ -227,10 +227,28 @@ def test_a_workbook_above_the_in_memory_size_is_streamed_with_every_row(
     from auditnlp.cli import cli
     from auditnlp.writers import tables
 
+    in_memory = tmp_path / "m.xlsx"
+    result = CliRunner().invoke(cli, ["compare", str(SAMPLES), "-o", str(in_memory), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
     monkeypatch.setattr(tables, "IN_MEMORY_REPORTS", 0)
     out = tmp_path / "s.xlsx"
     result = CliRunner().invoke(cli, ["compare", str(SAMPLES), "-o", str(out), "--jobs", "1"])
     assert result.exit_code == 0, result.output
+    # the overview (headline figures, their changes, marks and colours, the charts' data) is the same
+    # as in the workbook built in memory, cell for cell
+    built, streamed = openpyxl.load_workbook(in_memory), openpyxl.load_workbook(out)
+    assert streamed.sheetnames[0] == "总览"
+    for sheet in ("总览", "图表数据"):
+        cells = [
+            [(c.value, c.number_format, c.font.color and c.font.color.rgb) for c in r] for r in built[sheet]
+        ]
+        again = [
+            [(c.value, c.number_format, c.font.color and c.font.color.rgb) for c in r]
+            for r in streamed[sheet]
+        ]
+        assert again == cells, sheet
+    assert any(isinstance(v, float) for r in cells for v, *_ in r)  # figures, not only headers
+    assert len(streamed["总览"]._charts) == len(built["总览"]._charts) > 0
     book = openpyxl.load_workbook(out, read_only=True)
     assert "summary" not in book.sheetnames
     expected = compare_inputs([SAMPLES], jobs=1)

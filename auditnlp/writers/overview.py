@@ -193,18 +193,21 @@ def write_overview(
     }
 
     def header(row: int, change: bool = False) -> None:
+        # row by row: a workbook in constant-memory mode drops a cell written above the row last written
         sheet.write_string(row, 0, "单位" if zh else "unit", f["head"])
         sheet.write_string(row, 1, "期间" if zh else "period", f["head"])
+        for c, key in enumerate(rows, 2):
+            sheet.write_string(row, c, display.indicator(key[0]), f["head"])
         sheet.write_string(row + 1, 0, "", f["unit"])
         sheet.write_string(row + 1, 1, "", f["unit"])
         for c, key in enumerate(rows, 2):
-            sheet.write_string(row, c, display.indicator(key[0]), f["head"])
             shown = scales[key][1]
             if change:
                 shown = ("百分点" if zh else "points") if key[1] in RATE_UNITS else "%"
             sheet.write_string(row + 1, c, shown, f["unit"])
 
     # block 1: the values
+    sheet.set_row(4, 30)  # before the row is written (constant-memory mode)
     sheet.write_string(3, 0, "一、核心指标" if zh else "1. Headline indicators", f["block"])
     header(4)
     first = 6
@@ -246,7 +249,6 @@ def write_overview(
     sheet.set_column(0, 0, 16)
     sheet.set_column(1, 1, 12)
     sheet.set_column(2, 1 + len(rows), 12)
-    sheet.set_row(4, 30)
     sheet.freeze_panes(6, 2)
     sheet.set_landscape()
     sheet.set_paper(9)

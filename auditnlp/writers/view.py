@@ -6,13 +6,19 @@ every row of every table, streamed in constant memory; above :data:`FULL_REPORTS
 full tables are), then each table's first :data:`VIEW_ROWS` rows in table order (the matrix's first
 :data:`VIEW_COLUMNS` (unit, period) columns), each cut sheet saying so, and the legend. Rows come from a
 :class:`~auditnlp.writers.sources.TableSource` a batch at a time, so memory does not grow with the tables.
-The full workbook (overview, numeric matrix, languages) is :mod:`auditnlp.writers.workbook`'s.
+
+Like the workbook built in memory, it has the ``总览`` sheet (:mod:`auditnlp.writers.overview`: headline
+indicators per unit and period, their change, a chart per indicator), first (after the summary in a
+view), over the same (unit, period) columns as the matrix sheet; only the headline rows of the matrix,
+``yoy`` and ``values`` are held for it, so its memory grows with units × periods shown, not with the
+long tables. The numeric matrix sheets and English sheet names are :mod:`auditnlp.writers.workbook`'s.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +40,13 @@ from auditnlp.writers.workbook import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
     from xlsxwriter.workbook import Workbook
     from xlsxwriter.worksheet import Worksheet
 
     from auditnlp.corpus.compare import Comparison
+    from auditnlp.lexicon import LexiconsLike
+    from auditnlp.writers.display import Display
     from auditnlp.writers.sources import TableSource
 
 EXCEL_MAX_COLUMNS = 16_384
@@ -56,14 +65,17 @@ def write_view(
     full_reports: int = FULL_REPORTS,
     view_rows: int = VIEW_ROWS,
     view_columns: int = VIEW_COLUMNS,
+    lexicon: LexiconsLike = None,
 ) -> Path:
     """Write the comparison (a dataset's :class:`~auditnlp.writers.sources.DatasetSource`, or one in
     memory) to an .xlsx file and return its path; more than `full_reports` reports give the view (see the
-    module docstring), fewer every row."""
+    module docstring), fewer every row. `lexicon` gives the overview's display words (``display.yaml``)."""
     import xlsxwriter
     from xlsxwriter.exceptions import XlsxWriterException
 
+    from auditnlp.writers.display import load_display
     from auditnlp.writers.output import atomic_file
+    from auditnlp.writers.overview import write_overview
     from auditnlp.writers.sources import FrameSource, table_names
     from auditnlp.writers.workbook import WORKBOOK_OPTIONS
 
@@ -75,23 +87,71 @@ def write_view(
     columns_limit = min(view_columns if view else EXCEL_MAX_COLUMNS, EXCEL_MAX_COLUMNS - 3)
     shown: dict[str, int] = {}
     options = {**WORKBOOK_OPTIONS, "constant_memory": True}
+    matrix, total_columns = source.matrix(columns_limit)
+    display = load_display(lexicon, "zh").with_labels(source.indicator_labels)
     with atomic_file(path) as temporary:
         try:
             with xlsxwriter.Workbook(str(temporary), options) as book:
                 styles = _styles(book)
                 if view:
                     _write_summary(book, styles, source, rows_limit, columns_limit)
+                overview_charts = write_overview(book, _headlines(source, matrix, display), display, TABLES)
                 for name in table_names():
                     if name == "matrix":
-                        shown[name] = _write_matrix(book, styles, source, columns_limit)
+                        shown[name] = _write_matrix(book, styles, source, matrix, total_columns)
                     else:
                         sheet, shown[name] = _write_table(book, styles, name, source, root, rows_limit)
                         if name == "categories":
                             _categories_chart(book, sheet, source.columns(name), shown[name])
                 _write_legend(book, styles, source, root, shown)
+                overview_charts()
         except XlsxWriterException as exc:
             raise OutputError(str(path), f"cannot write the workbook: {exc}") from None
     return path
+
+
+@dataclass(frozen=True)
+class _Headlines:
+    """What the overview reads of a comparison, for its headline indicators only: the matrix rows, the
+    reports' columns and period labels, the yoy rows and the shown values (for their qualifiers)."""
+
+    matrix: pd.DataFrame
+    reports: pd.DataFrame
+    yoy: pd.DataFrame
+    values: pd.DataFrame
+
+
+def _headlines(source: TableSource, matrix: pd.DataFrame, display: Display) -> Comparison:
+    """The overview's part of the comparison, read a row at a time: rows of the matrix's shown (unit,
+    period) columns and of its headline indicators only."""
+    import pandas as pd
+
+    from auditnlp.writers.overview import headline_rows
+    from auditnlp.writers.sources import FrameSource
+
+    if isinstance(source, FrameSource):
+        return source.comparison
+    rows = headline_rows(matrix, display)
+    names = {name for name, _ in rows}
+    shown = {(str(unit), str(period)) for unit, period in matrix.columns} if rows else set()
+
+    def read(table: str, keep: Callable[[dict[str, Any]], bool]) -> pd.DataFrame:
+        columns = source.columns(table)
+        kept = [r for r in (dict(zip(columns, row, strict=True)) for row in source.rows(table)) if keep(r)]
+        return pd.DataFrame(kept, columns=columns)
+
+    def unit_of(record: dict[str, Any]) -> str:
+        unit = record.get("unit")
+        return unit if isinstance(unit, str) and unit else "?"
+
+    reports = read("reports", lambda r: (unit_of(r), str(r.get("column"))) in shown)
+    ids = set(reports["report_id"]) if "report_id" in reports.columns else set()
+    period = "period" if "period" in source.columns("yoy") else "year"
+    yoy = read("yoy", lambda r: r.get("name") in names and (unit_of(r), str(r.get(period))) in shown)
+    values = read(
+        "values", lambda r: r.get("name") in names and bool(r.get("shown")) and r.get("report_id") in ids
+    )
+    return _Headlines(matrix.loc[rows] if rows else matrix, reports, yoy, values)  # type: ignore[return-value]
 
 
 def _common_folder(source: TableSource) -> str:
@@ -218,11 +278,12 @@ def _matrix_kind(value: Any, money: bool) -> str:
     return "int" if number.is_integer() else "num"
 
 
-def _write_matrix(book: Workbook, styles: dict[str, Any], source: TableSource, limit: int) -> int:
-    """Indicators down, (unit, period) across: units in the first header row, periods in the second. Returns
-    the (unit, period) columns written."""
+def _write_matrix(
+    book: Workbook, styles: dict[str, Any], source: TableSource, matrix: pd.DataFrame, total: int
+) -> int:
+    """Indicators down, (unit, period) across (`matrix`, the first columns of `total`): units in the first
+    header row, periods in the second. Returns the (unit, period) columns written."""
     sheet = book.add_worksheet("matrix")
-    matrix, total = source.matrix(limit)
     formats = _matrix_formats(book)
     fixed = [("name", "规范指标名"), ("label", "指标"), ("base_unit", "折算单位")]
     columns = list(matrix.columns) if len(matrix.columns) else []
