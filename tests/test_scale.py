@@ -21,6 +21,7 @@ from auditnlp.corpus.dataset import read_ledger
 from auditnlp.corpus.engine import LocalEngine
 from auditnlp.corpus.finalize import load_comparison
 from auditnlp.corpus.manifest import load_manifest
+from auditnlp.corpus.schema import TABLES
 from auditnlp.errors import OptionsError
 from auditnlp.pipeline import analyze_many
 
@@ -226,6 +227,7 @@ def test_a_workbook_above_the_in_memory_size_is_streamed_with_every_row(
 
     from auditnlp.cli import cli
     from auditnlp.writers import tables
+    from auditnlp.writers.overview import SHEETS
 
     in_memory = tmp_path / "m.xlsx"
     result = CliRunner().invoke(cli, ["compare", str(SAMPLES), "-o", str(in_memory), "--jobs", "1"])
@@ -252,10 +254,25 @@ def test_a_workbook_above_the_in_memory_size_is_streamed_with_every_row(
     book = openpyxl.load_workbook(out, read_only=True)
     assert "summary" not in book.sheetnames
     expected = compare_inputs([SAMPLES], jobs=1)
+    # the same sheets under the same names, the same header rows and code values shown the same way
+    numeric = {SHEETS["matrix_values"][0], SHEETS["matrix_mask"][0]}  # the pandas sheets: in memory only
+    assert book.sheetnames == [n for n in built.sheetnames if n not in numeric]
     for name in ("reports", "indicators", "values", "yoy", "slogans"):
-        rows = [r for r in book[name].iter_rows(min_row=3, values_only=True) if any(v is not None for v in r)]
+        title = TABLES[name][0]
+        rows = [
+            r for r in book[title].iter_rows(min_row=3, values_only=True) if any(v is not None for v in r)
+        ]
         assert len(rows) == len(getattr(expected, name)), name
-    first = next(book["indicators"].iter_rows(min_row=3, max_row=3, values_only=True))
+        heads = list(book[title].iter_rows(max_row=2, values_only=True))
+        built_heads = list(built[title].iter_rows(max_row=2, values_only=True))
+        assert heads == built_heads, name
+        if name in ("indicators", "slogans"):
+            assert rows == [
+                r
+                for r in built[title].iter_rows(min_row=3, values_only=True)
+                if any(v is not None for v in r)
+            ]
+    first = next(book[TABLES["indicators"][0]].iter_rows(min_row=3, max_row=3, values_only=True))
     assert first[0] == 1  # report order
 
 

@@ -205,7 +205,7 @@ def write_dataset(
 
             write_comparison(load_comparison(root, lexicon=lexicon), path, "xlsx", lang=lang)
         else:
-            write_view(source, path, lexicon=lexicon, **view)
+            write_view(source, path, lexicon=lexicon, lang=lang, **view)  # type: ignore[arg-type]
         fits = all(source.count(n) <= EXCEL_MAX_ROWS - 3 for n in table_names() if n != "matrix")
         fits = fits and source.matrix(0)[1] <= EXCEL_MAX_COLUMNS - 3
         return path, full and fits

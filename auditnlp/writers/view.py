@@ -11,7 +11,8 @@ Like the workbook built in memory, it has the ``总览`` sheet (:mod:`auditnlp.w
 indicators per unit and period, their change, a chart per indicator), first (after the summary in a
 view), over the same (unit, period) columns as the matrix sheet; only the headline rows of the matrix,
 ``yoy`` and ``values`` are held for it, so its memory grows with units × periods shown, not with the
-long tables. The numeric matrix sheets and English sheet names are :mod:`auditnlp.writers.workbook`'s.
+long tables. Sheet names, header rows and code values are the in-memory workbook's (Chinese by default),
+so a script reading one reads the other; only its numeric matrix sheets (for pandas) are not written here.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
     from auditnlp.corpus.compare import Comparison
     from auditnlp.lexicon import LexiconsLike
-    from auditnlp.writers.display import Display
+    from auditnlp.writers.display import Display, Lang
     from auditnlp.writers.sources import TableSource
 
 EXCEL_MAX_COLUMNS = 16_384
@@ -66,16 +67,19 @@ def write_view(
     view_rows: int = VIEW_ROWS,
     view_columns: int = VIEW_COLUMNS,
     lexicon: LexiconsLike = None,
+    lang: Lang = "zh",
 ) -> Path:
     """Write the comparison (a dataset's :class:`~auditnlp.writers.sources.DatasetSource`, or one in
     memory) to an .xlsx file and return its path; more than `full_reports` reports give the view (see the
-    module docstring), fewer every row. `lexicon` gives the overview's display words (``display.yaml``)."""
+    module docstring), fewer every row. Sheet names, header rows and code values are those of the workbook
+    built in memory (:func:`~auditnlp.writers.workbook.write_workbook`, `lang`); `lexicon` gives the
+    display words (``display.yaml``)."""
     import xlsxwriter
     from xlsxwriter.exceptions import XlsxWriterException
 
     from auditnlp.writers.display import load_display
     from auditnlp.writers.output import atomic_file
-    from auditnlp.writers.overview import write_overview
+    from auditnlp.writers.overview import sheet_name, write_overview
     from auditnlp.writers.sources import FrameSource, table_names
     from auditnlp.writers.workbook import WORKBOOK_OPTIONS
 
@@ -88,7 +92,7 @@ def write_view(
     shown: dict[str, int] = {}
     options = {**WORKBOOK_OPTIONS, "constant_memory": True}
     matrix, total_columns = source.matrix(columns_limit)
-    display = load_display(lexicon, "zh").with_labels(source.indicator_labels)
+    display = load_display(lexicon, lang).with_labels(source.indicator_labels)
     with atomic_file(path) as temporary:
         try:
             with xlsxwriter.Workbook(str(temporary), options) as book:
@@ -98,12 +102,15 @@ def write_view(
                 overview_charts = write_overview(book, _headlines(source, matrix, display), display, TABLES)
                 for name in table_names():
                     if name == "matrix":
-                        shown[name] = _write_matrix(book, styles, source, matrix, total_columns)
+                        title = sheet_name(name, display, TABLES)
+                        shown[name] = _write_matrix(book, styles, source, matrix, total_columns, title)
                     else:
-                        sheet, shown[name] = _write_table(book, styles, name, source, root, rows_limit)
+                        sheet, shown[name] = _write_table(
+                            book, styles, name, source, root, rows_limit, display
+                        )
                         if name == "categories":
                             _categories_chart(book, sheet, source.columns(name), shown[name])
-                _write_legend(book, styles, source, root, shown)
+                _write_legend(book, styles, source, root, shown, display)
                 overview_charts()
         except XlsxWriterException as exc:
             raise OutputError(str(path), f"cannot write the workbook: {exc}") from None
@@ -205,26 +212,40 @@ def _cut_note(
 
 
 def _write_table(
-    book: Workbook, styles: dict[str, Any], name: str, source: TableSource, root: str, limit: int
+    book: Workbook,
+    styles: dict[str, Any],
+    name: str,
+    source: TableSource,
+    root: str,
+    limit: int,
+    display: Display,
 ) -> tuple[Worksheet, int]:
-    """One table sheet, streamed row by row; returns the sheet and the rows written."""
+    """One table sheet, streamed row by row (named, headed and with code values shown as in the workbook
+    built in memory); returns the sheet and the rows written."""
     import os.path
 
-    sheet = book.add_worksheet(name)
+    from auditnlp.writers.overview import sheet_name
+
+    sheet = book.add_worksheet(sheet_name(name, display, TABLES))
+    zh = display.lang == "zh"
     columns = source.columns(name)
     total = source.count(name)
     prefix = root.rstrip(os.sep) + os.sep if root else "\0"
     at = [i for i, c in enumerate(columns) if c in FILE_COLUMNS]
     rows: Iterator[tuple[Any, ...]] = (_relative_row(r, at, prefix) for r in source.rows(name))
     rows = itertools.islice(rows, limit)
+    codes = {i: c for i, key in enumerate(columns) if zh and (c := display.codes_of(name, key)) is not None}
+    if codes:
+        rows = (_shown_codes(r, codes, display) for r in rows)
     head = list(itertools.islice(rows, 500))
     widths = _column_widths(head, columns, source.label)
     wrapped = [col for col, c in enumerate(columns) if column(c).kind == "long"]
+    first, second = (source.label, str) if zh else (str, source.label)
     for col, key in enumerate(columns):  # constant-memory mode: row by row
-        sheet.write_string(0, col, source.label(key), styles["head"])
+        sheet.write_string(0, col, first(key), styles["head"])
         sheet.set_column(col, col, widths[col])
     for col, key in enumerate(columns):
-        sheet.write_string(1, col, key, styles["key"])
+        sheet.write_string(1, col, second(key), styles["key"])
     money_at = columns.index("base_unit") if "base_unit" in columns else None
     r = 1
     for r, record in enumerate(itertools.chain(head, rows), 2):
@@ -245,6 +266,17 @@ def _write_table(
     if columns:
         sheet.autofilter(1, 0, max(1, written + 1), len(columns) - 1)
     return sheet, written
+
+
+def _shown_codes(row: tuple[Any, ...], codes: dict[int, str], display: Display) -> tuple[Any, ...]:
+    """Code values (``summary_plan``; several as ``a; b``) in the display language, as in the workbook
+    built in memory."""
+    values = list(row)
+    for i, kind in codes.items():
+        value = values[i]
+        if isinstance(value, str):
+            values[i] = "；".join(display.code(kind, part) for part in value.split("; "))
+    return tuple(values)
 
 
 def _matrix_formats(book: Workbook) -> dict[tuple[str, bool], Any]:
@@ -279,11 +311,16 @@ def _matrix_kind(value: Any, money: bool) -> str:
 
 
 def _write_matrix(
-    book: Workbook, styles: dict[str, Any], source: TableSource, matrix: pd.DataFrame, total: int
+    book: Workbook,
+    styles: dict[str, Any],
+    source: TableSource,
+    matrix: pd.DataFrame,
+    total: int,
+    title: str,
 ) -> int:
-    """Indicators down, (unit, period) across (`matrix`, the first columns of `total`): units in the first
-    header row, periods in the second. Returns the (unit, period) columns written."""
-    sheet = book.add_worksheet("matrix")
+    """Indicators down, (unit, period) across (`matrix`, the first columns of `total`) on sheet `title`:
+    units in the first header row, periods in the second. Returns the (unit, period) columns written."""
+    sheet = book.add_worksheet(title)
     formats = _matrix_formats(book)
     fixed = [("name", "规范指标名"), ("label", "指标"), ("base_unit", "折算单位")]
     columns = list(matrix.columns) if len(matrix.columns) else []
@@ -343,9 +380,9 @@ def _categories_chart(book: Workbook, sheet: Worksheet, columns: list[str], rows
         col = columns.index(cat)
         chart.add_series(
             {
-                "name": ["categories", 0, col],
-                "categories": ["categories", 2, label_col, n + 1, label_col],
-                "values": ["categories", 2, col, n + 1, col],
+                "name": [sheet.name, 0, col],
+                "categories": [sheet.name, 2, label_col, n + 1, label_col],
+                "values": [sheet.name, 2, col, n + 1, col],
                 "fill": {"color": colors[i % len(colors)]},
                 "gap": 60,
             }
@@ -364,11 +401,16 @@ def _categories_chart(book: Workbook, sheet: Worksheet, columns: list[str], rows
 
 
 def _write_legend(
-    book: Workbook, styles: dict[str, Any], source: TableSource, root: str, shown: dict[str, int]
+    book: Workbook,
+    styles: dict[str, Any],
+    source: TableSource,
+    root: str,
+    shown: dict[str, int],
+    display: Display,
 ) -> None:
     from auditnlp.writers.sources import table_names
 
-    sheet = book.add_worksheet("legend")
+    sheet = book.add_worksheet("说明" if display.lang == "zh" else "legend")
     sheet.write_string(0, 0, "auditnlp 对比工作簿说明 (legend)", styles["title"])
     if root:
         sheet.write_string(1, 0, f"文件路径相对于 (file paths are relative to): {root}", styles["text"])
@@ -376,6 +418,16 @@ def _write_legend(
     for col, text in enumerate(headers):
         sheet.write_string(2, col, text, styles["head"])
     row = 3
+    from auditnlp.writers.overview import SHEETS
+
+    for key in ("overview", "chart_data"):
+        sheet.write_string(row, 0, key, styles["text"])
+        sheet.write_string(row, 1, SHEETS[key][0], styles["text"])
+        text = "The headline indicators per unit and period, their change, a chart per indicator."
+        sheet.write_string(
+            row, 4, text if key == "overview" else "The data of the overview's charts.", styles["wrap"]
+        )
+        row += 1
     for name in table_names():
         label, description = TABLES[name]
         total = source.count(name)
