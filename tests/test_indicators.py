@@ -18,7 +18,13 @@ from auditnlp.extract.indicators import (
     find_quantities,
     load_indicator_lexicon,
 )
-from auditnlp.extract.numbers import find_numbers, parse_chinese_numeral, parse_number
+from auditnlp.extract.numbers import (
+    NumberGrammar,
+    find_numbers,
+    load_number_grammar,
+    parse_chinese_numeral,
+    parse_number,
+)
 from auditnlp.types import Indicator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,3 +276,50 @@ def test_bad_user_lexicon_names_file_and_line(tmp_path: Path) -> None:
     )
     with pytest.raises(LexiconError, match=r"indicator_names\.tsv.*line 2"):
         load_indicator_lexicon(tmp_path)
+
+
+def _merged_slice(grammar: NumberGrammar, text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The blocked spans as each rule's own scan of ``text[start:end]`` finds them (no gate), merged."""
+    spans = sorted(m.span() for _, p in grammar.blocked for m in p.finditer(text, start, end))
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+GATED_TEXTS = [
+    "二十届三中全会，3岁以下婴幼儿，2025年度，2024年上半年，1+6+N，3＋3＋N，三年行动，近3年行动，15分钟生活圈",
+    "连续5年实施专项行动，这3年行动，1....2年度，XXXX年度，**年初，4×4格局，百年一遇",
+    "0-3岁婴幼儿照护，65周岁及以上老人，二中全会，十年禁渔，1,2年度，2.5年，3年来，营业10小时",
+]
+
+
+@pytest.mark.parametrize("text", GATED_TEXTS)
+def test_gated_blocked_rules_find_what_a_whole_text_scan_finds(text: str) -> None:
+    """Rules with `next` are tried only where the gate finds a number token followed by their `next`; they
+    block exactly what each rule's scan of the whole text blocks (on the slice and on the whole)."""
+    grammar = load_number_grammar()
+    assert grammar.blocked_at_numbers, "no blocked rule of number_rules.yaml is gated"
+    assert grammar.blocked_spans(text) == _merged_slice(grammar, text, 0, len(text))
+    assert grammar.blocked_spans(text, 3, len(text) - 3) == _merged_slice(grammar, text, 3, len(text) - 3)
+
+
+def test_gated_blocked_rules_on_the_bundled_corpus() -> None:
+    grammar = load_number_grammar()
+    texts = [
+        p.read_text(encoding="utf-8", errors="replace") for p in sorted((ROOT / "corpora").glob("**/*.txt"))
+    ]
+    assert len(texts) >= 10
+    for text in texts:
+        assert grammar.blocked_spans(text) == _merged_slice(grammar, text, 0, len(text))
+
+
+def test_next_needs_a_rule_led_by_a_number(tmp_path: Path) -> None:
+    rules = yaml.safe_load((ROOT / "auditnlp" / "lexicons" / "number_rules.yaml").read_text(encoding="utf-8"))
+    rules["blocked"].append({"kind": "date", "pattern": "第{num}年", "next": "年"})
+    (tmp_path / "number_rules.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"number_rules\.yaml.*next"):
+        load_number_grammar(tmp_path)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation, getcontext, localcontext
 
 import regex
 
@@ -99,21 +99,32 @@ def exact_product(value: Decimal, factor: Decimal) -> Decimal:
     """``value × factor`` without rounding, then cleaned (1.20 → 1.2, 1.2E+8 → 120000000).
 
     Decimal's default context keeps 28 digits: 10^25 万元 would round, and quantizing it would raise; the
-    product is computed with the digits it needs.
+    product is computed with the digits it needs (in the current context when that already holds them,
+    which is the common case and spares making a context).
     """
     digits = len(value.as_tuple().digits) + len(factor.as_tuple().digits) + 2
+    prec = digits + max(0, value.adjusted()) + max(0, factor.adjusted())
+    if prec <= getcontext().prec:
+        return _clean(value * factor)
     with localcontext() as context:
-        context.prec = max(context.prec, digits + max(0, value.adjusted()) + max(0, factor.adjusted()))
+        context.prec = prec
         return _clean(value * factor)
 
 
 def _clean(value: Decimal) -> Decimal:
     """Drop exponent notation and trailing zeros after the point (1.20 → 1.2, 1.2E+8 → 120000000)."""
-    with localcontext() as context:
-        context.prec = max(context.prec, len(value.as_tuple().digits) + max(0, value.adjusted()) + 2)
-        if value == value.to_integral_value():
-            return value.quantize(Decimal(1))
-        return value.normalize()
+    context = getcontext()
+    prec = len(value.as_tuple().digits) + max(0, value.adjusted()) + 2
+    if prec > context.prec:
+        with localcontext() as context:
+            context.prec = prec
+            return _clean(value)
+    if value == value.to_integral_value():
+        return value.quantize(_ONE)
+    return value.normalize()
+
+
+_ONE = Decimal(1)
 
 
 UNIT_KINDS = frozenset({"count", "money", "percent", "percent_point", "multiple", "physical", "time", "age"})
@@ -169,6 +180,16 @@ class NumberGrammar:
     pre_re: Pattern
     post_re: Pattern
     blocked: tuple[tuple[str, Pattern], ...]
+    """Every blocked rule (kind, pattern), in file order."""
+    blocked_scan: tuple[Pattern, ...]
+    """The blocked patterns searched over the whole text (those without ``next``)."""
+    blocked_at_numbers: tuple[Pattern, ...]
+    """The blocked patterns led by a number token that say what follows it (``next``): tried only where
+    :attr:`blocked_gate` matches."""
+    blocked_gate: Pattern | None
+    """A number token followed by the ``next`` of any of :attr:`blocked_at_numbers` (group ``_next{j}``
+    set when pattern j's holds): a pattern can match only where this does, so one pass finds every place
+    to try them."""
     breakers: Mapping[str, frozenset[str]]
     single_numerals: frozenset[str]
     single_keep_kinds: frozenset[str]
@@ -183,7 +204,24 @@ class NumberGrammar:
     def blocked_spans(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         """Return the merged spans of `text` where no quantity may stand (dates, quotes, ordinals …)."""
         end = len(text) if end is None else end
-        spans = sorted((m.start(), m.end()) for _, p in self.blocked for m in p.finditer(text, start, end))
+        gate = self.blocked_gate
+        if gate is not None and _RUN_OF_POINTS.search(text, start, end) is not None:
+            gate = None  # 1....2年度: a token may start inside another's run, where the gate does not look
+        scan = self.blocked_scan if gate is not None else tuple(p for _, p in self.blocked)
+        spans = [m.span() for p in scan for m in p.finditer(text, start, end)]
+        if gate is not None:
+            # each gated pattern's own finditer: leftmost matches, not overlapping, among the places where
+            # the gate found its `next` after a number token (every place where it can match)
+            after = [start] * len(self.blocked_at_numbers)
+            for g in gate.finditer(text, start, end):
+                pos = g.start()
+                for j, p in enumerate(self.blocked_at_numbers):
+                    if pos >= after[j] and g.start(f"_next{j}") >= 0:
+                        m = p.match(text, pos, end)
+                        if m is not None:
+                            spans.append(m.span())
+                            after[j] = m.end()
+        spans.sort()
         merged: list[tuple[int, int]] = []
         for s, e in spans:
             if merged and s < merged[-1][1]:
@@ -191,6 +229,12 @@ class NumberGrammar:
             else:
                 merged.append((s, e))
         return merged
+
+
+_RUN_OF_POINTS = regex.compile("[,.]{4}")
+"""Points enough in a row that a number token of ``number_rules.yaml`` may start inside another's run."""
+_NUM_LED = regex.compile(r"(?:\(\?<![^()]*\))?\{num\}")
+"""A blocked rule led by a number token: an optional lookbehind without groups, then ``{num}``."""
 
 
 def _alternation(words: list[str]) -> str:
@@ -233,15 +277,33 @@ def build_number_grammar(lex: Lexicons) -> NumberGrammar:
         return pattern
 
     flags = regex.VERBOSE
+    listed = list(enumerate(items(rules, "blocked", where, dict), 1))
     blocked = tuple(
         (
-            need(r, "kind", where, str, context=f"blocked item {i + 1}"),
+            need(r, "kind", where, str, context=f"blocked item {i}"),
             compile_pattern(
-                expand(need(r, "pattern", where, str, context=f"blocked item {i + 1}")), where, flags
+                expand(need(r, "pattern", where, str, context=f"blocked item {i}")), where, flags
             ),
         )
-        for i, r in enumerate(items(rules, "blocked", where, dict))
+        for i, r in listed
     )
+    # a rule led by `{num}` that says what follows the token (`next`) is tried only where one gate pass
+    # finds a number token followed by some rule's `next`
+    gated: list[int] = []
+    nexts: list[str] = []
+    for i, r in listed:
+        if r.get("next") is None:
+            continue
+        after = need(r, "next", where, str, context=f"blocked item {i}")
+        if "num" not in macros or _NUM_LED.match(str(r["pattern"])) is None:
+            raise LexiconError(where, f"blocked item {i}: `next` needs a pattern led by {{num}}")
+        gated.append(i - 1)
+        nexts.append(expand(after))
+    gate = None
+    if gated:
+        alternatives = "|".join(f"(?:{n})" for n in nexts)
+        marks = "".join(f"(?:(?=(?P<_next{j}>{n}))|)" for j, n in enumerate(nexts))
+        gate = compile_pattern(expand("{num}") + f"(?=(?:{alternatives})){marks}", where, flags)
     breakers = {str(k): frozenset(str(c) for c in v) for k, v in (rules.get("unit_breakers") or {}).items()}
     freq = rules.get("frequency") or {}
     single = rules.get("single_numerals") or {}
@@ -258,6 +320,9 @@ def build_number_grammar(lex: Lexicons) -> NumberGrammar:
         pre_re=regex.compile(f"(?:{_alternation(approx['pre'])})$"),
         post_re=regex.compile(f"(?:{_alternation(approx['post'])})"),
         blocked=blocked,
+        blocked_scan=tuple(p for i, (_, p) in enumerate(blocked) if i not in gated),
+        blocked_at_numbers=tuple(blocked[i][1] for i in gated),
+        blocked_gate=gate,
         breakers=breakers,
         single_numerals=frozenset(str(single.get("chars", ""))),
         single_keep_kinds=frozenset(str(k) for k in single.get("keep_kinds", ())),
