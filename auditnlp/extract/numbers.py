@@ -78,7 +78,7 @@ def parse_number(surface: str) -> Decimal | None:
     if not text:
         return None
     if text[0].isdigit():
-        if sum(c.isdigit() for c in text) > MAX_DIGITS:
+        if len(text) > MAX_DIGITS and sum(c.isdigit() for c in text) > MAX_DIGITS:
             return None
         try:
             return Decimal(text)
@@ -177,6 +177,9 @@ class NumberGrammar:
     magnitude_re: Pattern
     per_re: Pattern
     inner_re: Pattern
+    suffix_re: Pattern
+    """What may follow a number token, in one match: groups ``inner``, ``unit``, ``per``, or ``inner``,
+    ``magnitude``, ``inner2``, ``unit2``, ``per2``; every part optional."""
     pre_re: Pattern
     post_re: Pattern
     blocked: tuple[tuple[str, Pattern], ...]
@@ -317,6 +320,12 @@ def build_number_grammar(lex: Lexicons) -> NumberGrammar:
         magnitude_re=regex.compile(f"(?:{_alternation(list(magnitudes))})"),
         per_re=regex.compile(f"/(?:{_alternation(per)})"),
         inner_re=regex.compile(f"(?:{_alternation(approx['inner'])})"),
+        suffix_re=regex.compile(
+            f"(?P<inner>{_alternation(approx['inner'])})?"
+            f"(?:(?P<unit>{_alternation(list(units))})(?P<per>/(?:{_alternation(per)}))?"
+            f"|(?P<magnitude>{_alternation(list(magnitudes))})(?P<inner2>{_alternation(approx['inner'])})?"
+            f"(?:(?P<unit2>{_alternation(list(units))})(?P<per2>/(?:{_alternation(per)}))?)?)?"
+        ),
         pre_re=regex.compile(f"(?:{_alternation(approx['pre'])})$"),
         post_re=regex.compile(f"(?:{_alternation(approx['post'])})"),
         blocked=blocked,
@@ -339,8 +348,8 @@ def load_number_grammar(lexicon: LexiconsLike = None) -> NumberGrammar:
     return as_lexicons(lexicon).part("numbers", build_number_grammar)
 
 
-@dataclass(frozen=True, slots=True)
-class _Num:
+@dataclass(slots=True)
+class _Num:  # not frozen (private, made for every number token; a frozen dataclass is slow to make)
     start: int
     end: int
     surface: str
@@ -349,8 +358,8 @@ class _Num:
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Suffix:
+@dataclass(slots=True)
+class _Suffix:  # not frozen, as _Num
     end: int
     magnitude: str
     unit: str
@@ -395,25 +404,15 @@ def _number_at(g: NumberGrammar, text: str, pos: int, end: int) -> _Num | None:
 
 
 def _suffix_at(g: NumberGrammar, text: str, pos: int, end: int) -> _Suffix:
-    inner = None
-    m = g.inner_re.match(text, pos, end)
-    if m:
-        inner, pos = m.group(), m.end()
-    magnitude = unit = per = ""
-    u = g.unit_re.match(text, pos, end)
-    if u is None:
-        mg = g.magnitude_re.match(text, pos, end)
-        if mg:
-            magnitude, pos = mg.group(), mg.end()
-            m = g.inner_re.match(text, pos, end)
-            if m:
-                inner, pos = inner or m.group(), m.end()
-            u = g.unit_re.match(text, pos, end)
-    if u is not None:
-        unit, pos = u.group(), u.end()
-        p = g.per_re.match(text, pos, end)
-        if p:
-            per, pos = p.group(), p.end()
+    # one match of inner? (unit per? | magnitude inner? unit?)?: each part its own lexicon's alternation,
+    # tried in the order a step-by-step reading would (so the same words are taken)
+    m = g.suffix_re.match(text, pos, end)
+    assert m is not None  # every part is optional
+    inner = m.group("inner") or m.group("inner2")
+    unit = m.group("unit") or m.group("unit2") or ""
+    magnitude = m.group("magnitude") or ""
+    per = m.group("per") or m.group("per2") or ""
+    pos = m.end()
     if (unit or magnitude) and pos < len(text):
         nxt = text[pos]
         if nxt in g.breakers.get("*", ()) or (unit and nxt in g.breakers.get(unit, ())):
