@@ -10,7 +10,7 @@ lexicon files, which users override with a folder of the same names.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import regex
 
@@ -199,33 +199,68 @@ def _indicator(
         cache=cache,
     )
     sentence, paragraph, section = located
-    return Indicator(
-        start=q.start,
-        end=q.end,
-        text=q.text,
-        number=q.number,
-        value=q.value,
-        value_max=q.value_max,
-        masked=q.masked,
-        mask=q.mask,
-        approx=q.approx,
-        unit=q.unit,
-        unit_kind=q.unit_kind,
-        base_value=q.base_value,
-        base_unit=q.base_unit,
-        change=d.change,
-        subject=d.subject,
-        name=d.rule.name if d.rule is not None else None,
-        flag=q.flag,
-        sentence=sentence,
-        paragraph=paragraph,
-        section=section,
-        direction=meaning.direction,
-        role=meaning.role,
-        qualifier=meaning.qualifier,
-        period=meaning.period,
-        detail=meaning.detail,
+    values = (
+        q.start,
+        q.end,
+        q.text,
+        q.number,
+        q.value,
+        q.value_max,
+        q.masked,
+        q.mask,
+        q.approx,
+        q.unit,
+        q.unit_kind,
+        q.base_value,
+        q.base_unit,
+        d.change,
+        d.subject,
+        d.rule.name if d.rule is not None else None,
+        q.flag,
+        sentence,
+        paragraph,
+        section,
+        meaning.direction,
+        meaning.role,
+        meaning.qualifier,
+        meaning.period,
+        meaning.detail,
     )
+    if _POSITIONAL:  # a call with 25 keywords costs twice as much as one with 25 positions
+        return Indicator(*values)
+    return Indicator(**dict(zip(_FIELDS, values, strict=True)))
+
+
+_FIELDS = (
+    "start",
+    "end",
+    "text",
+    "number",
+    "value",
+    "value_max",
+    "masked",
+    "mask",
+    "approx",
+    "unit",
+    "unit_kind",
+    "base_value",
+    "base_unit",
+    "change",
+    "subject",
+    "name",
+    "flag",
+    "sentence",
+    "paragraph",
+    "section",
+    "direction",
+    "role",
+    "qualifier",
+    "period",
+    "detail",
+)
+"""The fields :func:`_indicator` fills, in the order it lists their values."""
+_POSITIONAL = tuple(f.name for f in fields(Indicator)) == _FIELDS
+"""Whether :class:`Indicator` declares exactly those fields in that order (else keywords are used)."""
 
 
 def _share_in_runs(found: list[Indicator], text: str, lex: IndicatorLexicon) -> list[Indicator]:
