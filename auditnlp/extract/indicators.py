@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import regex
 
@@ -228,7 +229,8 @@ def _indicator(
     )
     if _POSITIONAL:  # a call with 25 keywords costs twice as much as one with 25 positions
         return Indicator(*values)
-    return Indicator(**dict(zip(_FIELDS, values, strict=True)))
+    by_name: dict[str, Any] = dict(zip(_FIELDS, values, strict=True))
+    return Indicator(**by_name)
 
 
 _FIELDS = (
