@@ -323,3 +323,15 @@ def test_next_needs_a_rule_led_by_a_number(tmp_path: Path) -> None:
     (tmp_path / "number_rules.yaml").write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
     with pytest.raises(LexiconError, match=r"number_rules\.yaml.*next"):
         load_number_grammar(tmp_path)
+
+
+def test_indicators_made_by_position_equal_those_made_by_keywords(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditnlp.extract import indicators
+
+    assert indicators._POSITIONAL, "Indicator's fields changed order: update _FIELDS in indicators.py"
+    text = "全年地区生产总值31534亿元、增长3.3%，新增就业约12万人，审计发现问题资金2.5亿元。"
+    fast = find_quantities(text)
+    monkeypatch.setattr(indicators, "_POSITIONAL", False)
+    slow = find_quantities(text)
+    assert len(fast) == 4
+    assert [repr(i) for i in fast] == [repr(i) for i in slow]
