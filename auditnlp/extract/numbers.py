@@ -408,10 +408,11 @@ def _suffix_at(g: NumberGrammar, text: str, pos: int, end: int) -> _Suffix:
     # tried in the order a step-by-step reading would (so the same words are taken)
     m = g.suffix_re.match(text, pos, end)
     assert m is not None  # every part is optional
-    inner = m.group("inner") or m.group("inner2")
-    unit = m.group("unit") or m.group("unit2") or ""
-    magnitude = m.group("magnitude") or ""
-    per = m.group("per") or m.group("per2") or ""
+    inner, unit, per, magnitude, inner2, unit2, per2 = m.groups()
+    inner = inner or inner2
+    unit = unit or unit2 or ""
+    magnitude = magnitude or ""
+    per = per or per2 or ""
     pos = m.end()
     if (unit or magnitude) and pos < len(text):
         nxt = text[pos]
@@ -466,6 +467,11 @@ def find_numbers(
         pos = q.end
 
 
+def _may_separate(c: str) -> bool:
+    """Whether `c` may open a range separator (``_RANGE_SEP``: a space, then 至, 到, dashes or tildes)."""
+    return c in _SEPARATORS or c.isspace()
+
+
 def _quantity_at(
     g: NumberGrammar, text: str, pos: int, end: int, spans: list[tuple[int, int]], starts: list[int]
 ) -> Quantity | None:
@@ -483,7 +489,9 @@ def _quantity_at(
     second: _Num | None = None
     sep_text = ""
     q_end = suffix.end
-    sep = g.range_sep.match(text, q_end if suffix.unit or suffix.magnitude else first.end, end)
+    at = q_end if suffix.unit or suffix.magnitude else first.end
+    # a range separator (or the space before one) must come next: most figures need no match to tell
+    sep = g.range_sep.match(text, at, end) if at < end and _may_separate(text[at]) else None
     if sep and first.kind != "percent" and text[max(0, first.start - 1) : first.start] != "从":
         cand = _number_at(g, text, sep.end(), end)
         if cand is not None and cand.kind == first.kind:
