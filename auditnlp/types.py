@@ -224,6 +224,10 @@ class Paragraph(_Record):
     category: str | None = None
     scores: tuple[tuple[str, float], ...] = ()
 
+    def with_category(self, category: str | None, scores: tuple[tuple[str, float], ...]) -> Paragraph:
+        """A copy with `category` and `scores` (``dataclasses.replace``, without its per-call field scan)."""
+        return Paragraph(self.id, self.section, self.start, self.end, self.text, category, scores)
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence(_Record):
@@ -257,6 +261,13 @@ class ListItem(_Record):
     title: str | None = None
     category: str | None = None
     scores: tuple[tuple[str, float], ...] = ()
+
+    def with_category(self, category: str | None, scores: tuple[tuple[str, float], ...]) -> ListItem:
+        """A copy with `category` and `scores` (``dataclasses.replace``, without its per-call field scan)."""
+        return ListItem(
+            self.id, self.kind, self.marker, self.index, self.start, self.end, self.text, self.paragraph,
+            self.section, self.parent, self.title, category, scores,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

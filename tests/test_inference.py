@@ -23,6 +23,7 @@ from auditnlp.classify.inference import (
     file_sha256,
     get_predictor,
     load_arrays,
+    round_4,
     unit_input,
 )
 from auditnlp.classify.model import build_pipeline, default_model_path, load_model, read_sidecar, save_model
@@ -198,3 +199,55 @@ def test_keyword_features_equal_counting_every_keyword(units: list[str]) -> None
         keyword_rows(texts, labels, keywords, weight),
         _reference_keyword_rows(texts, labels, keywords, weight),
     )
+
+
+def test_round_4_gives_pythons_round_for_every_value(units: list[str]) -> None:
+    """Scores are rounded in numpy: the same floats as ``round(v, 4)``, on the corpus's probabilities and on
+    values where ``v * 10⁴`` is at, next to or near a half (ties), large, negative or not finite."""
+    model = get_predictor()
+    assert model is not None
+    proba = model.predict_proba(units)
+    halves = (np.arange(0, 20000) + 0.5) / 1e4
+    edges = np.concatenate(
+        [
+            halves,
+            np.nextafter(halves, 2.0),
+            np.nextafter(halves, -1.0),
+            -halves,
+            np.arange(0, 10001) / 1e4,
+            np.random.default_rng(7).random(200_000) ** 6,
+            [0.0, -0.0, 1.0, 5e-5, 1.5e-4, 2.5e-4, 1e5 + 0.00005, 123456789.123456, 1e300, -1e-300],
+            [np.inf, -np.inf, np.nan],
+        ]
+    )
+    for values in (proba, edges.reshape(-1, 1), edges[: len(edges) // 5 * 5].reshape(-1, 5)):
+        got = round_4(values)
+        want = [[round(float(v), 4) for v in row] for row in values]
+        assert len(got) == len(want)
+        for g_row, w_row in zip(got, want, strict=True):
+            assert [repr(v) for v in g_row] == [repr(v) for v in w_row]
+
+
+def test_with_category_copies_every_other_field() -> None:
+    """``Paragraph.with_category`` / ``ListItem.with_category`` equal ``dataclasses.replace`` (a new field
+    added to either record and not copied would fail here)."""
+    import dataclasses
+
+    report = auditnlp.analyze_text(
+        "某某区审计局2024年工作总结\n一、工作开展情况\n一是加强学习，提高能力；二是强化监督。\n",
+        options=auditnlp.Options(stages=()),
+    )
+    records = [*report.paragraphs, *report.items]
+    assert report.paragraphs and report.items
+    for record in records:
+        scores = (("study", 0.25), ("other", 0.75))
+        assert record.with_category("other", scores) == dataclasses.replace(
+            record, category="other", scores=scores
+        )
+        # every field set to a distinct value survives the copy
+        values = {f.name: f"v{k}" for k, f in enumerate(dataclasses.fields(record))}
+        full = dataclasses.replace(record, **values)
+        copied = full.with_category("c", ())
+        for f in dataclasses.fields(record):
+            if f.name not in ("category", "scores"):
+                assert getattr(copied, f.name) == values[f.name], f.name

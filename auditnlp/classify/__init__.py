@@ -45,7 +45,7 @@ def classify_report(report: Report, /, *, model: str | Path | None = None) -> Re
     unit with the headings of its section (:func:`section_contexts`). Scores are the model's calibrated
     probabilities per label (they sum to 1); ``category`` is the most probable label.
     """
-    from auditnlp.classify.inference import get_predictor, unit_input
+    from auditnlp.classify.inference import get_predictor, round_4, unit_input
 
     cm: Any = get_predictor(model)
     if cm is None:  # no arrays beside the model (another design, or saved by an older auditnlp)
@@ -58,19 +58,17 @@ def classify_report(report: Report, /, *, model: str | Path | None = None) -> Re
         sections = [p.section for p in report.paragraphs] + [i.section for i in report.items]
         texts = [unit_input(t, contexts.get(s, "")) for t, s in zip(texts, sections, strict=True)]
     proba = cm.predict_proba(texts)
-    labels = cm.labels
+    labels = tuple(cm.labels)
     rows = [
-        (labels[best], tuple((label, round(v, 4)) for label, v in zip(labels, row, strict=True)))
-        for best, row in zip(proba.argmax(axis=1).tolist(), proba.tolist(), strict=True)
+        (labels[best], tuple(zip(labels, row, strict=True)))
+        for best, row in zip(proba.argmax(axis=1).tolist(), round_4(proba), strict=True)
     ]
     n = len(report.paragraphs)
     paragraphs = tuple(
-        replace(p, category=cat, scores=scores)
-        for p, (cat, scores) in zip(report.paragraphs, rows[:n], strict=True)
+        p.with_category(cat, scores) for p, (cat, scores) in zip(report.paragraphs, rows[:n], strict=True)
     )
     items = tuple(
-        replace(i, category=cat, scores=scores)
-        for i, (cat, scores) in zip(report.items, rows[n:], strict=True)
+        i.with_category(cat, scores) for i, (cat, scores) in zip(report.items, rows[n:], strict=True)
     )
     return replace(
         report, paragraphs=paragraphs, items=items, category_shares=category_shares(paragraphs, labels)
