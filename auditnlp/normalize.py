@@ -49,6 +49,8 @@ _CHANGING = regex.compile("[" + "".join(regex.escape(c) for c in sorted(_TABLE_S
 # ASCII punctuation that becomes full-width when it stands in Chinese text
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
 _HAN = regex.compile(r"\p{Han}")
+_LINE = regex.compile(r"[^\n\r\u2028\u2029\x0b\x0c\x85]+")
+"""A line: what lies between line breaks of any kind."""
 _CONTEXT_PUNCT = regex.compile(
     r"(?<=[\p{Han}“”）])[,;:!?]|[,;:!?](?=[\p{Han}“”（])|\((?=[\p{Han}\dA-Za-z*X○]{1,3}\))|(?<=\((?:[\p{Han}\dA-Za-z*X○]{1,3}))\)"
 )
@@ -177,7 +179,7 @@ def normalize(
     unified = unify_chars(source)
     builder = _Builder()
     removed: list[Removal] = []
-    spans = [(m.start(), m.end()) for m in regex.finditer(r"[^\n\r\u2028\u2029\x0b\x0c\x85]+", unified)]
+    spans = [m.span() for m in _LINE.finditer(unified)]
     in_head = True
     tail_from = int(len(unified) * 0.85)
     first = True

@@ -418,6 +418,12 @@ def default_model_path() -> Path:
     return Path(str(resources.files("auditnlp").joinpath("models", "category_model.skops"))).resolve()
 
 
+@functools.lru_cache(maxsize=1)
+def _default_paths() -> tuple[Path, Path]:
+    """The packaged model and its array file (:func:`default_model_path`, and its ``.npz``)."""
+    return default_model_path(), arrays_path(default_model_path())
+
+
 @functools.lru_cache(maxsize=8)
 def _cached(path: str, mtime_ns: int, pinned: bool) -> ArrayModel | None:
     meta = read_sidecar(path)
@@ -430,7 +436,17 @@ def get_predictor(path: str | Path | None = None) -> ArrayModel | None:
     """The model's arrays (:class:`ArrayModel`, numpy only), cached per path, when its sidecar pins an array
     file beside it; None when it has none (then use :func:`auditnlp.classify.model.get_model`). ``None`` is
     the packaged model. A missing model is a :class:`ModelError`."""
-    resolved = Path(path) if path is not None else default_model_path()
+    if path is None:
+        skops, npz = _default_paths()
+        try:
+            mtime = npz.stat().st_mtime_ns
+        except OSError:
+            try:
+                mtime = skops.stat().st_mtime_ns
+            except OSError:
+                raise ModelError(str(skops), "model file not found") from None
+        return _cached(str(skops), mtime, True)
+    resolved = Path(path)
     if resolved.suffix == ".npz":
         resolved = resolved.with_suffix(".skops")
     try:
@@ -440,6 +456,5 @@ def get_predictor(path: str | Path | None = None) -> ArrayModel | None:
             mtime = resolved.stat().st_mtime_ns
         except OSError:
             raise ModelError(str(resolved), "model file not found") from None
-    if path is not None:
-        resolved = resolved.resolve()
+    resolved = resolved.resolve()
     return _cached(str(resolved), mtime, resolved == default_model_path())

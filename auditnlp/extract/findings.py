@@ -421,11 +421,15 @@ def _lead_statements(
                 yield found
 
 
+_HEADING_STOP = regex.compile(r"[。；;！？：:]")
+_COLON = regex.compile(r"[：:]")
+
+
 def _is_heading_line(text: str) -> bool:
     """A one-sentence short paragraph that heads the paragraphs after it (旗帜鲜明讲政治。)."""
     text = text.strip()
     body = text.rstrip("。")
-    return 2 <= len(body) <= _HEADING_MAX and not regex.search(r"[。；;！？：:]", body)
+    return 2 <= len(body) <= _HEADING_MAX and not _HEADING_STOP.search(body)
 
 
 def _paragraph_findings(
@@ -556,9 +560,9 @@ def _statement_pieces(
             return
         if first:
             first = False
-            colon = regex.search(r"[：:]", text[start:end])
+            colon = _COLON.search(text, start, end)
             if colon is not None:
-                start += colon.end()  # 面临的困难和挑战：有效需求不足… → the part after the colon
+                start = colon.end()  # 面临的困难和挑战：有效需求不足… → the part after the colon
             elif cues.framing.search(body):
                 continue
         lead = cues.lead.search(text[start:end].lstrip(_TRIM))
@@ -704,6 +708,7 @@ def _is_dense(text: str, cues: FindingCues) -> bool:
 
 
 _SENTENCE = regex.compile(r"[^。！!？?\n]+[。！!？?]?")
+_DIGIT = regex.compile(r"\d")
 
 
 def _finding_sentences(report: Report, para: Paragraph, cues: FindingCues) -> Iterator[Finding]:
@@ -714,7 +719,7 @@ def _finding_sentences(report: Report, para: Paragraph, cues: FindingCues) -> It
     for piece in _SENTENCE.finditer(report.text, para.start, para.end):
         sentence = piece.group()
         cue = cues.finding_sentence.search(sentence)
-        if cue is None or not regex.search(r"\d", sentence[cue.end() :]):
+        if cue is None or not _DIGIT.search(sentence, cue.end()):
             continue
         if cues.finding_count is not None and cues.finding_count.search(sentence):
             continue
