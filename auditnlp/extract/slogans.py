@@ -63,6 +63,8 @@ class Frame:
     lines_with: tuple[Pattern, ...] = ()
     """The frame runs only over the lines holding a match of each of these (its matches never cross a
     line break and need them); empty: over the whole text."""
+    keyword_groups: tuple[str, ...] = ()
+    """The names of the pattern's ``kw*`` groups (read once, not from ``groupindex`` per match)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +172,7 @@ def _build(data: Any, where: str) -> SloganPatterns:
                     compile_pattern(_substitute(str(p), fragments, where, f"{context} lines_with"), where)
                     for p in _require(entry.get("lines_with") or [], list, where, f"{context} lines_with")
                 ),
+                keyword_groups=tuple(name for name in pattern.groupindex if name.startswith("kw")),
             )
         )
     expansion = _require(data.get("expansion") or {}, dict, where, "expansion")
@@ -210,14 +213,14 @@ def load_slogan_patterns(lexicon: LexiconsLike = None) -> SloganPatterns:
     return as_lexicons(lexicon).part("slogans", build_slogan_patterns)
 
 
-def _keywords(match: Any) -> tuple[str, ...]:
-    """The ``kw*`` captures of `match`, in text order."""
+def _keywords(match: Any, names: Sequence[str]) -> tuple[str, ...]:
+    """The captures of groups `names` (a frame's ``kw*`` groups) in `match`, stripped, in text order."""
     found: list[tuple[int, str]] = []
-    for name in match.re.groupindex:
-        if name.startswith("kw"):
-            for (start, _), text in zip(match.spans(name), match.captures(name), strict=True):
-                if text.strip():
-                    found.append((start, text.strip()))
+    for name in names:
+        for (start, _), text in zip(match.spans(name), match.captures(name), strict=True):
+            stripped = text.strip()
+            if stripped:
+                found.append((start, stripped))
     found.sort()
     return tuple(text for _, text in found)
 
@@ -371,7 +374,7 @@ def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
             start, end = match.span()
             if start == end:
                 continue
-            keywords = _keywords(match)
+            keywords = _keywords(match, frame.keyword_groups)
             if frame.parallel is not None:
                 checked = _parallel_parts(text, match, frame.parallel)
                 if checked is None:
