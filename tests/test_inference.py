@@ -23,6 +23,7 @@ from auditnlp.classify.inference import (
     file_sha256,
     get_predictor,
     load_arrays,
+    ngram_keys,
     round_4,
     unit_input,
 )
@@ -251,3 +252,41 @@ def test_with_category_copies_every_other_field() -> None:
         for f in dataclasses.fields(record):
             if f.name not in ("category", "scores"):
                 assert getattr(copied, f.name) == values[f.name], f.name
+
+
+def _reference_ngram_keys(texts, ngram_range, n_features, fold_digits):
+    """The hash of every character n-gram, one at a time in Python integers (modulo 2**64)."""
+    mask = (1 << 64) - 1
+    mult, mix = 0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9
+    rows, cols = [], []
+    for n in range(ngram_range[0], ngram_range[1] + 1):
+        for row, text in enumerate(texts):
+            codes = [
+                48 if fold_digits and ((ch.isascii() and ch.isdigit()) or "０" <= ch <= "９") else ord(ch)
+                for ch in text
+            ]
+            for i in range(len(codes) - n + 1):
+                h = n
+                for c in codes[i : i + n]:
+                    h = (h * mult + c) & mask
+                h ^= h >> 31
+                h = (h * mix) & mask
+                h ^= h >> 29
+                rows.append(row)
+                cols.append(h % n_features)
+    return rows, cols
+
+
+@pytest.mark.parametrize(
+    ("ngram_range", "n_features", "fold"),
+    [((1, 3), 131072, True), ((1, 3), 100003, False), ((2, 4), 1 << 20, True)],
+)
+def test_ngram_keys_hash_every_ngram_of_each_text(ngram_range, n_features, fold) -> None:
+    """The vectorised hashing equals hashing each n-gram alone, for a power-of-two number of columns (a
+    mask) and another (a modulo); n-grams never cross from one text into the next."""
+    texts = ["审计发现的主要问题", "", "a", "资金１２3万元，2024年", "〔一、工作〕\u2063坚持“第一议题”"]
+    rows, cols = ngram_keys(texts, ngram_range, n_features, fold)
+    want_rows, want_cols = _reference_ngram_keys(texts, ngram_range, n_features, fold)
+    got = sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+    assert got == sorted(zip(want_rows, want_cols, strict=True))
+    assert rows.dtype == cols.dtype == np.int64

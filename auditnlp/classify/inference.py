@@ -102,12 +102,13 @@ def ngram_keys(
     """Row and hashed column of every character n-gram of `texts` (n in `ngram_range`), computed in one
     numpy pass over their concatenation; n-grams never cross from one text into the next."""
     lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]) if texts else np.zeros(0, dtype=np.int64)
     codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
     if fold_digits:
         digit = ((codes >= 48) & (codes <= 57)) | ((codes >= 0xFF10) & (codes <= 0xFF19))
-        codes = np.where(digit, np.uint64(48), codes)
+        codes[digit] = 48
     rows_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    ends_of = np.repeat(np.cumsum(lengths), lengths)  # per position: where its text ends
+    power_of_two = n_features & (n_features - 1) == 0  # then % is a mask (no 64-bit division)
     all_rows: list[np.ndarray] = []
     all_cols: list[np.ndarray] = []
     lo, hi = ngram_range
@@ -117,16 +118,19 @@ def ngram_keys(
             if m <= 0:
                 break
             h = np.full(m, n, dtype=np.uint64)
-            for k in range(n):
-                h = h * _MULT + codes[k : k + m]
+            for k in range(n):  # in place: the same arithmetic modulo 2**64 as h = h * _MULT + codes[…]
+                h *= _MULT
+                h += codes[k : k + m]
             h ^= h >> np.uint64(31)
             h *= _MIX
             h ^= h >> np.uint64(29)
-            cols = (h % np.uint64(n_features)).astype(np.int64)
-            row = rows_of[:m]
-            inside = np.arange(m, dtype=np.int64) + n <= starts[row] + lengths[row]
-            all_rows.append(row[inside])
-            all_cols.append(cols[inside])
+            if power_of_two:
+                h &= np.uint64(n_features - 1)
+            else:
+                h %= np.uint64(n_features)
+            inside = np.arange(n, m + n, dtype=np.int64) <= ends_of[:m]
+            all_rows.append(rows_of[:m][inside])
+            all_cols.append(h[inside].astype(np.int64))
     if not all_rows:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(all_rows), np.concatenate(all_cols)
