@@ -422,10 +422,10 @@ def default_model_path() -> Path:
     return Path(str(resources.files("auditnlp").joinpath("models", "category_model.skops"))).resolve()
 
 
-@functools.lru_cache(maxsize=1)
-def _default_paths() -> tuple[Path, Path]:
-    """The packaged model and its array file (:func:`default_model_path`, and its ``.npz``)."""
-    return default_model_path(), arrays_path(default_model_path())
+@functools.lru_cache(maxsize=8)
+def _arrays_path_of(model: Path) -> Path:
+    """:func:`arrays_path` of a resolved model path, remembered (a path operation costs microseconds)."""
+    return arrays_path(model)
 
 
 @functools.lru_cache(maxsize=8)
@@ -441,7 +441,8 @@ def get_predictor(path: str | Path | None = None) -> ArrayModel | None:
     file beside it; None when it has none (then use :func:`auditnlp.classify.model.get_model`). ``None`` is
     the packaged model. A missing model is a :class:`ModelError`."""
     if path is None:
-        skops, npz = _default_paths()
+        skops = default_model_path()
+        npz = _arrays_path_of(skops)
         try:
             mtime = npz.stat().st_mtime_ns
         except OSError:
