@@ -30,7 +30,10 @@ from auditnlp.corpus.arrowrows import (
     ITEMS_PER_FILE,
     ROW_TABLES,
     concat,
+    decimal_columns,
+    decode_column,
     decode_table,
+    encode_column,
     encode_rows,
     with_meta,
 )
@@ -661,11 +664,14 @@ def _write_matrix_and_yoy(
     """The bucket's matrix cells (one row per cell), its columns (empty ones too, with the period each
     is sorted by) and its year-on-year rows, computed a few units at a time from the shown values with
     the functions of :mod:`auditnlp.corpus.matrix` (every report of a unit is in the bucket)."""
+    import bisect
+
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from auditnlp.corpus.compare import frame_from_columns, indicator_labels
-    from auditnlp.corpus.matrix import column_periods, matrix_cells, yoy_of
+    from auditnlp.corpus.compare import indicator_labels
+    from auditnlp.corpus.matrix import column_periods
 
     names = indicator_labels(lexicon)
     keys = [k if k != "_rid" else "report_id" for k in _SHOWN_COLUMNS]
@@ -674,30 +680,16 @@ def _write_matrix_and_yoy(
     chunks: list[pa.Table] = []
     if shown is not None and shown.num_rows:
         shown = shown.take(pc.sort_indices(shown, [("unit", "ascending"), ("_rid", "ascending")]))
-        units = shown.column("unit").to_pylist()
+        units = _codes(shown.column("unit"))
+        ends = [*(np.flatnonzero(units[1:] != units[:-1]) + 1).tolist(), len(units)]  # where a unit ends
         start = 0
         while start < len(units):
-            end = min(start + UNITS_AT_ONCE, len(units))
-            while end < len(units) and units[end] == units[end - 1]:
-                end += 1  # a unit stays whole
+            end = ends[bisect.bisect_left(ends, min(start + UNITS_AT_ONCE, len(units)))]  # a unit stays whole
             chunks.append(shown.slice(start, end - start))
             start = end
     for chunk in chunks:
-        data = decode_table(chunk)
-        data["report_id"] = data.pop("_rid")
-        frame = frame_from_columns({k: data.get(k, [None] * chunk.num_rows) for k in keys})
-        cells = matrix_cells(frame, labels)
-        rows = [
-            {"name": name, "label": names.get(name, ""), "base_unit": base_unit, "unit": unit,
-             "period": label, "value": value}
-            for (name, base_unit), row in cells.items()
-            for (unit, label), value in row.items()
-        ]  # fmt: skip
-        cells_parts.append(encode_rows(rows, MATRIX_COLUMNS))
-        yoy = yoy_of(frame, periods)
-        yoy_parts.append(
-            encode_rows(yoy.astype(object).where(yoy.notna(), None).to_dict("records"), TABLE_COLUMNS["yoy"])
-        )
+        cells_parts.append(_matrix_part(chunk, labels, names, keys))
+        yoy_parts.append(_yoy_part(chunk, periods, keys))
     empty = {"matrix": encode_rows([], MATRIX_COLUMNS), "yoy": encode_rows([], TABLE_COLUMNS["yoy"])}
     _write(concat(cells_parts) if cells_parts else empty["matrix"], root, "matrix", bucket)
     _write(concat(yoy_parts) if yoy_parts else empty["yoy"], root, "yoy", bucket)
@@ -714,6 +706,147 @@ def _write_matrix_and_yoy(
         ),
         root / WORK / "matrix_columns" / f"bucket={bucket:02d}.parquet",
     )
+
+
+def _codes(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Each value of `array` as a small int, equal values (nulls too) equal ints."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.type == pa.null() or not len(array):
+        return np.zeros(len(array), np.int64)
+    encoded = pc.dictionary_encode(array)
+    indices = pc.fill_null(encoded.indices, len(encoded.dictionary))
+    return np.asarray(indices.to_numpy(zero_copy_only=False), np.int64)
+
+
+def _text_column(array: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """A text column as :func:`~auditnlp.corpus.arrowrows.encode_column` gives it (no value: null type)."""
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.null_count == len(array):
+        return pa.nulls(len(array))
+    return array.cast(pa.string())
+
+
+def _matrix_part(
+    chunk: pa.Table, labels: dict[int, tuple[str, str]], names: dict[str, str], keys: list[str]
+) -> pa.Table:
+    """The matrix cells of a few whole units' shown values, row for row what
+    :func:`~auditnlp.corpus.matrix.matrix_cells` gives in dict order (indicators in order of first
+    appearance, each one's columns in order of first appearance, the last value of a column kept),
+    found with numpy so that a unit of thousands of reports never becomes Python rows."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from auditnlp.corpus.compare import frame_from_columns
+    from auditnlp.corpus.matrix import MASK, matrix_cells
+
+    n = chunk.num_rows
+    if "value" not in decimal_columns(chunk) or "name" not in chunk.column_names:
+        # values that are not exact decimals (never so in rows a worker writes): the row-by-row way
+        data = decode_table(chunk)
+        data["report_id"] = data.pop("_rid")
+        frame = frame_from_columns({k: data.get(k, [None] * n) for k in keys})
+        rows = [
+            {"name": name, "label": names.get(name, ""), "base_unit": base_unit, "unit": unit,
+             "period": label, "value": value}
+            for (name, base_unit), row in matrix_cells(frame, labels).items()
+            for (unit, label), value in row.items()
+        ]  # fmt: skip
+        return encode_rows(rows, MATRIX_COLUMNS)
+    columns: dict[tuple[str, str], int] = {}
+    rids = chunk.column("_rid").to_numpy()
+    col = np.fromiter((columns.setdefault(labels[r], len(columns)) for r in rids.tolist()), np.int64, n)
+    name = chunk.column("name")
+    base = chunk.column("base_unit") if "base_unit" in chunk.column_names else pa.nulls(n)
+    key = _codes(name) * (n + 1) + _codes(base)
+    pair = key * (len(columns) + 1) + col
+    _, first = np.unique(pair, return_index=True)
+    _, from_end = np.unique(pair[::-1], return_index=True)
+    last = n - 1 - from_end
+    key_values, key_first = np.unique(key, return_index=True)
+    key_start = key_first[np.searchsorted(key_values, key[first])]
+    order = np.lexsort((first, key_start))
+    first, last = first[order], last[order]
+    out_name = _text_column(name.take(pa.array(first)))
+    distinct = pc.unique(out_name)
+    label = pa.array([names.get(v, "") for v in distinct.to_pylist()], pa.string()).take(
+        pc.index_in(out_name, value_set=distinct)
+    )
+    units = pa.array([c[0] for c in columns], pa.string())
+    periods = pa.array([c[1] for c in columns], pa.string())
+    at = pa.array(col[first])
+    masked = (
+        chunk.column("masked").take(pa.array(last)).to_pylist()
+        if "masked" in chunk.column_names
+        else [None] * len(last)
+    )
+    raw = decode_column(chunk.column("value").take(pa.array(last)).to_pylist(), True)
+    value, decimal = encode_column(
+        "value", [MASK if m or v is None else v for m, v in zip(masked, raw, strict=True)]
+    )
+    arrays = [
+        out_name,
+        label,
+        _text_column(base.take(pa.array(first))),
+        units.take(at),
+        periods.take(at),
+        value,
+    ]
+    return with_meta(pa.Table.from_arrays(arrays, names=list(MATRIX_COLUMNS)), ["value"] if decimal else [])
+
+
+YOY_ROWS = 2000
+"""Shown values turned into Python objects at once for the year-on-year rows (whole indicators of a unit)."""
+
+
+def _yoy_part(chunk: pa.Table, periods: dict[int, Period | None], keys: list[str]) -> pa.Table:
+    """The year-on-year rows of a few whole units' shown values, as :func:`~auditnlp.corpus.matrix.yoy_of`
+    gives them, computed a few (unit, indicator, base unit) groups at a time: its rows are sorted by
+    group and a group's rows depend on that group alone, so a unit of thousands of reports is never
+    held as Python rows at once."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from auditnlp.corpus.compare import frame_from_columns
+    from auditnlp.corpus.matrix import yoy_of
+
+    def rows_of(part: pa.Table) -> pa.Table:
+        data = decode_table(part)
+        data["report_id"] = data.pop("_rid")
+        frame = frame_from_columns({k: data.get(k, [None] * part.num_rows) for k in keys})
+        yoy = yoy_of(frame, periods)
+        rows = yoy.astype(object).where(yoy.notna(), None).to_dict("records")
+        return encode_rows(rows, TABLE_COLUMNS["yoy"])
+
+    n = chunk.num_rows
+    group = [c for c in ("unit", "name", "base_unit") if c in chunk.column_names]
+    if n <= YOY_ROWS or len(group) < 3:
+        return rows_of(chunk)
+    chunk = chunk.take(pc.sort_indices(chunk, [(c, "ascending") for c in group]))  # stable
+    codes = np.stack([_codes(chunk.column(c)) for c in group])
+    starts = [0, *(np.flatnonzero((codes[:, 1:] != codes[:, :-1]).any(axis=0)) + 1).tolist()]
+    parts: list[pa.Table] = []
+    begin = 0
+    for start in [*starts[1:], n]:
+        if start - begin >= YOY_ROWS or start == n:
+            parts.append(rows_of(chunk.slice(begin, start - begin)))
+            begin = start
+    try:
+        decimals: set[str] = set()
+        for part in parts:
+            decimals |= decimal_columns(part)
+        return with_meta(pa.concat_tables(parts, promote_options="permissive"), decimals)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # columns of other kinds in two parts: all at once
+        return rows_of(chunk)
 
 
 def _problem_texts(
