@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -156,8 +156,9 @@ def finalize(
         )
         if written is None:
             continue
-        shown = _write_long_tables(root, bucket, rid_of, columns, types)
-        _write_matrix_and_yoy(root, bucket, *written, shown, lexicon)
+        _write_matrix_and_yoy(  # the shown values are held here alone (dropped when the bucket is done)
+            root, bucket, *written, _write_long_tables(root, bucket, rid_of, columns, types), lexicon
+        )
         _write_recurring(root, bucket, rid_of, _source_info(reports, ids, bucket, distinct), lexicon)
         pa.default_memory_pool().release_unused()  # a bucket's buffers go back to the system
     counts = _slogan_counts(root, rid_of)
@@ -675,24 +676,21 @@ def _write_matrix_and_yoy(
 
     names = indicator_labels(lexicon)
     keys = [k if k != "_rid" else "report_id" for k in _SHOWN_COLUMNS]
-    cells_parts: list[pa.Table] = []
-    yoy_parts: list[pa.Table] = []
-    chunks: list[pa.Table] = []
+    cells = _Parts(root / WORK / "parts" / "matrix")
+    yoy = _Parts(root / WORK / "parts" / "yoy")
     if shown is not None and shown.num_rows:
-        shown = shown.take(pc.sort_indices(shown, [("unit", "ascending"), ("_rid", "ascending")]))
-        units = _codes(shown.column("unit"))
+        order = pc.sort_indices(shown, [("unit", "ascending"), ("_rid", "ascending")])
+        units = _codes(shown.column("unit").take(order))
         ends = [*(np.flatnonzero(units[1:] != units[:-1]) + 1).tolist(), len(units)]  # where a unit ends
         start = 0
         while start < len(units):
             end = ends[bisect.bisect_left(ends, min(start + UNITS_AT_ONCE, len(units)))]  # a unit stays whole
-            chunks.append(shown.slice(start, end - start))
+            chunk = shown.take(order.slice(start, end - start))  # a few units' rows, sorted
+            cells.add(_matrix_part(chunk, labels, names, keys))
+            yoy.add(_yoy_part(chunk, periods, keys))
             start = end
-    for chunk in chunks:
-        cells_parts.append(_matrix_part(chunk, labels, names, keys))
-        yoy_parts.append(_yoy_part(chunk, periods, keys))
-    empty = {"matrix": encode_rows([], MATRIX_COLUMNS), "yoy": encode_rows([], TABLE_COLUMNS["yoy"])}
-    _write(concat(cells_parts) if cells_parts else empty["matrix"], root, "matrix", bucket)
-    _write(concat(yoy_parts) if yoy_parts else empty["yoy"], root, "yoy", bucket)
+    cells.write(root / "matrix" / f"bucket={bucket:02d}" / "part-0.parquet", MATRIX_COLUMNS)
+    yoy.write(root / "yoy" / f"bucket={bucket:02d}" / "part-0.parquet", TABLE_COLUMNS["yoy"])
     by_key = column_periods(labels, periods)
     columns = sorted(by_key)
     codes = [p.code if (p := by_key[c]) is not None else None for c in columns]
@@ -706,6 +704,53 @@ def _write_matrix_and_yoy(
         ),
         root / WORK / "matrix_columns" / f"bucket={bucket:02d}.parquet",
     )
+
+
+class _Parts:
+    """Parts of one table file, kept on disk as they come (a bucket's matrix or year-on-year rows grow
+    with its units), then written as one file: what writing :func:`~auditnlp.corpus.arrowrows.concat`
+    of the parts gives (columns unified, metadata as concat makes it), a part at a time."""
+
+    def __init__(self, folder: Path) -> None:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        self.folder = folder
+        self.files: list[Path] = []
+
+    def add(self, table: pa.Table) -> None:
+        """Keep one part (on disk)."""
+        path = self.folder / f"p{len(self.files):06d}.parquet"
+        write_atomic(table, path)
+        self.files.append(path)
+
+    def write(self, path: Path, columns: Sequence[str]) -> None:
+        """Write the parts (or an empty table with `columns` when there is none) as one file at `path`."""
+        import os
+        import shutil
+
+        import pyarrow.parquet as pq
+
+        if len(self.files) <= 1:
+            table = pq.read_table(self.files[0]) if self.files else encode_rows([], columns)
+            write_atomic(table, path)
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return
+        schema = concat([pq.read_schema(f).empty_table() for f in self.files]).schema
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.parts.tmp")
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for file in self.files:
+                part = pq.read_table(file)
+                part = _cast_to(part, schema)
+                writer.write_table(part)
+        os.replace(tmp, path)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _cast_to(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`table` with the types and metadata of `schema` (same columns, in order)."""
+    return table.select(schema.names).cast(schema.remove_metadata()).replace_schema_metadata(schema.metadata)
 
 
 def _codes(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
