@@ -13,6 +13,8 @@ from conftest import ROOT
 from auditnlp.corpus.compare import compare_reports
 from auditnlp.corpus.manifest import apply_manifest, load_manifest, with_meta
 from auditnlp.corpus.recurrence import (
+    StatusPairs,
+    iter_pairs,
     load_recurrence_rules,
     pair_problems,
     problem_status,
@@ -60,6 +62,23 @@ def test_the_same_pairs_with_and_without_unrelated_reports(genre_reports: list[R
     large = compare_reports([*genre_reports, *_sample_reports()]).recurring
     large = large[large["unit"] == "岚溪区"].reset_index(drop=True)
     assert small[["text_a", "text_b", "similarity"]].equals(large[["text_a", "text_b", "similarity"]])
+
+
+def test_pairs_in_blocks_are_the_pairs_in_order(genre_reports: list[Report]) -> None:
+    """iter_pairs gives pair_problems' pairs block by block in its order, and the statuses from the
+    gathered blocks are those from the list; a unit of several years, a report without a year, one
+    without a unit."""
+    reports = [*genre_reports, *_sample_reports()]
+    reports += [with_meta(r, year=None) for r in reports[:2]] + [with_meta(reports[2], unit=None)]
+    pairs = pair_problems(reports)
+    assert len({p.unit for p in pairs}) >= 2 and len({(p.earlier_year, p.later_year) for p in pairs}) >= 2
+    blocks = list(iter_pairs(reports))
+    assert len(blocks) > 1
+    assert [p for block in blocks for p in block] == pairs
+    gathered = StatusPairs()
+    for block in blocks:
+        gathered.add(block)
+    assert problem_status(reports, gathered) == problem_status(reports, pairs)
 
 
 def test_similarity_is_symmetric_and_needs_no_batch(genre_reports: list[Report]) -> None:

@@ -68,6 +68,54 @@ def test_dataset_tables_equal_the_in_memory_tables_on_generated_reports(small_co
     assert result.errors["error"].isin(["EmptyDocumentError", "InputError", "CorruptFileError"]).sum() >= 3
 
 
+def test_finalize_in_small_steps_writes_the_same_tables(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The finalize's steps bounded to a few rows (year-on-year groups, pair blocks) write every table
+    file as one pass does: same rows, same order, same types and metadata."""
+    import pyarrow.parquet as pq
+
+    import auditnlp.corpus.finalize as finalize
+
+    root = tmp_path / "dataset"
+    compare_inputs([small_corpus], jobs=1, dataset=root)
+    files = sorted(p for p in root.rglob("*.parquet") if "rows" not in p.parts and "files" not in p.parts)
+    whole = {p: pq.read_table(p) for p in files}
+    for table, least in (("recurring", 3), ("yoy", 8), ("matrix", 8)):
+        assert sum(len(t) for p, t in whole.items() if table in p.parts) >= least, table
+    monkeypatch.setattr(finalize, "YOY_ROWS", 3)
+    monkeypatch.setattr(finalize, "PAIRS_AT_ONCE", 2)
+    finalize.finalize(root)
+    assert (
+        sorted(p for p in root.rglob("*.parquet") if "rows" not in p.parts and "files" not in p.parts)
+        == files
+    )
+    for path in files:
+        assert pq.read_table(path).equals(whole[path], check_metadata=True), path
+
+
+def test_matrix_cells_found_with_numpy_are_those_found_row_by_row(
+    small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every chunk of a few units gives the cells of matrix_cells, in its order (chunks of 7 rows or
+    more: many chunks, units of several reports)."""
+    import auditnlp.corpus.finalize as finalize
+
+    checked: list[int] = []
+    numpy_way = finalize._matrix_part
+
+    def both(chunk: Any, labels: Any, names: Any, keys: Any) -> Any:
+        found = numpy_way(chunk, labels, names, keys)
+        assert found.equals(finalize._matrix_rows(chunk, labels, names, keys), check_metadata=True)
+        checked.append(found.num_rows)
+        return found
+
+    monkeypatch.setattr(finalize, "UNITS_AT_ONCE", 7)
+    monkeypatch.setattr(finalize, "_matrix_part", both)
+    compare_inputs([small_corpus], jobs=1, dataset=tmp_path / "dataset")
+    assert len(checked) > 5 and max(checked) > 7
+
+
 def test_a_dataset_is_resumed_and_a_changed_file_analysed_again(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     paths = generate(corpus, 24, seed=3, units=6)

@@ -12,7 +12,7 @@ Column keys, Chinese labels and kinds are in :mod:`auditnlp.corpus.schema`.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from auditnlp.corpus.recurrence import ProblemStatus
     from auditnlp.pipeline import Options
 
 __all__ = ["Comparison", "ReportRows", "compare_reports", "compare_rows", "report_label", "report_rows"]
@@ -427,18 +428,39 @@ def _recurring(sources: list[ProblemSource], lexicon: LexiconsLike = None) -> di
     same pairs, and pairing costs grow with the square of the reports of a unit. A unit's reports give
     that unit's rows (scores depend on the two problems compared alone).
     """
-    import pandas as pd
-
     from auditnlp.corpus.recurrence import pair_problems, problem_status
 
+    reports = distinct_sources(sources)
+    pairs = pair_problems(reports, lexicon=lexicon) if len(reports) > 1 else []
+    return {
+        "recurring": recurring_frame(pairs),
+        "problem_status": status_frame(problem_status(reports, pairs)),
+    }
+
+
+def distinct_sources(sources: list[ProblemSource]) -> list[ProblemSource]:
+    """The sources paired: the first of each source hash, unit and year (a document given twice is
+    paired once)."""
     distinct: dict[tuple[str, str | None, int | None], ProblemSource] = {}
     for source in sources:
         distinct.setdefault((source.source.sha256, source.meta.unit, source.meta.year), source)
-    reports = list(distinct.values())
-    pairs = pair_problems(reports, lexicon=lexicon) if len(reports) > 1 else []
+    return list(distinct.values())
+
+
+def recurring_frame(pairs: Sequence[ProblemPair]) -> pd.DataFrame:
+    """Pairs of problems as rows of the ``recurring`` table."""
+    import pandas as pd
+
     frame = pd.DataFrame([_pair_row(pair) for pair in pairs], columns=list(TABLE_COLUMNS["recurring"]))
     for col in ("year_a", "year_b"):
         frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def status_frame(statuses: Sequence[ProblemStatus]) -> pd.DataFrame:
+    """Problem statuses as rows of the ``problem_status`` table."""
+    import pandas as pd
+
     status = pd.DataFrame(
         [
             {
@@ -452,13 +474,13 @@ def _recurring(sources: list[ProblemSource], lexicon: LexiconsLike = None) -> di
                 "other_text": s.other.text if s.other is not None else None,
                 "similarity": s.similarity,
             }
-            for s in problem_status(reports, pairs)
+            for s in statuses
         ],
         columns=list(TABLE_COLUMNS["problem_status"]),
     )
     for col in ("year", "other_year"):
         status[col] = status[col].astype("Int64")
-    return {"recurring": frame, "problem_status": status}
+    return status
 
 
 def _pair_row(pair: ProblemPair) -> dict[str, Any]:

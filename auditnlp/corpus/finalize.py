@@ -724,8 +724,10 @@ class _Parts:
         write_atomic(table, path)
         self.files.append(path)
 
-    def write(self, path: Path, columns: Sequence[str]) -> None:
-        """Write the parts (or an empty table with `columns` when there is none) as one file at `path`."""
+    def write(self, path: Path, columns: Sequence[str], *, plain: bool = False) -> None:
+        """Write the parts (or an empty table with `columns` when there is none) as one file at `path`;
+        `plain`: with the metadata :func:`~auditnlp.corpus.arrowrows.encode_rows` gives all the rows
+        at once (their decimal columns), not that of concat."""
         import os
         import shutil
 
@@ -737,6 +739,10 @@ class _Parts:
             shutil.rmtree(self.folder, ignore_errors=True)
             return
         schema = concat([pq.read_schema(f).empty_table() for f in self.files]).schema
+        if plain:
+            schema = schema.remove_metadata().with_metadata(
+                {b"decimals": json.dumps(sorted(decimal_columns(schema.empty_table()))).encode()}
+            )
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.parts.tmp")
         with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
@@ -790,22 +796,12 @@ def _matrix_part(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from auditnlp.corpus.compare import frame_from_columns
-    from auditnlp.corpus.matrix import MASK, matrix_cells
+    from auditnlp.corpus.matrix import MASK
 
     n = chunk.num_rows
     if "value" not in decimal_columns(chunk) or "name" not in chunk.column_names:
         # values that are not exact decimals (never so in rows a worker writes): the row-by-row way
-        data = decode_table(chunk)
-        data["report_id"] = data.pop("_rid")
-        frame = frame_from_columns({k: data.get(k, [None] * n) for k in keys})
-        rows = [
-            {"name": name, "label": names.get(name, ""), "base_unit": base_unit, "unit": unit,
-             "period": label, "value": value}
-            for (name, base_unit), row in matrix_cells(frame, labels).items()
-            for (unit, label), value in row.items()
-        ]  # fmt: skip
-        return encode_rows(rows, MATRIX_COLUMNS)
+        return _matrix_rows(chunk, labels, names, keys)
     columns: dict[tuple[str, str], int] = {}
     rids = chunk.column("_rid").to_numpy()
     col = np.fromiter((columns.setdefault(labels[r], len(columns)) for r in rids.tolist()), np.int64, n)
@@ -846,6 +842,25 @@ def _matrix_part(
         value,
     ]
     return with_meta(pa.Table.from_arrays(arrays, names=list(MATRIX_COLUMNS)), ["value"] if decimal else [])
+
+
+def _matrix_rows(
+    chunk: pa.Table, labels: dict[int, tuple[str, str]], names: dict[str, str], keys: list[str]
+) -> pa.Table:
+    """What :func:`_matrix_part` gives, found row by row with :func:`~auditnlp.corpus.matrix.matrix_cells`."""
+    from auditnlp.corpus.compare import frame_from_columns
+    from auditnlp.corpus.matrix import matrix_cells
+
+    data = decode_table(chunk)
+    data["report_id"] = data.pop("_rid")
+    frame = frame_from_columns({k: data.get(k, [None] * chunk.num_rows) for k in keys})
+    rows = [
+        {"name": name, "label": names.get(name, ""), "base_unit": base_unit, "unit": unit,
+         "period": label, "value": value}
+        for (name, base_unit), row in matrix_cells(frame, labels).items()
+        for (unit, label), value in row.items()
+    ]  # fmt: skip
+    return encode_rows(rows, MATRIX_COLUMNS)
 
 
 YOY_ROWS = 2000
@@ -919,10 +934,10 @@ def _write_recurring(
     on the two problems compared alone, so a unit's reports give that unit's rows)."""
     import numpy as np
 
-    from auditnlp.corpus.compare import _recurring
-    from auditnlp.types import Finding, Meta, ProblemSource, Source
+    from auditnlp.corpus.compare import distinct_sources, recurring_frame, status_frame
+    from auditnlp.corpus.recurrence import StatusPairs, iter_pairs, problem_status
+    from auditnlp.types import Finding, Meta, ProblemPair, ProblemSource, Source
 
-    tables: dict[str, list[dict[str, Any]]] = {"recurring": [], "problem_status": []}
     found: dict[int, list[Finding]] = defaultdict(list)
     for rid, row in _problem_texts(root, rid_of, np.array(sorted(info), np.int64), bucket):
         found[rid].append(
@@ -943,12 +958,43 @@ def _write_recurring(
         if unit:
             source = Source(path, sha or "", "", None, number)
             units[unit].append(ProblemSource(source, Meta(unit=unit, year=year), tuple(found[rid])))
+    recurring = _Parts(root / WORK / "parts" / "recurring")
+    status = _Parts(root / WORK / "parts" / "problem_status")
+    buffer: list[ProblemPair] = []
+
+    def flush() -> None:
+        if buffer:
+            frame = recurring_frame(buffer)
+            rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+            recurring.add(encode_rows(rows, TABLE_COLUMNS["recurring"]))
+            buffer.clear()
+
     for unit in sorted(units):
-        if len(units[unit]) > 1:
-            for name, frame in _recurring(units[unit], lexicon).items():
-                tables[name].extend(frame.astype(object).where(frame.notna(), None).to_dict("records"))
-    for name, rows in tables.items():
-        _write(encode_rows(rows, TABLE_COLUMNS[name]), root, name, bucket)
+        if len(units[unit]) > 1:  # the rows of compare._recurring, a block of pairs at a time
+            reports = distinct_sources(units[unit])
+            pairs = StatusPairs()
+            for block in iter_pairs(reports, lexicon=lexicon) if len(reports) > 1 else ():
+                pairs.add(block)
+                buffer.extend(block)
+                if len(buffer) >= PAIRS_AT_ONCE:
+                    flush()
+            frame = status_frame(problem_status(reports, pairs))
+            if len(frame):
+                status.add(encode_rows(frame.astype(object).where(frame.notna(), None).to_dict("records"),
+                                       TABLE_COLUMNS["problem_status"]))  # fmt: skip
+    flush()
+    recurring.write(
+        root / "recurring" / f"bucket={bucket:02d}" / "part-0.parquet", TABLE_COLUMNS["recurring"], plain=True
+    )
+    status.write(
+        root / "problem_status" / f"bucket={bucket:02d}" / "part-0.parquet",
+        TABLE_COLUMNS["problem_status"],
+        plain=True,
+    )
+
+
+PAIRS_AT_ONCE = 5000
+"""Recurring pairs turned into rows at once."""
 
 
 def _slogan_counts(root: Path, rid_of: _Ids) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -252,34 +252,102 @@ def pair_problems(
             (ei, earlier), (li, later) = order
             if not prepared[ei] or not prepared[li]:
                 continue
-            best: dict[int, tuple[int, float]] = {}
-            for lj, problem in enumerate(prepared[li]):
-                scores = [_score(problem, old, rules) for old in prepared[ei]]
-                ej = max(range(len(scores)), key=scores.__getitem__)
-                if scores[ej] >= limit:
-                    best[lj] = (ej, scores[ej])
-            covered = {later.problems[lj].parent for lj in best} - {None}
-            for lj, (ej, score) in best.items():
-                if lj in covered:
-                    continue
-                pairs.append(
-                    ProblemPair(
-                        unit=later.meta.unit if later.meta.unit == earlier.meta.unit else None,
-                        earlier_id=report_id(earlier),
-                        earlier_path=earlier.source.path,
-                        earlier_year=earlier.meta.year,
-                        earlier=earlier.problems[ej],
-                        later_id=report_id(later),
-                        later_path=later.source.path,
-                        later_year=later.meta.year,
-                        later=later.problems[lj],
-                        similarity=round(score, 4),
-                    )
-                )
+            pairs.extend(_pairs_between(earlier, later, prepared[ei], prepared[li], rules, limit))
     pairs.sort(
         key=lambda p: (p.unit or "", p.earlier_year or 0, p.later_year or 0, p.later_path, p.later.start)
     )
     return pairs
+
+
+def _pairs_between(
+    earlier: HasProblems,
+    later: HasProblems,
+    old: list[_Problem],
+    new: list[_Problem],
+    rules: RecurrenceRules,
+    limit: float,
+) -> list[ProblemPair]:
+    """Each problem of `later` with its best-scoring problem of `earlier` at or above `limit` (a problem
+    whose sub-findings are paired left to them), in the order of the later problems."""
+    best: dict[int, tuple[int, float]] = {}
+    for lj, problem in enumerate(new):
+        scores = [_score(problem, before, rules) for before in old]
+        ej = max(range(len(scores)), key=scores.__getitem__)
+        if scores[ej] >= limit:
+            best[lj] = (ej, scores[ej])
+    covered = {later.problems[lj].parent for lj in best} - {None}
+    return [
+        ProblemPair(
+            unit=later.meta.unit if later.meta.unit == earlier.meta.unit else None,
+            earlier_id=report_id(earlier),
+            earlier_path=earlier.source.path,
+            earlier_year=earlier.meta.year,
+            earlier=earlier.problems[ej],
+            later_id=report_id(later),
+            later_path=later.source.path,
+            later_year=later.meta.year,
+            later=later.problems[lj],
+            similarity=round(score, 4),
+        )
+        for lj, (ej, score) in best.items()
+        if lj not in covered
+    ]
+
+
+def iter_pairs(
+    reports: Sequence[HasProblems], /, *, threshold: float | None = None, lexicon: LexiconsLike = None
+) -> Iterator[list[ProblemPair]]:
+    """The pairs of :func:`pair_problems` (same unit), in its order, a block at a time: the pairs of the
+    reports of one year with the reports of one later file. Only the problem vectors of one year's
+    reports of a unit (and of one later file) are held at once, and no more pairs than a block, so a unit
+    with thousands of reports is paired in bounded memory (the work still grows with its square)."""
+    rules = load_recurrence_rules(lexicon)
+    limit = rules.threshold if threshold is None else threshold
+    by_unit: dict[str, list[int]] = defaultdict(list)
+    for i, report in enumerate(reports):
+        if report.meta.unit is not None and report.problems:
+            by_unit[report.meta.unit].append(i)
+    for unit in sorted(by_unit, key=lambda u: u or ""):
+        members = by_unit[unit]
+        years = sorted({reports[i].meta.year or 0 for i in members})
+        laters: dict[tuple[int, str], list[int]] = defaultdict(list)
+        for i in members:
+            laters[(reports[i].meta.year or 0, reports[i].source.path)].append(i)
+        for year in years:
+            old = {i: [_prepare(f, rules) for f in reports[i].problems] for i in members
+                   if (reports[i].meta.year or 0) == year}  # fmt: skip
+            for key in sorted(laters):
+                block: list[tuple[int, int, int, int, ProblemPair]] = []
+                for li in laters[key]:
+                    new = old.get(li) or [_prepare(f, rules) for f in reports[li].problems]
+                    for ei in old:
+                        order = _ordered((ei, reports[ei]), (li, reports[li])) if ei != li else None
+                        if order is None or order[0][0] != ei:
+                            continue
+                        found = _pairs_between(reports[ei], reports[li], old[ei], new, rules, limit)
+                        block.extend(
+                            (pair.later.start, min(ei, li), max(ei, li), k, pair)
+                            for k, pair in enumerate(found)
+                        )
+                if block:
+                    block.sort(key=lambda item: item[:4])
+                    yield [item[4] for item in block]
+
+
+class StatusPairs:
+    """What :func:`problem_status` needs of the pairs (the pair of each later problem, the earlier problems
+    paired for each later year), gathered from pairs given in :func:`pair_problems` order, a block at a
+    time."""
+
+    def __init__(self) -> None:
+        self.later: dict[tuple[str, int, int], ProblemPair] = {}
+        self.earlier: dict[tuple[str, int | None], set[tuple[int, int]]] = defaultdict(set)
+
+    def add(self, pairs: Sequence[ProblemPair]) -> None:
+        """Take pairs (in order)."""
+        for p in pairs:
+            self.later[(p.later_path, p.later.start, p.later.end)] = p
+            self.earlier[(p.earlier_path, p.later_year)].add((p.earlier.start, p.earlier.end))
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,17 +366,21 @@ class ProblemStatus:
     similarity: float | None = None
 
 
-def problem_status(reports: Sequence[HasProblems], pairs: Sequence[ProblemPair]) -> list[ProblemStatus]:
+def problem_status(
+    reports: Sequence[HasProblems], pairs: Sequence[ProblemPair] | StatusPairs
+) -> list[ProblemStatus]:
     """A status per problem across the years of each unit with two or more reports (see
-    :class:`ProblemStatus`); `pairs` come from :func:`pair_problems` on the same reports."""
+    :class:`ProblemStatus`); `pairs` come from :func:`pair_problems` (or :func:`iter_pairs`, gathered in
+    :class:`StatusPairs`) on the same reports."""
     by_unit: dict[str, list[HasProblems]] = defaultdict(list)
     for report in reports:
         if report.meta.unit is not None and report.meta.year is not None:
             by_unit[report.meta.unit].append(report)
-    paired_later = {(p.later_path, p.later.start, p.later.end): p for p in pairs}
-    paired_earlier: dict[tuple[str, int | None], set[tuple[int, int]]] = defaultdict(set)
-    for p in pairs:
-        paired_earlier[(p.earlier_path, p.later_year)].add((p.earlier.start, p.earlier.end))
+    if not isinstance(pairs, StatusPairs):
+        gathered = StatusPairs()
+        gathered.add(pairs)
+        pairs = gathered
+    paired_later, paired_earlier = pairs.later, pairs.earlier
     out: list[ProblemStatus] = []
     for unit, members in sorted(by_unit.items()):
         years = sorted({r.meta.year for r in members if r.meta.year is not None})
