@@ -112,8 +112,8 @@ def replicate(source: Path, times: int, out: Path) -> None:
     unit's reports are not near-identical to each other; within one copy the sketches compare as before)
     and the unit ``<unit>·<k>``, except the units of 1 % or more of the reports (a generic name such as
     审计局 that the generated corpus gives ever more reports as it grows), which stay as they are. Rows are
-    put in the bucket of their new unit. Nothing is analysed again: the finalize of the result can be
-    measured at sizes the analysis would take hours to reach.
+    put in the bucket of their new unit, in key order (as a run writes them). Nothing is analysed again:
+    the finalize of the result can be measured at sizes the analysis would take hours to reach.
     """
     import hashlib
     import shutil
@@ -195,10 +195,11 @@ def replicate(source: Path, times: int, out: Path) -> None:
                     for bucket in np.unique(buckets).tolist():
                         part = table.filter(pa.array(buckets == bucket))
                         target = out / WORK / "rows" / folder.name / f"bucket={bucket:02d}" / name
-                        if target.exists():  # rows of two source buckets that land in one
+                        if target.exists():  # rows of two source buckets that land in one, in key order
                             part = pa.concat_tables(
                                 [pq.read_table(target), part], promote_options="permissive"
                             )
+                            part = part.take(pc.sort_indices(part, [("_key", "ascending")]))
                         write_atomic(part, target)
     inputs = pq.read_table(work / "inputs.parquet").column("path")
     write_atomic(
