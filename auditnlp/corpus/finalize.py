@@ -146,8 +146,10 @@ def finalize(
     ids, copies, notices, same_period = _identities(root, reports)
     rid_of = _Ids(reports.column("_key").to_numpy(), ids)
     distinct = _distinct_sources(reports, ids)
+    reports = reports.drop_columns(["_fp_exact", "period", "problems"])  # held to the end: what is used
     columns = {name: _column_order(root, name, order_of, rid_of) for name in ROW_TABLES}
     types = {name: _types(root, name) for name in ROW_TABLES}
+    pa.default_memory_pool().release_unused()  # what the corpus-wide steps freed goes back to the system
     out = Finalized(reports=int((ids > 0).sum()))
     _clear_tables(root)
     for bucket in range(BUCKETS):
