@@ -689,10 +689,15 @@ def _write_matrix_and_yoy(
             end = ends[bisect.bisect_left(ends, min(start + UNITS_AT_ONCE, len(units)))]  # a unit stays whole
             chunk = shown.take(order.slice(start, end - start))  # a few units' rows, sorted
             cells.add(_matrix_part(chunk, labels, names, keys))
-            yoy.add(_yoy_part(chunk, periods, keys))
+            _yoy_part(chunk, periods, keys, yoy)
             start = end
     cells.write(root / "matrix" / f"bucket={bucket:02d}" / "part-0.parquet", MATRIX_COLUMNS)
-    yoy.write(root / "yoy" / f"bucket={bucket:02d}" / "part-0.parquet", TABLE_COLUMNS["yoy"])
+    # one chunk's rows were one table (encode_rows' metadata), several were joined (concat's)
+    yoy.write(
+        root / "yoy" / f"bucket={bucket:02d}" / "part-0.parquet",
+        TABLE_COLUMNS["yoy"],
+        plain=len(cells.files) == 1,
+    )
     by_key = column_periods(labels, periods)
     columns = sorted(by_key)
     codes = [p.code if (p := by_key[c]) is not None else None for c in columns]
@@ -869,13 +874,12 @@ YOY_ROWS = 2000
 """Shown values turned into Python objects at once for the year-on-year rows (whole indicators of a unit)."""
 
 
-def _yoy_part(chunk: pa.Table, periods: dict[int, Period | None], keys: list[str]) -> pa.Table:
+def _yoy_part(chunk: pa.Table, periods: dict[int, Period | None], keys: list[str], out: _Parts) -> None:
     """The year-on-year rows of a few whole units' shown values, as :func:`~auditnlp.corpus.matrix.yoy_of`
     gives them, computed a few (unit, indicator, base unit) groups at a time: its rows are sorted by
     group and a group's rows depend on that group alone, so a unit of thousands of reports is never
-    held as Python rows at once."""
+    held as Python rows at once. The rows go to `out` as they are made."""
     import numpy as np
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     from auditnlp.corpus.compare import frame_from_columns
@@ -892,23 +896,16 @@ def _yoy_part(chunk: pa.Table, periods: dict[int, Period | None], keys: list[str
     n = chunk.num_rows
     group = [c for c in ("unit", "name", "base_unit") if c in chunk.column_names]
     if n <= YOY_ROWS or len(group) < 3:
-        return rows_of(chunk)
-    chunk = chunk.take(pc.sort_indices(chunk, [(c, "ascending") for c in group]))  # stable
-    codes = np.stack([_codes(chunk.column(c)) for c in group])
+        out.add(rows_of(chunk))
+        return
+    order = pc.sort_indices(chunk, [(c, "ascending") for c in group])  # stable
+    codes = np.stack([_codes(chunk.column(c).take(order)) for c in group])
     starts = [0, *(np.flatnonzero((codes[:, 1:] != codes[:, :-1]).any(axis=0)) + 1).tolist()]
-    parts: list[pa.Table] = []
     begin = 0
     for start in [*starts[1:], n]:
         if start - begin >= YOY_ROWS or start == n:
-            parts.append(rows_of(chunk.slice(begin, start - begin)))
+            out.add(rows_of(chunk.take(order.slice(begin, start - begin))))
             begin = start
-    try:
-        decimals: set[str] = set()
-        for part in parts:
-            decimals |= decimal_columns(part)
-        return with_meta(pa.concat_tables(parts, promote_options="permissive"), decimals)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):  # columns of other kinds in two parts: all at once
-        return rows_of(chunk)
 
 
 def _problem_texts(
