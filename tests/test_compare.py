@@ -393,3 +393,31 @@ def test_gov_reports_align_gdp_growth_across_years(tmp_path: Path) -> None:
     for province in ("上海市", "安徽省"):
         assert isinstance(gdp[cols[(province, "2024")]], float | int)
         assert isinstance(gdp[cols[(province, "2025")]], float | int)
+
+
+def _bare_unit_report(unit: str, year: int, projects: int) -> Report:
+    from auditnlp import analyze_text
+
+    text = (
+        f"{unit}{year}年工作总结\n\n一、主要工作\n全年共完成审计项目{projects}个，查出问题金额{projects}亿元。\n\n"
+        "二、存在问题\n一是部分单位预算执行不严格，存在超范围支出问题。"
+        "二是政府采购管理不规范，化整为零规避招标问题较为突出。\n\n三、下一步工作\n加强审计整改。\n"
+    )
+    return analyze_text(text, name=f"{unit}_{year}.txt")
+
+
+@pytest.mark.parametrize("unit", ["市审计局", "审计局", "区审计局"])
+def test_a_unit_without_a_place_links_no_reports_across_years(unit: str) -> None:
+    """Two offices whose reports name only 市审计局 are not one unit: no change between their figures and no
+    recurring problem, each row saying why; the same reports under a named office are compared."""
+    bare = compare_reports([_bare_unit_report(unit, 2023, 30), _bare_unit_report(unit, 2024, 36)])
+    assert set(bare.reports["unit"]) == {unit}
+    assert len(bare.yoy) > 0 and bare.yoy["change"].isna().all()
+    assert bare.yoy["note"].str.contains("无地名").all()
+    assert bare.recurring.empty and bare.problem_status.empty
+    named = compare_reports(
+        [_bare_unit_report("青山区审计局", 2023, 30), _bare_unit_report("青山区审计局", 2024, 36)]
+    )
+    projects = named.yoy[(named.yoy["name"] == "audit_projects") & (named.yoy["period"] == "2024")]
+    assert projects["change"].tolist() == [6]
+    assert len(named.recurring) == 2 and not named.problem_status.empty

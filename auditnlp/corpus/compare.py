@@ -232,7 +232,7 @@ def compare_rows(
         indicators=indicators,
         values=values,
         matrix=matrix_of(values, report_df, periods, name_order(lexicon)),
-        yoy=yoy_of(values, periods),
+        yoy=yoy_of(values, periods, lexicon=lexicon),
         categories=_categories(shares.frame(), order),
         slogans=slogans,
         slogan_counts=_slogan_counts(slogans),
@@ -434,7 +434,7 @@ def _recurring(sources: list[ProblemSource], lexicon: LexiconsLike = None) -> di
     pairs = pair_problems(reports, lexicon=lexicon) if len(reports) > 1 else []
     return {
         "recurring": recurring_frame(pairs),
-        "problem_status": status_frame(problem_status(reports, pairs)),
+        "problem_status": status_frame(problem_status(reports, pairs, lexicon=lexicon)),
     }
 
 

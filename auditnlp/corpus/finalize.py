@@ -689,7 +689,7 @@ def _write_matrix_and_yoy(
             end = ends[bisect.bisect_left(ends, min(start + UNITS_AT_ONCE, len(units)))]  # a unit stays whole
             chunk = shown.take(order.slice(start, end - start))  # a few units' rows, sorted
             cells.add(_matrix_part(chunk, labels, names, keys))
-            _yoy_part(chunk, periods, keys, yoy)
+            _yoy_part(chunk, periods, keys, yoy, lexicon)
             start = end
     cells.write(root / "matrix" / f"bucket={bucket:02d}" / "part-0.parquet", MATRIX_COLUMNS)
     # one chunk's rows were one table (encode_rows' metadata), several were joined (concat's)
@@ -874,7 +874,9 @@ YOY_ROWS = 2000
 """Shown values turned into Python objects at once for the year-on-year rows (whole indicators of a unit)."""
 
 
-def _yoy_part(chunk: pa.Table, periods: dict[int, Period | None], keys: list[str], out: _Parts) -> None:
+def _yoy_part(
+    chunk: pa.Table, periods: dict[int, Period | None], keys: list[str], out: _Parts, lexicon: LexiconsLike
+) -> None:
     """The year-on-year rows of a few whole units' shown values, as :func:`~auditnlp.corpus.matrix.yoy_of`
     gives them, computed a few (unit, indicator, base unit) groups at a time: its rows are sorted by
     group and a group's rows depend on that group alone, so a unit of thousands of reports is never
@@ -889,7 +891,7 @@ def _yoy_part(chunk: pa.Table, periods: dict[int, Period | None], keys: list[str
         data = decode_table(part)
         data["report_id"] = data.pop("_rid")
         frame = frame_from_columns({k: data.get(k, [None] * part.num_rows) for k in keys})
-        yoy = yoy_of(frame, periods)
+        yoy = yoy_of(frame, periods, lexicon=lexicon)
         rows = yoy.astype(object).where(yoy.notna(), None).to_dict("records")
         return encode_rows(rows, TABLE_COLUMNS["yoy"])
 
@@ -977,7 +979,7 @@ def _write_recurring(
                 buffer.extend(block)
                 if len(buffer) >= PAIRS_AT_ONCE:
                     flush()
-            frame = status_frame(problem_status(reports, pairs))
+            frame = status_frame(problem_status(reports, pairs, lexicon=lexicon))
             if len(frame):
                 status.add(encode_rows(frame.astype(object).where(frame.notna(), None).to_dict("records"),
                                        TABLE_COLUMNS["problem_status"]))  # fmt: skip

@@ -21,6 +21,8 @@ from auditnlp.types import Period
 if TYPE_CHECKING:
     import pandas as pd
 
+    from auditnlp.lexicon import LexiconsLike
+
 __all__ = [
     "BIG_CHANGE",
     "RATE_UNITS",
@@ -152,11 +154,23 @@ def _reason(earlier: Period | None, later: Period | None) -> str | None:
     return None
 
 
-def yoy_of(values: pd.DataFrame, periods: Mapping[int, Period | None]) -> pd.DataFrame:
+UNIDENTIFIED = "单位仅有机关名称、无地名，可能来自不同单位：不作比较"
+"""The note of a year-on-year row of a unit that does not identify one office (审计局, 市审计局)."""
+
+
+def yoy_of(
+    values: pd.DataFrame, periods: Mapping[int, Period | None], *, lexicon: LexiconsLike = None
+) -> pd.DataFrame:
     """One row per shown value of a unit whose name has values in several reports, with the change from the
-    value before it when the two are comparable, else the reason why not; large changes are flagged."""
+    value before it when the two are comparable, else the reason why not; large changes are flagged. A
+    unit that names no single office (a body with at most its level, see
+    :func:`~auditnlp.segment.units.identifies`) gets its rows with no change and :data:`UNIDENTIFIED`."""
     import pandas as pd
 
+    from auditnlp.segment.meta_rules import meta_rules
+    from auditnlp.segment.units import identifies
+
+    rules = meta_rules(lexicon)
     out: list[dict[str, Any]] = []
     if not values.empty:
         shown = values[values["shown"].astype(bool) & values["unit"].notna()]
@@ -168,6 +182,12 @@ def yoy_of(values: pd.DataFrame, periods: Mapping[int, Period | None]) -> pd.Dat
             records = [r for r in group if periods.get(r.report_id) is not None]
             records.sort(key=lambda r: _period_key(periods[r.report_id]))
             if len(records) < 2:
+                continue
+            if not identifies(unit, rules):
+                for rec in records:
+                    row = _yoy_row(unit, name, base_unit, rec, None, periods)
+                    row["note"] = UNIDENTIFIED
+                    out.append(row)
                 continue
             for i, rec in enumerate(records):
                 period = periods[rec.report_id]

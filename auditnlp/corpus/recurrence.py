@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -221,6 +221,23 @@ def _ordered(
     return (a, b) if a[0] < b[0] else (b, a)
 
 
+def _linking(lexicon: LexiconsLike) -> Callable[[str], bool]:
+    """Whether a unit links its reports across years (see :func:`~auditnlp.segment.units.identifies`),
+    remembered per unit."""
+    from auditnlp.segment.meta_rules import meta_rules
+    from auditnlp.segment.units import identifies
+
+    rules = meta_rules(lexicon)
+    known: dict[str, bool] = {}
+
+    def linked(unit: str) -> bool:
+        if unit not in known:
+            known[unit] = identifies(unit, rules)
+        return known[unit]
+
+    return linked
+
+
 def pair_problems(
     reports: Sequence[HasProblems],
     /,
@@ -239,12 +256,15 @@ def pair_problems(
     """
     rules = load_recurrence_rules(lexicon)
     limit = rules.threshold if threshold is None else threshold
+    linked = _linking(lexicon)
     prepared = [[_prepare(f, rules) for f in r.problems] for r in reports]
     pairs: list[ProblemPair] = []
     indexed = list(enumerate(reports))
     for x, a in enumerate(indexed):
         for b in indexed[x + 1 :]:
-            if same_unit and (a[1].meta.unit is None or a[1].meta.unit != b[1].meta.unit):
+            if same_unit and (
+                a[1].meta.unit is None or a[1].meta.unit != b[1].meta.unit or not linked(a[1].meta.unit)
+            ):
                 continue
             order = _ordered(a, b)
             if order is None:
@@ -303,9 +323,10 @@ def iter_pairs(
     with thousands of reports is paired in bounded memory (the work still grows with its square)."""
     rules = load_recurrence_rules(lexicon)
     limit = rules.threshold if threshold is None else threshold
+    linked = _linking(lexicon)
     by_unit: dict[str, list[int]] = defaultdict(list)
     for i, report in enumerate(reports):
-        if report.meta.unit is not None and report.problems:
+        if report.meta.unit is not None and report.problems and linked(report.meta.unit):
             by_unit[report.meta.unit].append(i)
     for unit in sorted(by_unit, key=lambda u: u or ""):
         members = by_unit[unit]
@@ -367,14 +388,18 @@ class ProblemStatus:
 
 
 def problem_status(
-    reports: Sequence[HasProblems], pairs: Sequence[ProblemPair] | StatusPairs
+    reports: Sequence[HasProblems],
+    pairs: Sequence[ProblemPair] | StatusPairs,
+    *,
+    lexicon: LexiconsLike = None,
 ) -> list[ProblemStatus]:
     """A status per problem across the years of each unit with two or more reports (see
     :class:`ProblemStatus`); `pairs` come from :func:`pair_problems` (or :func:`iter_pairs`, gathered in
-    :class:`StatusPairs`) on the same reports."""
+    :class:`StatusPairs`) on the same reports. A unit that names no single office (审计局) has none."""
+    linked = _linking(lexicon)
     by_unit: dict[str, list[HasProblems]] = defaultdict(list)
     for report in reports:
-        if report.meta.unit is not None and report.meta.year is not None:
+        if report.meta.unit is not None and report.meta.year is not None and linked(report.meta.unit):
             by_unit[report.meta.unit].append(report)
     if not isinstance(pairs, StatusPairs):
         gathered = StatusPairs()

@@ -59,6 +59,15 @@ def parse_unit(text: str, source: str, rules: MetaRules) -> Unit | None:
     return Unit(source, place=place, body=m.group("body") or m.group("bare"), level=m.group("level"))
 
 
+def identifies(unit: str, rules: MetaRules) -> bool:
+    """Whether a unit as shown names one body: a place and a body (青山区审计局), a standalone unit, a place
+    (a government's unit), or a name the rules do not parse (a manifest's own). A body with at most its level
+    (审计局, 市审计局) does not: two reports under it may be of two offices, so it links no reports across
+    periods (no year-on-year change, no recurring problem)."""
+    parsed = parse_unit(unit, "compare", rules)
+    return parsed is None or parsed.kind != "bare"
+
+
 def place_unit(text: str, source: str, rules: MetaRules) -> Unit | None:
     if rules.place.fullmatch(text) and real_place(text, rules):
         return Unit(source, place=text)
