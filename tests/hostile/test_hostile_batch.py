@@ -526,7 +526,7 @@ def test_signal_during_analysis(tmp_path, case, sig):
 
     folder = tmp_path / "clean"
     folder.mkdir()
-    _good(folder, 40)
+    _good(folder, 600)  # enough work that the signal always lands while the workers analyse
     out = tmp_path / "out.xlsx"
     previous = compare_inputs(sorted(folder.glob("*.txt"))[:2], jobs=1, progress=False)
     module("auditnlp.writers.tables", "auditnlp.io.tables").write_comparison(previous, out)
@@ -559,6 +559,8 @@ def test_signal_during_analysis(tmp_path, case, sig):
     except subprocess.TimeoutExpired:
         child.kill()
         pytest.fail("the command did not stop after the signal")
+    # a run that finished first would rightly have replaced the output: then the test proves nothing
+    assert child.returncode != 0, "the run ended before the signal reached it: give it more work"
     alive = workers
     for _ in range(30):
         alive = [w for w in workers if _running(w)]
