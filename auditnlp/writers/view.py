@@ -27,10 +27,10 @@ from auditnlp.corpus.schema import FILE_COLUMNS, MASK, MONEY_COLUMNS, REPORT_KEY
 from auditnlp.errors import OutputError
 from auditnlp.writers.matrix_sheet import lay_out_matrix
 from auditnlp.writers.workbook import (
-    CHART_MAX_REPORTS,
     EXCEL_MAX_ROWS,
     LINE_HEIGHT,
     MAX_WIDTH,
+    _categories_chart,
     _cell_format,
     _lines,
     _plain,
@@ -109,7 +109,8 @@ def write_view(
                             book, styles, name, source, root, rows_limit, display
                         )
                         if name == "categories":
-                            _categories_chart(book, sheet, source.columns(name), shown[name])
+                            # below the table and its cut note
+                            _categories_chart(book, sheet, source.columns(name), shown[name], shown[name] + 5)
                 _write_legend(book, styles, source, root, shown, display)
                 overview_charts()
         except XlsxWriterException as exc:
@@ -365,39 +366,6 @@ def _write_matrix(
         )  # fmt: skip
     lay_out_matrix(sheet, widths, len(columns), len(matrix), _print_setup)
     return len(columns)
-
-
-def _categories_chart(book: Workbook, sheet: Worksheet, columns: list[str], rows: int) -> None:
-    """A 100% stacked bar per report (its category shares), below the table and on a page of its own."""
-    if not rows or "label" not in columns:
-        return
-    label_col = columns.index("label")
-    cats = [c for c in columns[label_col + 1 :]]
-    n = min(rows, CHART_MAX_REPORTS)
-    chart = book.add_chart({"type": "bar", "subtype": "percent_stacked"})
-    colors = ["#4472C4", "#ED7D31", "#A5A5A5", "#70AD47", "#FFC000", "#5B9BD5", "#264478"]
-    for i, cat in enumerate(cats):
-        col = columns.index(cat)
-        chart.add_series(
-            {
-                "name": [sheet.name, 0, col],
-                "categories": [sheet.name, 2, label_col, n + 1, label_col],
-                "values": [sheet.name, 2, col, n + 1, col],
-                "fill": {"color": colors[i % len(colors)]},
-                "gap": 60,
-            }
-        )
-    title = "各报告内容构成（按字数）"
-    if rows > n:
-        title += f"：前{n}份报告（共{rows}份）"
-    chart.set_title({"name": title, "name_font": {"size": 12}})
-    chart.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True}})
-    chart.set_y_axis({"reverse": True})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 720, "height": max(320, 80 + 24 * n)})
-    row = rows + 5
-    sheet.set_h_pagebreaks([row])
-    sheet.insert_chart(row, 1, chart)
 
 
 def _write_legend(

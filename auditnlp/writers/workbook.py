@@ -72,7 +72,9 @@ def write_workbook(
                         written = _write_table(book, styles, title, shown, first, second, yes_no)
                         sheets[name] = [s.name for s in written]
                         if name == "categories":
-                            _categories_chart(book, written[0], frame)
+                            _categories_chart(
+                                book, written[0], [str(c) for c in frame.columns], len(frame), len(frame) + 3
+                            )
                 _write_legend(book, styles, comparison, root, display, sheets)
                 overview_charts()
         except XlsxWriterException as exc:
@@ -334,14 +336,14 @@ CHART_MAX_REPORTS = 60
 """Bars beyond this many reports would be unreadable: the chart shows the first ones (the table has all)."""
 
 
-def _categories_chart(book: Workbook, sheet: Worksheet, frame: pd.DataFrame) -> None:
-    """A 100% stacked bar per report (its category shares), below the table and on a page of its own."""
-    if frame.empty:
+def _categories_chart(book: Workbook, sheet: Worksheet, columns: list[str], rows: int, at: int) -> None:
+    """A 100% stacked bar per report (its category shares: the columns after ``label`` of a sheet whose
+    `rows` reports start on its third row), placed at row `at`, below the table, on a page of its own."""
+    if not rows or "label" not in columns:
         return
-    columns = list(frame.columns)
     label_col = columns.index("label")
     cats = [c for c in columns[label_col + 1 :]]
-    n = min(len(frame), CHART_MAX_REPORTS)
+    n = min(rows, CHART_MAX_REPORTS)
     chart = book.add_chart({"type": "bar", "subtype": "percent_stacked"})
     colors = ["#4472C4", "#ED7D31", "#A5A5A5", "#70AD47", "#FFC000", "#5B9BD5", "#264478"]
     for i, cat in enumerate(cats):
@@ -356,16 +358,15 @@ def _categories_chart(book: Workbook, sheet: Worksheet, frame: pd.DataFrame) -> 
             }
         )
     title = "各报告内容构成（按字数）"
-    if len(frame) > n:
-        title += f"：前{n}份报告（共{len(frame)}份）"
+    if rows > n:
+        title += f"：前{n}份报告（共{rows}份）"
     chart.set_title({"name": title, "name_font": {"size": 12}})
     chart.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True}})
     chart.set_y_axis({"reverse": True})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": max(320, 80 + 24 * n)})
-    row = len(frame) + 3
-    sheet.set_h_pagebreaks([row])
-    sheet.insert_chart(row, 1, chart)
+    sheet.set_h_pagebreaks([at])
+    sheet.insert_chart(at, 1, chart)
 
 
 def _write_legend(
