@@ -71,13 +71,15 @@ def test_dataset_tables_equal_the_in_memory_tables_on_generated_reports(small_co
 def test_finalize_in_small_steps_writes_the_same_tables(
     small_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The finalize's steps bounded to a few rows (year-on-year groups, pair blocks) write every table
-    file as one pass does: same rows, same order, same types and metadata."""
+    """The finalize's steps bounded to a few rows (year-on-year groups, pair blocks, shown values on disk by
+    range of units, a slogan's units as marks) write every table file as one pass does: same rows, same
+    order, same types and metadata."""
     import pyarrow.parquet as pq
 
     import auditnlp.corpus.finalize as finalize
 
     root = tmp_path / "dataset"
+    monkeypatch.setattr(finalize, "UNITS_AT_ONCE", 7)  # several chunks of units in a bucket
     compare_inputs([small_corpus], jobs=1, dataset=root)
     files = sorted(p for p in root.rglob("*.parquet") if "rows" not in p.parts and "files" not in p.parts)
     whole = {p: pq.read_table(p) for p in files}
@@ -85,7 +87,19 @@ def test_finalize_in_small_steps_writes_the_same_tables(
         assert sum(len(t) for p, t in whole.items() if table in p.parts) >= least, table
     monkeypatch.setattr(finalize, "YOY_ROWS", 3)
     monkeypatch.setattr(finalize, "PAIRS_AT_ONCE", 2)
+    monkeypatch.setattr(finalize, "SHOWN_AT_ONCE", 10)
+    monkeypatch.setattr(finalize, "UNITS_AS_SET", 1)
+    ranges: list[int] = []
+    real_ranges = finalize._shown_ranges
+
+    def counted(*args: Any) -> dict[str | None, int]:
+        found = real_ranges(*args)
+        ranges.append(len(set(found.values())))
+        return found
+
+    monkeypatch.setattr(finalize, "_shown_ranges", counted)
     finalize.finalize(root)
+    assert max(ranges) >= 3  # a bucket's shown values were on disk in three ranges or more
     assert (
         sorted(p for p in root.rglob("*.parquet") if "rows" not in p.parts and "files" not in p.parts)
         == files

@@ -158,15 +158,13 @@ def finalize(
         )
         if written is None:
             continue
-        _write_matrix_and_yoy(  # the shown values are held here alone (dropped when the bucket is done)
-            root, bucket, *written, _write_long_tables(root, bucket, rid_of, columns, types), lexicon
-        )
+        shown = _Shown(root / WORK / "parts" / "shown", _shown_ranges(root, bucket, rid_of))
+        _write_long_tables(root, bucket, rid_of, columns, types, shown)
+        _write_matrix_and_yoy(root, bucket, *written, shown, lexicon)  # a range of units at a time
         _write_recurring(root, bucket, rid_of, _source_info(reports, ids, bucket, distinct), lexicon)
         pa.default_memory_pool().release_unused()  # a bucket's buffers go back to the system
     counts = _slogan_counts(root, rid_of)
-    write_atomic(
-        encode_rows(counts.to_dict("records"), TABLE_COLUMNS["slogan_counts"]), root / "slogan_counts.parquet"
-    )
+    write_atomic(encode_rows(counts, TABLE_COLUMNS["slogan_counts"]), root / "slogan_counts.parquet")
     errors = _errors(root, order_of, reports, manifest, notices)
     write_atomic(encode_rows(errors, TABLE_COLUMNS["errors"]), root / "errors.parquet")
     from auditnlp.corpus.compare import _identity_notes
@@ -608,14 +606,14 @@ def _write_long_tables(
     rid_of: _Ids,
     columns: dict[str, list[str]],
     types: dict[str, dict[str, pa.DataType]],
-) -> pa.Table | None:
+    shown: _Shown,
+) -> None:
     """Copy the bucket's indicators, values, slogans, problems and measures with their ids, a row file at a
-    time; return the shown values (what the matrix and the year-on-year table need), as Arrow."""
+    time; the shown values (what the matrix and the year-on-year table need) go to `shown`."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    shown_parts: list[pa.Table] = []
     for name in ("indicators", "values", "slogans", "problems", "measures"):
         path = root / name / f"bucket={bucket:02d}" / "part-0.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -634,7 +632,7 @@ def _write_long_tables(
                 if name == "values" and "shown" in piece.column_names:
                     mask = pc.fill_null(piece.column("shown").cast(pa.bool_()), False)
                     keep = [c for c in _SHOWN_COLUMNS if c in piece.column_names]
-                    shown_parts.append(piece.filter(mask).select(keep))
+                    shown.add(piece.filter(mask).select(keep))
         if not written:
             tmp.unlink()
             path.parent.rmdir()
@@ -644,7 +642,6 @@ def _write_long_tables(
             table = table.take(pc.sort_indices(table, [("report_id", "ascending")]))
             pq.write_table(table, tmp, compression="zstd")
         tmp.replace(path)
-    return concat(shown_parts) if shown_parts else None
 
 
 _SHOWN_COLUMNS = (
@@ -656,12 +653,102 @@ UNITS_AT_ONCE = 2000
 """Shown values turned into Python objects at once (whole units), for the matrix and yoy."""
 
 
+SHOWN_AT_ONCE = 20_000
+"""Shown values of a bucket held in memory at once (whole chunks of units); a bucket with more has them
+on disk by range of units, so a large archive's bucket takes no more memory than a small one's."""
+
+
+def _shown_ranges(root: Path, bucket: int, rid_of: _Ids) -> dict[str | None, int]:
+    """Each unit with shown values in the bucket → the range of units it is held in.
+
+    The units in the order :func:`_write_matrix_and_yoy` sorts them (nulls last) are cut into its chunks
+    (:data:`UNITS_AT_ONCE` rows, a unit whole), and the chunks into ranges of up to :data:`SHOWN_AT_ONCE`
+    rows; a range begins where a chunk does, so the chunks and their rows are the same, range by range,
+    as over the whole bucket. One pass over the values' ``unit`` and ``shown`` columns."""
+    import bisect
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts: Counter[str | None] = Counter()
+    for table in read_rows(root, "values", bucket, ["_key", "unit", "shown"]):
+        if "shown" not in table.column_names:
+            continue
+        keep = pc.and_(
+            pa.array(rid_of(table.column("_key").to_numpy()) > 0),
+            pc.fill_null(table.column("shown").cast(pa.bool_()), False),
+        )
+        unit = table.column("unit") if "unit" in table.column_names else pa.nulls(table.num_rows)
+        counted = pc.value_counts(unit.cast(pa.string()).filter(keep))
+        values, sizes = counted.field("values").to_pylist(), counted.field("counts").to_pylist()
+        counts.update(dict(zip(values, sizes, strict=True)))
+    units: list[str | None] = [*sorted(u for u in counts if u is not None)]  # code points: Arrow's order
+    units += [None] if None in counts else []
+    ends = np.cumsum([counts[u] for u in units]).tolist()
+    out: dict[str | None, int] = {}
+    start, first, held, current = 0, 0, 0, 0
+    total = ends[-1] if ends else 0
+    while start < total:
+        last = bisect.bisect_left(ends, min(start + UNITS_AT_ONCE, total))  # the chunk's last unit
+        size = ends[last] - start
+        if held and held + size > SHOWN_AT_ONCE:
+            current, held = current + 1, 0
+        out.update((u, current) for u in units[first : last + 1])
+        held += size
+        start, first = ends[last], last + 1
+    return out
+
+
+class _Shown:
+    """A bucket's shown values, by range of units (see :func:`_shown_ranges`): in memory when they are one
+    range, else on disk piece by piece."""
+
+    def __init__(self, folder: Path, ranges: dict[str | None, int]) -> None:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+        self.folder = folder
+        self.range_of = ranges
+        self.count = max(ranges.values(), default=0) + 1
+        self.pieces: list[list[pa.Table | Path]] = [[] for _ in range(self.count)]
+
+    def add(self, piece: pa.Table) -> None:
+        """Keep shown values (rows of kept reports): in memory, or each range's rows in a file."""
+        import numpy as np
+        import pyarrow as pa
+
+        if not piece.num_rows:
+            return
+        if self.count == 1:
+            self.pieces[0].append(piece)
+            return
+        units = piece.column("unit").to_pylist() if "unit" in piece.column_names else [None] * piece.num_rows
+        where = np.fromiter((self.range_of[u] for u in units), np.int64, len(units))
+        for number in np.unique(where).tolist():
+            path = self.folder / f"r{number:04d}" / f"p{len(self.pieces[number]):06d}.parquet"
+            write_atomic(piece.filter(pa.array(where == number)), path)
+            self.pieces[number].append(path)
+
+    def ranges(self) -> Iterator[pa.Table]:
+        """Each range's rows as one table, pieces in the order they came; the files go when read."""
+        import shutil
+
+        import pyarrow.parquet as pq
+
+        for pieces in self.pieces:
+            if pieces:
+                yield concat([p if not isinstance(p, Path) else pq.read_table(p) for p in pieces])
+        self.pieces = [[] for _ in range(self.count)]
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def _write_matrix_and_yoy(
     root: Path,
     bucket: int,
     labels: dict[int, tuple[str, str]],
     periods: dict[int, Period | None],
-    shown: pa.Table | None,
+    shown: _Shown,
     lexicon: LexiconsLike,
 ) -> None:
     """The bucket's matrix cells (one row per cell), its columns (empty ones too, with the period each
@@ -680,14 +767,14 @@ def _write_matrix_and_yoy(
     keys = [k if k != "_rid" else "report_id" for k in _SHOWN_COLUMNS]
     cells = _Parts(root / WORK / "parts" / "matrix")
     yoy = _Parts(root / WORK / "parts" / "yoy")
-    if shown is not None and shown.num_rows:
-        order = pc.sort_indices(shown, [("unit", "ascending"), ("_rid", "ascending")])
-        units = _codes(shown.column("unit").take(order))
+    for table in shown.ranges():  # whole chunks of units (see _shown_ranges): as if the bucket were one
+        order = pc.sort_indices(table, [("unit", "ascending"), ("_rid", "ascending")])
+        units = _codes(table.column("unit").take(order))
         ends = [*(np.flatnonzero(units[1:] != units[:-1]) + 1).tolist(), len(units)]  # where a unit ends
         start = 0
         while start < len(units):
             end = ends[bisect.bisect_left(ends, min(start + UNITS_AT_ONCE, len(units)))]  # a unit stays whole
-            chunk = shown.take(order.slice(start, end - start))  # a few units' rows, sorted
+            chunk = table.take(order.slice(start, end - start))  # a few units' rows, sorted
             cells.add(_matrix_part(chunk, labels, names, keys))
             _yoy_part(chunk, periods, keys, yoy, lexicon)
             start = end
@@ -998,12 +1085,19 @@ PAIRS_AT_ONCE = 5000
 """Recurring pairs turned into rows at once."""
 
 
-def _slogan_counts(root: Path, rid_of: _Ids) -> pd.DataFrame:
-    """The slogan counts of :func:`auditnlp.corpus.compare._slogan_counts`, in one pass over the slogans."""
-    import pandas as pd
+def _slogan_counts(root: Path, rid_of: _Ids) -> list[dict[str, Any]]:
+    """The rows of the slogan counts of :func:`auditnlp.corpus.compare._slogan_counts` (in its order), in
+    one pass over the slogans.
+
+    Each text's units are unit codes: a set while few, marks in a byte array over the units seen once
+    many (a popular slogan of a national archive is used by thousands of units: a Python set of them per
+    text took more memory than the table written from it)."""
+    from operator import itemgetter
+
+    import numpy as np
 
     stats: dict[tuple[str, str, str], dict[str, Any]] = {}
-    units_seen: dict[str, str] = {}  # one string object per unit, however many sets hold it
+    unit_codes: dict[str, int] = {}
     for table in read_rows(root, "slogans", None, ["_key", "kind", "text", "keywords", "unit", "year"]):
         rids = rid_of(table.column("_key").to_numpy()).tolist()
         data = decode_table(table.drop_columns(["_key"]))
@@ -1012,6 +1106,7 @@ def _slogan_counts(root: Path, rid_of: _Ids) -> pd.DataFrame:
                 continue
             kind, text, keywords = data["kind"][row], data["text"][row], data["keywords"][row] or ""
             unit, year = data["unit"][row], data["year"][row]
+            code = unit_codes.setdefault(unit, len(unit_codes)) if isinstance(unit, str) and unit else -1
             keys = [("slogan", kind, text)]
             keys += [("keyword", kind, k) for k in keywords.split("、") if k]
             for n, key in enumerate(dict.fromkeys(keys)):
@@ -1030,10 +1125,17 @@ def _slogan_counts(root: Path, rid_of: _Ids) -> pd.DataFrame:
                     entry["reports"] += 1
                     entry["last"] = rid
                 entry["occurrences"] += 1
-                if isinstance(unit, str) and unit:
-                    entry["units"].add(units_seen.setdefault(unit, unit))
+                if code >= 0:
+                    _mark(entry, code)
                 if year is not None:
                     entry["years"].add(int(year))
+    names = np.array(list(unit_codes), dtype=object)
+    rank = np.argsort(np.argsort(names))  # each code's place in sorted unit order
+
+    def units_of(marks: set[int] | np.ndarray) -> str:
+        codes = np.flatnonzero(marks) if isinstance(marks, np.ndarray) else np.array(list(marks), np.int64)
+        return "、".join(names[codes[np.argsort(rank[codes])]].tolist())
+
     out = [
         {
             "what": what,
@@ -1041,15 +1143,40 @@ def _slogan_counts(root: Path, rid_of: _Ids) -> pd.DataFrame:
             "text": text,
             "reports": e["reports"],
             "occurrences": e["occurrences"],
-            "units": "、".join(sorted(e["units"])),
+            "units": units_of(e["units"]),
             "years": "、".join(str(y) for y in sorted(e["years"])),
         }
         for (what, kind, text), e in sorted(stats.items(), key=lambda kv: kv[1]["first"])
     ]
-    frame = pd.DataFrame(out, columns=list(TABLE_COLUMNS["slogan_counts"]))
-    return frame.sort_values(
-        ["what", "reports", "occurrences", "text"], ascending=[False, False, False, True]
-    ).reset_index(drop=True)
+    # the frame's sort_values(["what", "reports", "occurrences", "text"], descending, descending, descending,
+    # ascending) with stable sorts, last key first: no frame (its string columns copied the units lists)
+    out.sort(key=lambda r: (r["text"] is None, r["text"] or ""))
+    for column in ("occurrences", "reports", "what"):
+        out.sort(key=itemgetter(column), reverse=True)
+    return out
+
+
+UNITS_AS_SET = 1024
+"""A slogan's units are held as a set of unit codes up to this many, then as marks in a byte array."""
+
+
+def _mark(entry: dict[str, Any], code: int) -> None:
+    """Add unit `code` to a slogan count's units (see :data:`UNITS_AS_SET`)."""
+    import numpy as np
+
+    units = entry["units"]
+    if isinstance(units, set):
+        units.add(code)
+        if len(units) > UNITS_AS_SET:
+            marks = np.zeros(2 * max(units) + 1, np.bool_)
+            marks[list(units)] = True
+            entry["units"] = marks
+        return
+    if code >= len(units):
+        units = entry["units"] = np.concatenate(
+            [units, np.zeros(max(code + 1, 2 * len(units)) - len(units), np.bool_)]
+        )
+    units[code] = True
 
 
 def _errors(
