@@ -18,6 +18,7 @@ each bucket's rows in report order; ``slogan_counts.parquet`` and ``errors.parqu
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
@@ -134,7 +135,6 @@ def finalize(
     root: str | Path, *, manifest: Manifest | None = None, lexicon: LexiconsLike = None
 ) -> Finalized:
     """Build the tables of the dataset at `root` from its committed rows (see the module docstring)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from auditnlp.classify.taxonomy import load_taxonomy
@@ -149,7 +149,7 @@ def finalize(
     reports = reports.drop_columns(["_fp_exact", "period", "problems"])  # held to the end: what is used
     columns = {name: _column_order(root, name, order_of, rid_of) for name in ROW_TABLES}
     types = {name: _types(root, name) for name in ROW_TABLES}
-    pa.default_memory_pool().release_unused()  # what the corpus-wide steps freed goes back to the system
+    _hand_back()  # what the corpus-wide steps freed goes back to the system
     out = Finalized(reports=int((ids > 0).sum()))
     _clear_tables(root)
     for bucket in range(BUCKETS):
@@ -162,7 +162,7 @@ def finalize(
         _write_long_tables(root, bucket, rid_of, columns, types, shown)
         _write_matrix_and_yoy(root, bucket, *written, shown, lexicon)  # a range of units at a time
         _write_recurring(root, bucket, rid_of, _source_info(reports, ids, bucket, distinct), lexicon)
-        pa.default_memory_pool().release_unused()  # a bucket's buffers go back to the system
+        _hand_back()  # a bucket's buffers go back to the system
     counts = _slogan_counts(root, rid_of)
     write_atomic(encode_rows(counts, TABLE_COLUMNS["slogan_counts"]), root / "slogan_counts.parquet")
     errors = _errors(root, order_of, reports, manifest, notices)
@@ -186,6 +186,29 @@ def finalize(
 
     write_json_atomic(data, run)
     return out
+
+
+def _hand_back() -> None:
+    """Give freed memory back to the system: Arrow's pool, and the C heap where the C library can trim
+    it (glibc's ``malloc_trim``; freed Python and Parquet buffers otherwise stay with the process, and
+    each bucket's peak would stand on the last one's: ≈ 20 MB less at 100,000 reports)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None (another C library, another system)."""
+    import ctypes
+
+    try:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)  # the process's own symbols: its C library
+    except (OSError, TypeError):  # no such handle on this system
+        return None
 
 
 def _unify(folder: Path) -> None:
