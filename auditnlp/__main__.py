@@ -1,5 +1,5 @@
 """``python -m auditnlp``: the command line."""
 
-from auditnlp.cli import main
+from auditnlp._entry import main
 
 main()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
 
@@ -87,3 +89,24 @@ def test_every_public_name_resolves():
 
     for name in auditnlp.__all__:
         assert getattr(auditnlp, name) is not None, name
+
+
+def test_the_console_script_takes_one_blas_thread_unless_told_and_the_library_takes_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The command line asks OpenBLAS for one thread (its pool's start was a tenth of a cold ``analyze``)
+    unless the environment names a number; importing the package as a library leaves the variable alone."""
+    import auditnlp.cli
+    from auditnlp import _entry
+
+    seen: list[str | None] = []
+    monkeypatch.setattr(auditnlp.cli, "main", lambda: seen.append(os.environ.get("OPENBLAS_NUM_THREADS")))
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    _entry.main()
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    _entry.main()
+    assert seen == ["1", "4"]
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    probe = "import os, auditnlp; auditnlp.analyze_text('审计局2024年工作总结'); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "None"
