@@ -42,36 +42,43 @@ def corpus(work: Path, reports: int, short: bool) -> Path:
 
 
 def monitor(command: list[str], log: Path) -> dict[str, float]:
-    """Run `command`; sample the RSS of it and its descendants until it ends."""
+    """Run `command`; sample the memory of it and its descendants until it ends.
+
+    RSS of each process, and for the workers also USS (memory no other process shares: what a worker
+    costs) and PSS (shared pages split between their sharers; summed over the tree, nothing counted
+    twice). A worker forked from the parent has every page it shares with it in its RSS: at the fork
+    that is the parent's whole memory, so RSS alone overstates a forked worker and the tree's sum."""
     import psutil
 
     start = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         parent = psutil.Process(proc.pid)
-        peak_parent = peak_worker = peak_tree = 0.0
+        peaks = dict.fromkeys(("parent", "worker", "tree", "worker_uss", "tree_pss"), 0.0)
         while proc.poll() is None:
             try:
                 rss_parent = parent.memory_info().rss / 2**20
-                workers = []
+                pss_parent = parent.memory_full_info().pss / 2**20
+                workers: list[tuple[float, float, float]] = []
                 for child in parent.children(recursive=True):
                     try:
-                        workers.append(child.memory_info().rss / 2**20)
+                        info = child.memory_full_info()
                     except psutil.Error:
                         continue
+                    workers.append((info.rss / 2**20, info.uss / 2**20, info.pss / 2**20))
             except psutil.Error:
                 break
-            peak_parent = max(peak_parent, rss_parent)
-            peak_worker = max([peak_worker, *workers])
-            peak_tree = max(peak_tree, rss_parent + sum(workers))
+            peaks["parent"] = max(peaks["parent"], rss_parent)
+            peaks["worker"] = max([peaks["worker"], *(w[0] for w in workers)])
+            peaks["worker_uss"] = max([peaks["worker_uss"], *(w[1] for w in workers)])
+            peaks["tree"] = max(peaks["tree"], rss_parent + sum(w[0] for w in workers))
+            peaks["tree_pss"] = max(peaks["tree_pss"], pss_parent + sum(w[2] for w in workers))
             time.sleep(0.2)
         code = proc.wait()
     return {
         "seconds": time.perf_counter() - start,
         "exit": code,
-        "peak_parent_mb": peak_parent,
-        "peak_worker_mb": peak_worker,
-        "peak_tree_mb": peak_tree,
+        **{f"peak_{name}_mb": value for name, value in peaks.items()},
     }
 
 
@@ -258,12 +265,16 @@ def main() -> None:
             with results.open("a") as handle:
                 handle.write(json.dumps(row) + "\n")
             print(json.dumps(row), flush=True)
-    print("\n| reports | engine | wall s | reports/s | parent peak MB | worker peak MB | tree peak MB |")
+    print(
+        "\n| reports | engine | wall s | reports/s | parent peak MB | worker peak MB (RSS / USS) "
+        "| tree peak MB (RSS / PSS) |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['reports']:,} | {r['engine']} | {r['seconds']:.0f} | {r['reports_per_s']:.1f} | "
-            f"{r['peak_parent_mb']:.0f} | {r['peak_worker_mb']:.0f} | {r['peak_tree_mb']:.0f} |"
+            f"{r['peak_parent_mb']:.0f} | {r['peak_worker_mb']:.0f} / {r['peak_worker_uss_mb']:.0f} | "
+            f"{r['peak_tree_mb']:.0f} / {r['peak_tree_pss_mb']:.0f} |"
         )
 
 
