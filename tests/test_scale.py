@@ -345,14 +345,39 @@ distributed = pytest.importorskip("distributed", reason="the dask extra is not i
 
 @pytest.fixture(scope="module")
 def cluster() -> Any:
-    """A local cluster of two worker processes (one thread each), as a user's cluster would be."""
+    """A local cluster of two worker processes (one thread each), as a user's cluster would be: started
+    without the statistical profiler, as the README's ``dask worker`` command is."""
+    import dask
     from distributed import Client, LocalCluster
 
     with (
+        dask.config.set({"distributed.worker.profile.enabled": False}),
         LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc,
         Client(lc) as client,
     ):
         yield client
+
+
+def test_dask_engine_starts_its_own_cluster_without_the_profiler() -> None:
+    """The profiler keeps ≈ 0.3 MB a second per worker for 17 minutes (bench/scale.md): the engine's own
+    local cluster has it off, and so raises no warning about it."""
+    import warnings
+
+    from auditnlp.corpus.batch import analyze_chunk
+    from auditnlp.corpus.dask_engine import DaskEngine, _profiling
+    from auditnlp.corpus.engine import Work
+    from auditnlp.pipeline import Options
+
+    engine = DaskEngine(workers=1)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            engine.start(Work(analyze_chunk, Options()))
+        assert engine.client is not None
+        assert not [w for w in caught if "statistical profile" in str(w.message)]
+        assert list(engine.client.run(_profiling).values()) == [False]
+    finally:
+        engine.close()
 
 
 def test_dask_engine_gives_the_local_engine_output_on_the_samples(cluster: Any) -> None:
@@ -486,6 +511,7 @@ def test_dask_engine_keeps_the_time_limit_and_isolation_in_its_worker_threads(
     with (
         LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0") as lc,
         Client(lc) as client,
+        pytest.warns(RuntimeWarning, match="1 of the cluster's 1 Dask workers keep a statistical profile"),
     ):
         result = compare_inputs(
             [folder], options=Options(timeout=2), engine=DaskEngine(client=client, partitions=1)
