@@ -350,16 +350,14 @@ def cluster() -> Any:
     import dask
     from distributed import Client, LocalCluster
 
-    with (
-        dask.config.set({"distributed.worker.profile.enabled": False}),
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as lc,
-        Client(lc) as client,
-    ):
+    with dask.config.set({"distributed.worker.profile.enabled": False}):  # read as the workers start
+        lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with lc, Client(lc) as client:
         yield client
 
 
 def test_dask_engine_starts_its_own_cluster_without_the_profiler() -> None:
-    """The profiler keeps ≈ 0.3 MB a second per worker for 17 minutes (bench/scale.md): the engine's own
+    """The profiler keeps ≈ 0.13 MB a second per worker for 17 minutes (bench/scale.md): the engine's own
     local cluster has it off, and so raises no warning about it."""
     import warnings
 

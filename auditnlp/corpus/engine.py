@@ -106,7 +106,7 @@ class Engine(Protocol):
         """Block until at least one handle is finished; return the finished ones with their outcome."""
 
     def close(self) -> None:
-        """Stop the workers this engine started."""
+        """Stop the workers this engine started (again: nothing)."""
 
     def partition_size(self, files: int) -> int:
         """How many files one partition holds."""
@@ -135,9 +135,11 @@ class LocalEngine:
         self.slots = max(1, self.jobs or os.cpu_count() or 1)
 
     def start(self, work: Work) -> None:
-        """Keep the work; worker processes load lexicons and model once each when they start (this
-        process does not, so it stays small for building the tables)."""
+        """Keep the work and start the worker processes now (forked from this process as it is, before
+        it lists the inputs); each loads lexicons and model once, sharing what this process loaded."""
         self._work = work
+        if self.slots > 1:
+            self._ensure_pool()
 
     def _ensure_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -245,11 +247,10 @@ class _Task:
 def run_partitions(
     engine: Engine,
     files: Sequence[tuple[int, str]],
-    work: Work,
     *,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[Encoded]:
-    """Run every file through `engine`; yield each partition's rows in partition order.
+    """Run every file through `engine` (started with `work`); yield each partition's rows in partition order.
 
     At most ``3 × engine.slots`` partitions are in flight or waiting for an earlier one. A partition whose
     worker died is run again, alone when it is not known which partition killed the worker; one that
@@ -260,47 +261,43 @@ def run_partitions(
         _Task(i, 0, tuple(files[start : start + size])) for i, start in enumerate(range(0, len(files), size))
     )
     total = len(queue)
-    engine.start(work)
     pending: dict[Any, _Task] = {}
     parts: dict[int, dict[int, Encoded]] = {}
     expected: dict[int, int] = {}
     done: dict[int, list[Encoded]] = {}
     next_out = 0
     window = max(2, engine.slots * 3)
-    try:
-        while next_out < total:
-            while queue and (len(pending) + len(done) < window or queue[0].index == next_out):
-                if queue[0].alone and pending:
-                    break
-                task = queue.popleft()
-                pending[engine.submit(task.files)] = task
-            if not pending:
-                if not queue:
-                    break
-                continue
-            for handle, outcome in engine.wait(list(pending)):
-                task = pending.pop(handle)
-                if isinstance(outcome, Lost):
-                    given_up = _retry(queue, task, outcome, expected)
-                    if given_up is None:
-                        continue
-                    outcome = given_up
-                elif isinstance(outcome, BaseException):
-                    if isinstance(outcome, KeyboardInterrupt | SystemExit):
-                        raise outcome
-                    reason = f"analysis failed: {type(outcome).__name__}: {outcome}"
-                    outcome = lost_partition(task.files, reason)
-                parts.setdefault(task.index, {})[task.sub] = outcome
-                if progress:
-                    progress(len(task.files))
-                if len(parts[task.index]) == expected.get(task.index, 1):
-                    subs = parts.pop(task.index)
-                    done[task.index] = [subs[k] for k in sorted(subs)]
-            while next_out in done:
-                yield from done.pop(next_out)
-                next_out += 1
-    finally:
-        engine.close()
+    while next_out < total:
+        while queue and (len(pending) + len(done) < window or queue[0].index == next_out):
+            if queue[0].alone and pending:
+                break
+            task = queue.popleft()
+            pending[engine.submit(task.files)] = task
+        if not pending:
+            if not queue:
+                break
+            continue
+        for handle, outcome in engine.wait(list(pending)):
+            task = pending.pop(handle)
+            if isinstance(outcome, Lost):
+                given_up = _retry(queue, task, outcome, expected)
+                if given_up is None:
+                    continue
+                outcome = given_up
+            elif isinstance(outcome, BaseException):
+                if isinstance(outcome, KeyboardInterrupt | SystemExit):
+                    raise outcome
+                reason = f"analysis failed: {type(outcome).__name__}: {outcome}"
+                outcome = lost_partition(task.files, reason)
+            parts.setdefault(task.index, {})[task.sub] = outcome
+            if progress:
+                progress(len(task.files))
+            if len(parts[task.index]) == expected.get(task.index, 1):
+                subs = parts.pop(task.index)
+                done[task.index] = [subs[k] for k in sorted(subs)]
+        while next_out in done:
+            yield from done.pop(next_out)
+            next_out += 1
 
 
 def _retry(queue: deque[_Task], task: _Task, lost: Lost, expected: dict[int, int]) -> Encoded | None:
