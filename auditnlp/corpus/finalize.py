@@ -633,7 +633,6 @@ def _write_long_tables(
 ) -> None:
     """Copy the bucket's indicators, values, slogans, problems and measures with their ids, a row file at a
     time; the shown values (what the matrix and the year-on-year table need) go to `shown`."""
-    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
@@ -653,9 +652,8 @@ def _write_long_tables(
                 writer.write_table(_final(piece, columns[name], types[name]).cast(schema))
                 written += piece.num_rows
                 if name == "values" and "shown" in piece.column_names:
-                    mask = pc.fill_null(piece.column("shown").cast(pa.bool_()), False)
                     keep = [c for c in _SHOWN_COLUMNS if c in piece.column_names]
-                    shown.add(piece.filter(mask).select(keep))
+                    shown.add(piece.filter(_is_shown(piece)).select(keep))
         if not written:
             tmp.unlink()
             path.parent.rmdir()
@@ -681,6 +679,14 @@ SHOWN_AT_ONCE = 20_000
 on disk by range of units, so a large archive's bucket takes no more memory than a small one's."""
 
 
+def _is_shown(values: pa.Table) -> pa.ChunkedArray:
+    """Which rows of a values table are shown values (the matrix's and yoy's input)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.fill_null(values.column("shown").cast(pa.bool_()), False)
+
+
 def _shown_ranges(root: Path, bucket: int, rid_of: _Ids) -> dict[str | None, int]:
     """Each unit with shown values in the bucket → the range of units it is held in.
 
@@ -698,12 +704,9 @@ def _shown_ranges(root: Path, bucket: int, rid_of: _Ids) -> dict[str | None, int
     for table in read_rows(root, "values", bucket, ["_key", "unit", "shown"]):
         if "shown" not in table.column_names:
             continue
-        keep = pc.and_(
-            pa.array(rid_of(table.column("_key").to_numpy()) > 0),
-            pc.fill_null(table.column("shown").cast(pa.bool_()), False),
-        )
+        table = _filtered(table, rid_of)  # the rows _write_long_tables hands to _Shown, and no others
         unit = table.column("unit") if "unit" in table.column_names else pa.nulls(table.num_rows)
-        counted = pc.value_counts(unit.cast(pa.string()).filter(keep))
+        counted = pc.value_counts(unit.cast(pa.string()).filter(_is_shown(table)))
         values, sizes = counted.field("values").to_pylist(), counted.field("counts").to_pylist()
         counts.update(dict(zip(values, sizes, strict=True)))
     units: list[str | None] = [*sorted(u for u in counts if u is not None)]  # code points: Arrow's order
