@@ -7,6 +7,7 @@ command needs an optional extra that is not installed.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -294,9 +295,14 @@ def compare(
         items.extend(read_list(name))
     if not items:
         raise click.UsageError("give INPUTS or --input-list")
-    protected: list[str | Path] = [*_input_files(items), *([manifest] if manifest else []), *lists]
+
+    def protected() -> Iterator[str | Path]:  # listed again for each check: an archive is not held
+        yield from _input_files(items)
+        yield from [manifest] if manifest else []
+        yield from lists
+
     ours = dataset_files() if fmt == "parquet" else table_files(fmt) if fmt in FOLDER_FORMATS else ()
-    check_output(output, fmt, protected=protected, ours=ours)
+    check_output(output, fmt, protected=protected(), ours=ours)
     scratch = None  # a temporary folder for the dataset of an output that is a device (/dev/stdout)
     if fmt == "parquet":
         root = Path(output)
@@ -308,7 +314,7 @@ def compare(
     else:
         root = Path(output).with_name(Path(output).name + ".dataset")
     if fmt != "parquet":
-        check_output(root, "parquet", protected=protected, ours=dataset_files())
+        check_output(root, "parquet", protected=protected(), ours=dataset_files())
     try:
         try:
             run = build_dataset(
@@ -399,7 +405,7 @@ def review(
     from auditnlp.writers.site import review as write_review
 
     options = _options(lexicon_dir, text_column, _limits(limits))
-    protected: list[str | Path] = [*_input_files(inputs), *([manifest] if manifest else [])]
+    protected: Iterator[str | Path] = itertools.chain(_input_files(inputs), [manifest] if manifest else [])
     check_output(output, SITE, protected=protected, ours=SITE_NAMES)
     result = write_review(inputs, output, options=options, manifest=manifest, jobs=jobs, lang=lang)  # type: ignore[arg-type]
     _account(
@@ -409,14 +415,12 @@ def review(
     )
 
 
-def _input_files(inputs: Iterable[str]) -> list[Path]:
+def _input_files(inputs: Iterable[str]) -> Iterator[Path]:
     """The files the inputs name (folders and globs expanded), which an output may never replace."""
     from auditnlp.readers import expand_input
 
-    files: list[Path] = []
     for item in inputs:
-        files.extend(p for p in expand_input(item) if isinstance(p, Path))
-    return files
+        yield from (p for p in expand_input(item) if isinstance(p, Path))
 
 
 RENDER_MAX_CHARS = 2_000_000

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from conftest import SAMPLES
 
 from auditnlp.cli import cli
+from auditnlp.errors import OutputError
 
 
 def test_every_command_has_help():
@@ -110,3 +111,25 @@ def test_the_console_script_takes_one_blas_thread_unless_told_and_the_library_ta
     probe = "import os, auditnlp; auditnlp.analyze_text('审计局2024年工作总结'); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "None"
+
+
+def test_compare_refuses_an_output_over_an_input_or_a_folder_holding_one(tmp_path):
+    """The inputs are listed one at a time for the check (an archive's list is not held), and still an
+    output that is an input, or a folder output that holds one, is refused before any analysis."""
+    folder = tmp_path / "in"
+    (folder / "2023").mkdir(parents=True)
+    report = folder / "2023" / "qingshan.txt"
+    report.write_bytes((SAMPLES / "qingshan_2023_summary.txt").read_bytes())
+    before = report.read_bytes()
+    runner = CliRunner()
+    over = runner.invoke(cli, ["compare", str(folder), "-o", str(report), "--format", "jsonl", "--jobs", "1"])
+    assert isinstance(over.exception, OutputError) and "one of the inputs" in str(over.exception)
+    holding = runner.invoke(
+        cli, ["compare", str(folder), "-o", str(folder), "--format", "csv", "--jobs", "1"]
+    )
+    assert isinstance(holding.exception, OutputError)
+    assert "holds an input (qingshan.txt)" in str(holding.exception)
+    assert report.read_bytes() == before and sorted(p.name for p in folder.rglob("*")) == [
+        "2023",
+        "qingshan.txt",
+    ]

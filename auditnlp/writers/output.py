@@ -48,25 +48,28 @@ def check_output(
     """Refuse an output that cannot or must not be written; return its path.
 
     `protected` are the files the run reads (inputs, manifest): the output may be none of them and, for a
-    folder format, may not hold any of them. `ours` are the file names a folder output writes: an existing
-    folder may be replaced only when it holds nothing else. Raises :class:`~auditnlp.errors.OutputError`.
+    folder format, may not hold any of them. They are read once, one at a time (an archive's inputs are
+    never all held). `ours` are the file names a folder output writes: an existing folder may be replaced
+    only when it holds nothing else. Raises :class:`~auditnlp.errors.OutputError`.
     """
     target = Path(path)
     where = str(path)
     resolved = _resolved(target)
-    guarded = {_resolved(p) for p in protected}
-    if resolved in guarded:
-        raise OutputError(where, "the output is one of the inputs (or the manifest); choose another path")
-    if fmt in FOLDER_FORMATS or fmt == SITE:
+    folder = fmt in FOLDER_FORMATS or fmt == SITE
+    existing_folder = folder and target.is_dir()
+    inside: Path | None = None
+    for guarded in map(_resolved, protected):
+        if guarded == resolved:
+            raise OutputError(where, "the output is one of the inputs (or the manifest); choose another path")
+        if inside is None and existing_folder and resolved in guarded.parents:
+            inside = guarded
+    if folder:
         if target.exists() and not target.is_dir():
             what = "the review site" if fmt == SITE else f"{fmt} output"
             raise OutputError(where, f"is a file; {what} is a folder (choose a folder)")
         if target.is_dir():
-            inside = [p for p in guarded if resolved in p.parents]
-            if inside:
-                raise OutputError(
-                    where, f"the output folder holds an input ({inside[0].name}); choose another"
-                )
+            if inside is not None:
+                raise OutputError(where, f"the output folder holds an input ({inside.name}); choose another")
             names = set(ours)
             others = sorted(p.name for p in target.iterdir() if p.name not in names)
             if others:
