@@ -18,6 +18,7 @@ starts), never sent with a task.
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import sys
@@ -148,6 +149,11 @@ class LocalEngine:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.slots, initializer=start_worker, initargs=(os.getpid(), options)
             )
+            gc.freeze()  # a forked worker's collections then leave this process's objects (and pages) alone
+            try:
+                self._pool.submit(int)  # a fork pool forks its workers at the first task: now, not later
+            finally:
+                gc.unfreeze()
         return self._pool
 
     def submit(self, files: Files) -> Any:
