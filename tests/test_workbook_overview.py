@@ -136,3 +136,28 @@ def test_numeric_matrix_for_pandas(book_path: Path, comparison) -> None:
     assert numbers.loc[("audit_projects", "个"), "青山区审计局 2024"] == 31
     assert pd.isna(numbers.loc[("audit_projects", "个"), "南湖区审计局 2023"])
     assert bool(mask.loc[("audit_projects", "个"), "南湖区审计局 2023"]) is True
+
+
+def test_a_cell_longer_than_excel_holds_is_cut_and_says_so(comparison, tmp_path: Path) -> None:
+    """A slogan used by thousands of units lists them all in one cell: past Excel's 32,767 characters
+    the cell is cut and ends saying so, with the whole length; the csv output keeps it whole."""
+    from dataclasses import replace
+
+    from auditnlp.writers.tables import write_comparison
+
+    counts = comparison.slogan_counts.copy()
+    units = "；".join(f"第{i}区审计局" for i in range(4000))  # ≈ 36,000 characters
+    counts.loc[counts.index[0], "units"] = units
+    wide = replace(comparison, slogan_counts=counts)
+    path = wide.to_excel(tmp_path / "wide.xlsx")
+    sheet = openpyxl.load_workbook(path, read_only=True)[TABLES["slogan_counts"][0]]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[1].index("units")  # row 1: the Chinese labels, row 2: the column keys
+    (cell,) = [row[column] for row in rows[2:] if row[column] and len(row[column]) > 10_000]
+    assert len(cell) == 32_767 and cell.startswith(units[:1000])
+    assert cell.endswith(
+        f"全文 {len(units):,} 字，见 csv/parquet 输出 (cell cut: {len(units):,} characters)〕"
+    )
+    write_comparison(wide, tmp_path / "csv", "csv")
+    whole = pd.read_csv(tmp_path / "csv" / "slogan_counts.csv")
+    assert units in set(whole["units"])

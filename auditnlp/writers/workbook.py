@@ -236,7 +236,21 @@ def _write_value(
     elif isinstance(value, int | float):
         sheet.write_number(row, col, value, fmt)
     else:
-        sheet.write_string(row, col, str(value)[:32767], fmt)
+        sheet.write_string(row, col, fit_cell(str(value)), fmt)
+
+
+EXCEL_MAX_CHARS = 32_767
+"""Characters one Excel cell holds."""
+
+
+def fit_cell(text: str) -> str:
+    """`text` as one Excel cell holds it: a longer text is cut and ends saying so, with its whole length
+    (the csv, jsonl and parquet outputs hold it whole)."""
+    if len(text) <= EXCEL_MAX_CHARS:
+        return text
+    whole = f"{len(text):,}"
+    mark = f"…〔单元格已截断：全文 {whole} 字，见 csv/parquet 输出 (cell cut: {whole} characters)〕"
+    return text[: EXCEL_MAX_CHARS - len(mark)] + mark
 
 
 LINE_HEIGHT = 13.5
