@@ -13,7 +13,9 @@ partition order (so rows reach the dataset in input order, and memory holds a fe
 partition whose worker died is run again; one that kills its worker twice is split into single files, and
 a single file that kills its worker twice becomes an error row naming it: every input is accounted for
 once. Lexicons and the model are loaded once per worker process (cached loaders, warmed when a worker
-starts), never sent with a task.
+starts), never sent with a task. The caller starts the engine (:meth:`Engine.start`) and closes it;
+:func:`~auditnlp.corpus.batch.build_dataset` starts it before it lists the inputs, so that local
+workers, forked from it, do not carry the list.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ class Engine(Protocol):
         """Block until at least one handle is finished; return the finished ones with their outcome."""
 
     def close(self) -> None:
-        """Stop the workers this engine started (again: nothing)."""
+        """Stop the workers this engine started (a second call does nothing)."""
 
     def partition_size(self, files: int) -> int:
         """How many files one partition holds."""
@@ -256,7 +258,7 @@ def run_partitions(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[Encoded]:
-    """Run every file through `engine` (started with `work`); yield each partition's rows in partition order.
+    """Run every file through `engine` (started already); yield each partition's rows in partition order.
 
     At most ``3 × engine.slots`` partitions are in flight or waiting for an earlier one. A partition whose
     worker died is run again, alone when it is not known which partition killed the worker; one that
