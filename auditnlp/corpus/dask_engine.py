@@ -151,7 +151,10 @@ class DaskEngine:
         self._plugin = plugin.name
         threads = client.nthreads()
         self.slots = max(1, sum(threads.values()))
-        profiling = [address for address, on in client.run(_profiling).items() if on]
+        try:
+            profiling = [address for address, on in client.run(_profiling).items() if on]
+        except Exception:  # a cluster that refuses client.run: the warning is advice, not a condition
+            profiling = []
         if profiling:
             warnings.warn(
                 f"{len(profiling)} of the cluster's {len(threads)} Dask workers keep a statistical profile, "
