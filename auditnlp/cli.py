@@ -7,7 +7,6 @@ command needs an optional extra that is not installed.
 
 from __future__ import annotations
 
-import itertools
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -295,14 +294,8 @@ def compare(
         items.extend(read_list(name))
     if not items:
         raise click.UsageError("give INPUTS or --input-list")
-
-    def protected() -> Iterator[str | Path]:  # listed again for each check: an archive is not held
-        yield from _input_files(items)
-        yield from [manifest] if manifest else []
-        yield from lists
-
     ours = dataset_files() if fmt == "parquet" else table_files(fmt) if fmt in FOLDER_FORMATS else ()
-    check_output(output, fmt, protected=protected(), ours=ours)
+    check_output(output, fmt, protected=_protected(items, manifest, *lists), ours=ours)
     scratch = None  # a temporary folder for the dataset of an output that is a device (/dev/stdout)
     if fmt == "parquet":
         root = Path(output)
@@ -314,7 +307,7 @@ def compare(
     else:
         root = Path(output).with_name(Path(output).name + ".dataset")
     if fmt != "parquet":
-        check_output(root, "parquet", protected=protected(), ours=dataset_files())
+        check_output(root, "parquet", protected=_protected(items, manifest, *lists), ours=dataset_files())
     try:
         try:
             run = build_dataset(
@@ -405,14 +398,20 @@ def review(
     from auditnlp.writers.site import review as write_review
 
     options = _options(lexicon_dir, text_column, _limits(limits))
-    protected: Iterator[str | Path] = itertools.chain(_input_files(inputs), [manifest] if manifest else [])
-    check_output(output, SITE, protected=protected, ours=SITE_NAMES)
+    check_output(output, SITE, protected=_protected(inputs, manifest), ours=SITE_NAMES)
     result = write_review(inputs, output, options=options, manifest=manifest, jobs=jobs, lang=lang)  # type: ignore[arg-type]
     _account(
         _comparison_errors(result),
         len(result.reports),
         f"{len(result.reports)} report(s) → {output}/index.html",
     )
+
+
+def _protected(inputs: Iterable[str], *others: str | Path | None) -> Iterator[str | Path]:
+    """What an output may never replace: the input files, then the manifest and list files given
+    (``None`` for one not given); listed anew for each check, so an archive's list is never held."""
+    yield from _input_files(inputs)
+    yield from (other for other in others if other)
 
 
 def _input_files(inputs: Iterable[str]) -> Iterator[Path]:

@@ -350,7 +350,9 @@ def cluster() -> Any:
     import dask
     from distributed import Client, LocalCluster
 
-    with dask.config.set({"distributed.worker.profile.enabled": False}):  # read as the workers start
+    from auditnlp.corpus.dask_engine import PROFILE_SETTING
+
+    with dask.config.set({PROFILE_SETTING: False}):  # read as the workers start
         lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     with lc, Client(lc) as client:
         yield client
