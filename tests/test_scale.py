@@ -188,6 +188,53 @@ def test_a_dataset_written_with_other_options_is_not_mixed(tmp_path: Path) -> No
         build_dataset([SAMPLES / "qingshan_2023_summary.txt"], not_ours, jobs=1)
 
 
+def test_a_run_resumes_with_a_longer_time_limit_and_retries_what_ran_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The time limit is not part of what rows depend on: a run resumes under another limit, and the files
+    that ran out of time are analysed again when the new limit is longer (only then)."""
+    import json
+
+    import auditnlp.classify as classify
+    from auditnlp.pipeline import Options
+
+    real = classify.classify_report
+
+    def slow(report, /, **kwargs):  # type: ignore[no-untyped-def]
+        if "SLOWME" in report.text:
+            time.sleep(3)
+        return real(report, **kwargs)
+
+    monkeypatch.setattr(classify, "classify_report", slow)  # in this process (jobs=1)
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    for name in ("qingshan_2023_summary.txt", "jiangbei_2024_audit_report.txt"):
+        (corpus / name).write_bytes((SAMPLES / name).read_bytes())
+    text = (SAMPLES / "qingshan_2023_summary.txt").read_text(encoding="utf-8")
+    (corpus / "slow.txt").write_text(text.replace("2023", "2022") + "\nSLOWME", encoding="utf-8")
+    (corpus / "broken.txt").write_bytes(b"\x00\xff" * 64)
+    root = tmp_path / "ds"
+
+    def errors() -> dict[str, str]:
+        return {Path(r["path"]).name: r["error"] for r in load_comparison(root).errors.to_dict("records")}
+
+    first = build_dataset([corpus], root, jobs=1, options=Options(timeout=1))
+    assert (first.analysed, first.skipped) == (4, 0)
+    assert errors() == {"slow.txt": "TimeLimitError", "broken.txt": "EmptyDocumentError"}
+    same = build_dataset([corpus], root, jobs=1, options=Options(timeout=0.5))
+    assert (same.analysed, same.skipped) == (0, 4)  # a limit no longer: nothing to gain by trying again
+    longer = build_dataset([corpus], root, jobs=1, options=Options(timeout=60))
+    assert (longer.analysed, longer.skipped) == (1, 3)
+    assert errors() == {"broken.txt": "EmptyDocumentError"}
+    assert len(load_comparison(root).reports) == 3
+    run = root / "_work" / "run.json"  # a dataset written when the limit was part of the fingerprint
+    state = json.loads(run.read_text(encoding="utf-8"))
+    run.write_text(json.dumps({**state, "fingerprint": {**state["fingerprint"], "timeout": 1}}), "utf-8")
+    assert build_dataset([corpus], root, jobs=1, options=Options(timeout=None)).skipped == 4
+    with pytest.raises(OptionsError, match=r"other settings \(stages\)"):
+        build_dataset([corpus], root, jobs=1, options=Options(stages=(), timeout=1))
+
+
 class KillOnce:
     """A worker-side hook that kills its own process on the first analysis of one file (a marker file
     remembers it was done), or on every analysis of it when `always`."""

@@ -196,7 +196,11 @@ class DatasetRun:
 
 
 def _fingerprint(options: Options, manifest: Manifest | None) -> dict[str, Any]:
-    """What a dataset's rows depend on: version, analysis options, lexicon and model files, manifest."""
+    """What a dataset's rows depend on: version, analysis options, lexicon and model files, manifest.
+
+    Not the time limit (``timeout``): it decides only which files end as errors, and errors are analysed
+    again by a resumed run, so a run may resume with a longer limit to retry the files that ran out of it.
+    """
     from importlib.metadata import PackageNotFoundError, version
 
     try:
@@ -240,7 +244,6 @@ def _fingerprint(options: Options, manifest: Manifest | None) -> dict[str, Any]:
             options.max_rows,
             options.max_columns,
         ],
-        "timeout": options.timeout,
         "lexicons": lexicons,
         "model": model,
         "manifest": manifest_digest,
@@ -312,7 +315,7 @@ def build_dataset(
         fingerprint = _fingerprint(options, manifest)
         writer = DatasetWriter(dataset, fingerprint, fresh=fresh, commit_reports=commit_files)
         writer.set_inputs(paths, errors)
-        todo, skipped = pending_files(paths, writer.ledger())
+        todo, skipped = pending_files(paths, writer.ledger(), timeout=options.timeout)
         files = list(zip(writer.reserve(len(todo)), todo, strict=True))
         if files:
             with progress_bar(len(files), enabled=progress) as advance:

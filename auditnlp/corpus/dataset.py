@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 FORMAT = "auditnlp.dataset/1"
 WORK = "_work"
 RUN = "run.json"
+RETIRED_KEYS = frozenset({"timeout"})
+"""Keys of a run's fingerprint that earlier versions wrote and rows do not depend on: a dataset holding
+them resumes as if they were absent (the time limit decides only which files end as errors, and a resumed
+run analyses errors again)."""
 FINAL_TABLES = (
     "reports", "indicators", "values", "matrix", "yoy", "categories", "slogans", "slogan_counts", "problems",
     "measures", "recurring", "problem_status", "errors",
@@ -89,7 +93,8 @@ class Ledger:
     """The latest ledger entry of every file in a dataset."""
 
     table: pa.Table
-    """Columns ``_fid``, ``path``, ``sha256``, ``items``, ``status`` (``done`` or ``retry``)."""
+    """Columns ``_fid``, ``path``, ``sha256``, ``items``, ``status`` (``done``, ``retry`` or
+    ``timeout:<seconds>``)."""
 
     def latest(self) -> dict[str, tuple[int, str | None, str]]:
         """path → (fid, sha256, status) of its latest entry."""
@@ -139,10 +144,10 @@ class DatasetWriter:
             )
         if run.is_file() and not fresh:
             old = json.loads(run.read_text(encoding="utf-8"))
-            if old.get("fingerprint") != fingerprint:
+            before = {k: v for k, v in old.get("fingerprint", {}).items() if k not in RETIRED_KEYS}
+            if before != fingerprint:
                 changed = sorted(
-                    k for k in {*old.get("fingerprint", {}), *fingerprint}
-                    if old.get("fingerprint", {}).get(k) != fingerprint.get(k)
+                    k for k in {*before, *fingerprint} if before.get(k) != fingerprint.get(k)
                 )  # fmt: skip
                 raise OptionsError(
                     f"{self.root}: the dataset was written with other settings ({', '.join(changed)}); "
@@ -291,20 +296,38 @@ def read_rows(
         yield pq.read_table(path, columns=[c for c in wanted if c in present])
 
 
-def pending_files(paths: list[str], ledger: Ledger, *, hash_known: bool = True) -> tuple[list[str], int]:
+def pending_files(
+    paths: list[str], ledger: Ledger, *, hash_known: bool = True, timeout: float | None = None
+) -> tuple[list[str], int]:
     """The paths still to analyse, and how many were skipped because the dataset has them already.
 
     A path is skipped when its latest ledger entry is ``done`` and the file's content hash is the one
-    recorded (a file that changed is analysed again; its new rows replace the old).
+    recorded (a file that changed is analysed again; its new rows replace the old), or when a document
+    of it ran out of a time limit at least `timeout` (``timeout:<seconds>``; `timeout` ``None`` is no
+    limit, so such files are analysed again).
     """
+    from auditnlp.corpus.engine import TIMED_OUT
+
     latest = ledger.latest()
     todo: list[str] = []
     skipped = 0
     for path in paths:
         entry = latest.get(path)
-        done = entry is not None and entry[2] == "done" and entry[1] is not None
+        status = entry[2] if entry is not None else None
+        done = entry is not None and entry[1] is not None and (
+            status == "done" or ((status or "").startswith(TIMED_OUT) and not _longer(timeout, status))
+        )  # fmt: skip
         if done and (not hash_known or file_sha256(path) == entry[1]):  # type: ignore[index]
             skipped += 1
             continue
         todo.append(path)
     return todo, skipped
+
+
+def _longer(timeout: float | None, status: str | None) -> bool:
+    """Whether `timeout` (``None``: no limit) is longer than the limit of a ``timeout:<seconds>`` status."""
+    try:
+        before = float((status or "").partition(":")[2])
+    except ValueError:
+        return True
+    return timeout is None or timeout > before

@@ -73,8 +73,21 @@ def run_partition(files: Files, work: Work) -> Encoded:
             digest = file_sha256(path)
         except Exception as exc:
             items, digest = [(path, f"analysis failed: {type(exc).__name__}: {exc}", "InternalError")], None
-        results.append((fid, path, digest, items, "done"))
+        results.append((fid, path, digest, items, _status(items, work.options.timeout)))
     return encode_partition(results)
+
+
+TIMED_OUT = "timeout:"
+"""Ledger status of a file a document of which ran out of time: ``timeout:<seconds>`` (the limit it ran
+under). A run with a longer limit (or none) analyses it again; a run with the same or a shorter one
+skips it as done."""
+
+
+def _status(items: list[Any], timeout: float | None) -> str:
+    """``done``, or ``timeout:<limit>`` when one of the file's documents ran out of its time limit."""
+    if timeout is not None and any(isinstance(i, tuple) and i[2] == "TimeLimitError" for i in items):
+        return f"{TIMED_OUT}{timeout:g}"
+    return "done"
 
 
 def lost_partition(files: Files, reason: str) -> Encoded:
