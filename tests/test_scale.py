@@ -312,6 +312,19 @@ def test_compare_cli_keeps_the_dataset_only_when_asked_or_needed(tmp_path: Path)
     assert book.sheetnames[:2] == ["summary", "总览"]  # the view says what it is, then the overview
     summary = [r[0] for r in book["summary"].iter_rows(values_only=True) if r and r[0]]
     assert any(str(dataset) in str(line) for line in summary)
+    note = next(book["总览"].iter_rows(min_row=2, max_row=2, values_only=True))[0]
+    assert "其余见数据集" not in note  # every (unit, period) column is shown
+    from auditnlp.writers.sources import DatasetSource
+    from auditnlp.writers.view import write_view
+
+    narrow = write_view(DatasetSource(dataset), tmp_path / "narrow.xlsx", full_reports=3, view_columns=3)
+    overview = openpyxl.load_workbook(narrow, read_only=True)["总览"]
+    note = next(overview.iter_rows(min_row=2, max_row=2, values_only=True))[0]
+    total = load_comparison(dataset).matrix.shape[1]
+    assert total > 3 and f"只列出前 3 个单位·期间（共 {total:,} 个），其余见数据集" in note
+    rows = list(overview.iter_rows(min_row=7, values_only=True))  # under the headers: a row per column
+    block = rows[: next((i for i, r in enumerate(rows) if not r or not r[0]), len(rows))]
+    assert len(block) == 3, block
     parquet = tmp_path / "p"
     result = CliRunner().invoke(
         cli, ["compare", str(SAMPLES), "-o", str(parquet), "--format", "parquet", "--jobs", "1"]

@@ -134,10 +134,18 @@ def _formats(book: Workbook) -> dict[str, Any]:
 
 
 def write_overview(
-    book: Workbook, comparison: Comparison, display: Display, tables: Mapping[str, Any]
+    book: Workbook,
+    comparison: Comparison,
+    display: Display,
+    tables: Mapping[str, Any],
+    *,
+    all_columns: int | None = None,
 ) -> Callable[[], None]:
     """The ``总览`` sheet (call it first to make it the first sheet); returns the step that writes its
-    charts and their data sheet, to call after the other sheets (so the data sheet comes last)."""
+    charts and their data sheet, to call after the other sheets (so the data sheet comes last).
+
+    `all_columns` is the number of (unit, period) columns of the whole matrix when `comparison` holds only
+    the first of them (a view of a large archive): the note under the title then says so."""
     zh = display.lang == "zh"
     sheet = book.add_worksheet(sheet_name("overview", display, tables))
     f = _formats(book)
@@ -156,6 +164,14 @@ def write_overview(
         "yellow: check (beyond ±100 %, or a figure approximate or a bound); ≥/≤/约 mark bounds and "
         "approximate figures."
     )
+    shown_columns = len(matrix.columns)
+    if all_columns is not None and all_columns > shown_columns:
+        note += (
+            f"本表只列出前 {shown_columns:,} 个单位·期间（共 {all_columns:,} 个），其余见数据集。"
+            if zh
+            else f" Only the first {shown_columns:,} of {all_columns:,} (unit, period) columns are shown; "
+            "the rest are in the dataset."
+        )
     sheet.write_string(1, 0, note, f["note"])
     if not rows:
         sheet.write_string(3, 0, "没有可对比的指标" if zh else "No indicator to compare", f["text"])

@@ -99,7 +99,9 @@ def write_view(
                 styles = _styles(book)
                 if view:
                     _write_summary(book, styles, source, rows_limit, columns_limit)
-                overview_charts = write_overview(book, _headlines(source, matrix, display), display, TABLES)
+                overview_charts = write_overview(
+                    book, _headlines(source, matrix, display), display, TABLES, all_columns=total_columns
+                )
                 for name in table_names():
                     if name == "matrix":
                         title = sheet_name(name, display, TABLES)
