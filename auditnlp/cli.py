@@ -284,7 +284,7 @@ def compare(
 
     from auditnlp.corpus.batch import MissingExtraError, build_dataset, read_list
     from auditnlp.errors import OptionsError
-    from auditnlp.writers.output import FOLDER_FORMATS, check_output, is_special
+    from auditnlp.writers.output import FOLDER_FORMATS, check_outputs, is_special
     from auditnlp.writers.tables import dataset_files, guess_format, table_files, write_dataset
 
     options = _options(lexicon_dir, text_column, _limits(limits))
@@ -295,19 +295,22 @@ def compare(
     if not items:
         raise click.UsageError("give INPUTS or --input-list")
     ours = dataset_files() if fmt == "parquet" else table_files(fmt) if fmt in FOLDER_FORMATS else ()
-    check_output(output, fmt, protected=_protected(items, manifest, *lists), ours=ours)
+    targets: list[tuple[str | Path, str, Iterable[str]]] = [(output, fmt, ours)]
     scratch = None  # a temporary folder for the dataset of an output that is a device (/dev/stdout)
     if fmt == "parquet":
         root = Path(output)
     elif dataset:
         root = Path(dataset)
     elif is_special(Path(output)):
-        scratch = tempfile.mkdtemp(prefix="auditnlp-")
-        root = Path(scratch) / "dataset"
+        root = None
     else:
         root = Path(output).with_name(Path(output).name + ".dataset")
-    if fmt != "parquet":
-        check_output(root, "parquet", protected=_protected(items, manifest, *lists), ours=dataset_files())
+    if fmt != "parquet" and root is not None:
+        targets.append((root, "parquet", dataset_files()))
+    check_outputs(targets, protected=_protected(items, manifest, *lists))  # the inputs walked once
+    if root is None:
+        scratch = tempfile.mkdtemp(prefix="auditnlp-")
+        root = Path(scratch) / "dataset"
     try:
         try:
             run = build_dataset(

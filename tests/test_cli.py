@@ -129,6 +129,14 @@ def test_compare_refuses_an_output_over_an_input_or_a_folder_holding_one(tmp_pat
     )
     assert isinstance(holding.exception, OutputError)
     assert "holds an input (qingshan.txt)" in str(holding.exception)
+    # the dataset beside a workbook is checked in the same walk of the inputs
+    args = ["compare", str(folder), "-o", str(tmp_path / "c.xlsx"), "--jobs", "1", "--dataset"]
+    inside = runner.invoke(cli, [*args, str(folder)])
+    assert isinstance(inside.exception, OutputError) and str(folder) in str(inside.exception)
+    assert "holds an input (qingshan.txt)" in str(inside.exception)
+    is_input = runner.invoke(cli, [*args, str(report)])  # a file is no dataset folder: click says so
+    assert is_input.exit_code == 2 and "is a file" in is_input.output
+    assert not (tmp_path / "c.xlsx").exists()
     assert report.read_bytes() == before and sorted(p.name for p in folder.rglob("*")) == [
         "2023",
         "qingshan.txt",

@@ -1,20 +1,23 @@
 """Writing outputs safely: checked before the analysis, written atomically, never over an input.
 
-:func:`check_output` refuses, before any work is done, an output that would replace an input or the
-manifest, a folder given as a file (or a file as a folder), a folder holding files that are not ours,
-and a target that cannot be written. :func:`atomic_file` and :func:`atomic_folder` write to a temporary
-file or folder beside the target and put it in place with one rename, so an interrupted run leaves the
-previous output whole. A target that is a device or a pipe (``/dev/stdout``) is written directly.
+:func:`check_output` (:func:`check_outputs` for several outputs of one run) refuses, before any work
+is done, an output that would replace an input or the manifest, a folder given as a file (or a file as a
+folder), a folder holding files that are not ours, and a target that cannot be written.
+:func:`atomic_file` and :func:`atomic_folder` write to a temporary file or folder beside the target and
+put it in place with one rename, so an interrupted run leaves the previous output whole. A target that is
+a device or a pipe (``/dev/stdout``) is written directly.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from auditnlp.errors import OutputError
@@ -52,43 +55,79 @@ def check_output(
     never all held). `ours` are the file names a folder output writes: an existing folder may be replaced
     only when it holds nothing else. Raises :class:`~auditnlp.errors.OutputError`.
     """
-    target = Path(path)
-    where = str(path)
-    resolved = _resolved(target)
-    folder = fmt in FOLDER_FORMATS or fmt == SITE
-    existing_folder = folder and target.is_dir()
-    inside: Path | None = None
+    return check_outputs([(path, fmt, ours)], protected=protected)[0]
+
+
+def check_outputs(
+    targets: Sequence[tuple[str | Path, str, Iterable[str]]], *, protected: Iterable[str | Path] = ()
+) -> list[Path]:
+    """:func:`check_output` for several outputs of one run, each a (path, format, `ours`), reading
+    `protected` once for all of them (an archive's inputs are walked once, not once per output). An
+    output that is an input is refused first, then each output's own checks in the order given."""
+    checks = [_Target(Path(path), str(path), fmt, tuple(ours)) for path, fmt, ours in targets]
+    inside: list[Path | None] = [None] * len(checks)
     for guarded in map(_resolved, protected):
-        if guarded == resolved:
-            raise OutputError(where, "the output is one of the inputs (or the manifest); choose another path")
-        if inside is None and existing_folder and resolved in guarded.parents:
-            inside = guarded
-    if folder:
-        if target.exists() and not target.is_dir():
-            what = "the review site" if fmt == SITE else f"{fmt} output"
-            raise OutputError(where, f"is a file; {what} is a folder (choose a folder)")
-        if target.is_dir():
-            if inside is not None:
-                raise OutputError(where, f"the output folder holds an input ({inside.name}); choose another")
-            names = set(ours)
-            others = sorted(p.name for p in target.iterdir() if p.name not in names)
-            if others:
+        for k, check in enumerate(checks):
+            if guarded == check.resolved:
                 raise OutputError(
-                    where,
-                    f"the folder holds other files ({', '.join(others[:3])}); choose a new or empty folder",
+                    check.where, "the output is one of the inputs (or the manifest); choose another path"
                 )
-        _check_writable(target.parent if target.parent != Path("") else Path("."), where)
+            if inside[k] is None and check.existing_folder and check.resolved in guarded.parents:
+                inside[k] = guarded
+    return [check.finish(held) for check, held in zip(checks, inside, strict=True)]
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One output of :func:`check_outputs`: what it is, and its checks once the inputs are read."""
+
+    target: Path
+    where: str
+    fmt: str
+    ours: tuple[str, ...]
+
+    @functools.cached_property
+    def resolved(self) -> Path:
+        return _resolved(self.target)
+
+    @property
+    def folder(self) -> bool:
+        return self.fmt in FOLDER_FORMATS or self.fmt == SITE
+
+    @functools.cached_property
+    def existing_folder(self) -> bool:
+        return self.folder and self.target.is_dir()
+
+    def finish(self, inside: Path | None) -> Path:
+        """The checks that need no input: `inside` is an input the existing output folder holds."""
+        target, where, fmt = self.target, self.where, self.fmt
+        if self.folder:
+            if target.exists() and not target.is_dir():
+                what = "the review site" if fmt == SITE else f"{fmt} output"
+                raise OutputError(where, f"is a file; {what} is a folder (choose a folder)")
+            if target.is_dir():
+                if inside is not None:
+                    held = f"the output folder holds an input ({inside.name}); choose another"
+                    raise OutputError(where, held)
+                names = set(self.ours)
+                others = sorted(p.name for p in target.iterdir() if p.name not in names)
+                if others:
+                    listed = ", ".join(others[:3])
+                    raise OutputError(
+                        where, f"the folder holds other files ({listed}); choose a new or empty folder"
+                    )
+            _check_writable(target.parent if target.parent != Path("") else Path("."), where)
+            return target
+        if target.is_dir():
+            raise OutputError(where, f"is a folder; {fmt} output is a file (name a file inside it)")
+        if is_special(target):
+            if fmt != "jsonl":
+                raise OutputError(where, f"not a regular file; {fmt} output must be written to a file")
+            if not os.access(target, os.W_OK):
+                raise OutputError(where, "cannot write: permission denied")
+            return target
+        _check_writable(target.parent if str(target.parent) else Path("."), where)
         return target
-    if target.is_dir():
-        raise OutputError(where, f"is a folder; {fmt} output is a file (name a file inside it)")
-    if is_special(target):
-        if fmt != "jsonl":
-            raise OutputError(where, f"not a regular file; {fmt} output must be written to a file")
-        if not os.access(target, os.W_OK):
-            raise OutputError(where, "cannot write: permission denied")
-        return target
-    _check_writable(target.parent if str(target.parent) else Path("."), where)
-    return target
 
 
 def _check_writable(folder: Path, where: str) -> None:
