@@ -196,6 +196,8 @@ class NumberGrammar:
     breakers: Mapping[str, frozenset[str]]
     single_numerals: frozenset[str]
     single_keep_kinds: frozenset[str]
+    single_keep_approx: bool
+    """A one-character numeral after an approximation word (超过十条, 近十个, 不少于三次) is a quantity."""
     frequency_units: frozenset[str]
     frequency_re: Pattern
     duration_before: Pattern
@@ -335,6 +337,7 @@ def build_number_grammar(lex: Lexicons) -> NumberGrammar:
         breakers=breakers,
         single_numerals=frozenset(str(single.get("chars", ""))),
         single_keep_kinds=frozenset(str(k) for k in single.get("keep_kinds", ())),
+        single_keep_approx=bool(single.get("keep_approx", False)),
         frequency_units=frozenset(str(u) for u in freq.get("units", ())),
         frequency_re=compile_pattern(expand(str(freq.get("markers", "(?!)"))), where),
         duration_before=compile_pattern(expand(str(dur.get("before", "(?!)"))), where),
@@ -523,6 +526,7 @@ def _quantity_at(
         and len(first.surface) == 1
         and first.surface in g.single_numerals
         and not (flag or suffix.inner or suffix.magnitude or second or info.kind in g.single_keep_kinds)
+        and not (g.single_keep_approx and pre)
     ):
         return None  # 一批, 五个新城, 重点做好八方面工作: structure, not a result (五万吨 is a result)
     factor = g.magnitudes.get(suffix.magnitude, Decimal(1)) * info.factor
