@@ -136,6 +136,10 @@ class IndicatorLexicon:
     """Per unit kind, its rules in file order cut into short runs, each with the alternation of its
     patterns: a run neither alternation matches is skipped without testing its rules one by one."""
     list_word: str
+    total_re: Pattern | None
+    """A total word (``total_words``) opening the clause before a figure: 合计, 共计."""
+    total_parts: int
+    """How many figures before a total may be its parts."""
     """The word of a distributive list (分别)."""
     list_split_re: Pattern | None
     list_gap_re: Pattern | None
@@ -233,6 +237,10 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
             }
         ),
         list_word=get(rules, "list_word", "分别", where, str),
+        total_re=compile_pattern(f"^(?:{_alt(words('total_words'))})", where)
+        if rules.get("total_words")
+        else None,
+        total_parts=get(rules, "total_parts", 12, where, int),
         list_split_re=compile_pattern(f"(?:{_alt(words('list_separators', ('、',)))})", where),
         list_gap_re=compile_pattern(f"(?:{_alt(words('list_separators', ('、',)))})", where),
         list_expansions=MappingProxyType({str(k): tuple(str(x) for x in v) for k, v in expansions.items()}),

@@ -9,8 +9,9 @@ lexicon files, which users override with a folder of the same names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
+from decimal import Decimal
 from typing import Any
 
 import regex
@@ -85,6 +86,59 @@ class _Draft:  # not frozen: made once per figure, and a frozen dataclass is slo
     passes_on: str | None
     """The subject the next figure may take when it has none: the subject read before this figure
     (4个千亿台阶 counts 台阶 but passes on 地区生产总值), unless it is a comparison (高于全国)."""
+    parts: tuple[int, ...] = ()
+    """Indexes of the figures this total (合计5亿元) sums: they add up to it (see :func:`_summed_parts`)."""
+
+
+def _half_step(q: Quantity) -> Decimal:
+    """Half a unit of the last digit `q` states, in its base unit: how far a rounded figure may be off."""
+    assert q.value is not None and q.base_value is not None
+    exponent = q.value.as_tuple().exponent
+    step = Decimal(5).scaleb((exponent if isinstance(exponent, int) else 0) - 1)
+    return abs(step * q.base_value / q.value) if q.value else step
+
+
+def _summed_parts(text: str, lex: IndicatorLexicon, q: Quantity, drafts: Sequence[_Draft]) -> tuple[int, ...]:
+    """The figures right before `q` in its sentence whose values add up to it (two at least, levels of
+    its base unit, stated exactly): the parts a total (合计) sums; ``()`` when no run of them does."""
+    if q.base_value is None or q.value is None or q.value_max is not None:
+        return ()
+    tolerance = _half_step(q)
+    total = Decimal(0)
+    first = len(drafts)
+    while first > 0 and len(drafts) - first < lex.total_parts:
+        part = drafts[first - 1]
+        p = part.q
+        if (
+            p.base_value is None
+            or p.value is None
+            or p.value_max is not None
+            or p.base_unit != q.base_unit
+            or p.flag is not None
+            or part.change is not None
+            or part.parts
+            or any(c in _SENTENCE_ENDS for c in text[p.tail : q.lead])
+        ):
+            return ()
+        first -= 1
+        total += p.base_value
+        tolerance += _half_step(p)
+        if len(drafts) - first >= 2 and abs(total - q.base_value) <= tolerance:
+            return tuple(range(first, len(drafts)))
+        if total > q.base_value + tolerance:
+            return ()
+    return ()
+
+
+def _mark_parts(found: list[Indicator], drafts: Sequence[_Draft]) -> None:
+    """The parts a total sums are detail figures; a total of detail figures (其中…合计) is one too."""
+    for k, draft in enumerate(drafts):
+        if draft.parts:
+            if all(found[j].detail for j in draft.parts) and not found[k].detail:
+                found[k] = replace(found[k], detail=True)
+            for j in draft.parts:
+                if not found[j].detail:
+                    found[j] = replace(found[j], detail=True)
 
 
 _SENTENCE_BREAK = regex.compile("[。；！？\n]")
@@ -105,6 +159,7 @@ def _sentence_end(text: str, pos: int, limit: int = 400) -> int:
 
 def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
     quantities = list(find_numbers(text, grammar=lex.grammar))
+    drafts: list[_Draft] = []
     has_tables = " | " in text
     has_lists = lex.list_word in text
     listed: dict[int, tuple[str | None, str | None]] = {}
@@ -120,6 +175,8 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
         if m is not None:
             change = m.group("change")
             left = left[: m.start()]
+        total = lex.total_re is not None and lex.total_re.match(left) is not None
+        parts: tuple[int, ...] = ()
         header = None
         cell = table_cell(text, q.start) if has_tables else None
         if cell is not None:
@@ -142,6 +199,11 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
                 else:
                     subject = subjects[0]
                     listed.update({j: (s, change) for j, s in zip(members[1:], subjects[1:], strict=True)})
+            elif total:  # 合计5亿元: the sum of the figures before it, not its last part
+                parts = _summed_parts(text, lex, q, drafts)
+                named = [drafts[j].subject for j in parts]
+                if subject is None and named and all(named):
+                    subject = before = "、".join(n for n in named if n)
             elif (
                 subject is None
                 and prev is not None
@@ -160,7 +222,8 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
         context = text[cs : q.lead] + "|" + text[q.tail : subject_clause_end(text, lex, q.tail)]
         rule = None if i in unnamed else _name(lex, subject, context, q, change)
         passes = before if cell is None and i not in listed and before else subject
-        draft = _Draft(q, change, subject, rule, header, passes)
+        draft = _Draft(q, change, subject, rule, header, passes, parts)
+        drafts.append(draft)
         yield draft
         prev = draft
 
@@ -314,8 +377,10 @@ def extract_indicators(report: Report, /, *, lexicon: LexiconsLike = None) -> It
     ends = {s.id: s.end for s in report.sentences}
     text = report.text
     found = []
+    drafts = []
     cache = MeaningCache()
     for d in _drafts(text, lex):
+        drafts.append(d)
         located = index.locate(d.q.start)
         found.append(
             _indicator(
@@ -334,6 +399,7 @@ def extract_indicators(report: Report, /, *, lexicon: LexiconsLike = None) -> It
                 cache=cache,
             )
         )
+    _mark_parts(found, drafts)
     yield from _share_in_runs(found, text, lex)
 
 
@@ -346,6 +412,7 @@ def find_quantities(text: str, /, *, lexicon: LexiconsLike = None) -> list[Indic
     lex = load_indicator_lexicon(lexicon)
     rules = load_meaning_rules(lexicon)
     cache = MeaningCache()
+    drafts = list(_drafts(text, lex))
     found = [
         _indicator(
             d,
@@ -356,6 +423,7 @@ def find_quantities(text: str, /, *, lexicon: LexiconsLike = None) -> list[Indic
             sentence_end=_sentence_end(text, d.q.tail),
             cache=cache,
         )
-        for d in _drafts(text, lex)
+        for d in drafts
     ]
+    _mark_parts(found, drafts)
     return _share_in_runs(found, text, lex)
