@@ -22,6 +22,9 @@ over the rounds, MB/s, and per round the ratio jieba ÷ full (> 1: the analysis 
 
 ``--against REV`` runs the same measurement on that git revision's package (``git archive``) in its own
 processes, alternating with this tree's, so both see the same machine load, and prints them side by side.
+``--mypyc MODULE.py …`` does the same with a copy of this tree's package whose named modules are compiled
+by mypyc (a C compiler and mypy needed; nothing in the repository changes): whether compiling the Python
+glue of a stage pays (e.g. ``auditnlp/extract/numbers.py auditnlp/extract/indicators.py``).
 ``--cold N`` times N cold runs of ``auditnlp analyze FILE --json``, ``import auditnlp`` and the README's first
 command (``compare corpora/samples --manifest … -o X.xlsx``) per tree, alternating. ``--jionlp-python``
 names a Python that has jionlp (its own venv: jionlp is not a dependency) to time ``extract_money`` on the
@@ -218,6 +221,17 @@ print(json.dumps({"times": times, "found": found, "version": jio.__version__}))
 """
 
 
+def compiled_copy(modules: list[str], into: Path) -> Path:
+    """A copy of this tree's package under `into` with `modules` (paths relative to the repository, e.g.
+    ``auditnlp/extract/numbers.py``) compiled by mypyc in place (their extension modules beside them)."""
+    import shutil
+
+    shutil.copytree(ROOT / "auditnlp", into / "auditnlp", ignore=shutil.ignore_patterns("__pycache__"))
+    (into / "mypy.ini").write_text("[mypy]\npython_version = 3.11\nignore_missing_imports = True\n")
+    subprocess.run([sys.executable, "-m", "mypyc", *modules], cwd=into, check=True, capture_output=True)
+    return into
+
+
 def _stats(xs: list[float]) -> tuple[float, float]:
     return min(xs), statistics.median(xs)
 
@@ -264,6 +278,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5, help="rounds per process")
     ap.add_argument("--processes", type=int, default=2, help="processes per tree and corpus (alternating)")
     ap.add_argument("--against", help="also measure this git revision's package, side by side")
+    ap.add_argument("--mypyc", nargs="+", metavar="MODULE", help="also measure these modules compiled")
     ap.add_argument("--corpus", choices=("gov", "audit", "both"), default="both")
     ap.add_argument("--cold", type=int, default=5, help="cold runs per command and tree (0: none)")
     ap.add_argument("--jionlp-python", type=Path, help="a Python with jionlp installed (its own venv)")
@@ -281,6 +296,7 @@ def main() -> int:
         "",
         f"`python bench/bench_speed.py --rounds {args.rounds} --processes {args.processes}"
         + (f" --against {args.against}" if args.against else "")
+        + (f" --mypyc {' '.join(args.mypyc)}" if args.mypyc else "")
         + "`; Python "
         + sys.version.split()[0]
         + f", {os.cpu_count()} CPUs; load average before {load_before[0]:.2f} / {load_before[1]:.2f} / "
@@ -293,6 +309,8 @@ def main() -> int:
         trees = {"this tree": ROOT}
         if args.against:
             trees = {args.against: _export(args.against, tmp / "against"), "this tree": ROOT}
+        if args.mypyc:
+            trees["mypyc"] = compiled_copy(args.mypyc, tmp / "mypyc")
         gov_texts: Path | None = None
         indicator_times: list[float] = []
         for corpus in corpora:
