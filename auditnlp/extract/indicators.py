@@ -28,8 +28,9 @@ from auditnlp.extract.meaning import (
     load_meaning_rules,
     read_meaning,
 )
-from auditnlp.extract.numbers import Quantity, find_numbers
+from auditnlp.extract.numbers import Quantity, cell_unit, find_numbers
 from auditnlp.extract.subjects import (
+    TableCells,
     before_clause,
     implied_subject,
     is_comparison,
@@ -40,7 +41,6 @@ from auditnlp.extract.subjects import (
     subject_after,
     subject_before,
     subject_clause_end,
-    table_cell,
 )
 from auditnlp.lexicon import LexiconsLike
 from auditnlp.segment.structure import StructureIndex
@@ -160,7 +160,7 @@ def _sentence_end(text: str, pos: int, limit: int = 400) -> int:
 def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
     quantities = list(find_numbers(text, grammar=lex.grammar))
     drafts: list[_Draft] = []
-    has_tables = " | " in text
+    tables = TableCells(text) if " | " in text else None
     has_lists = lex.list_word in text
     listed: dict[int, tuple[str | None, str | None]] = {}
     """Figures of a distributive list after its first: index → (subject, change)."""
@@ -178,9 +178,12 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
         total = lex.total_re is not None and lex.total_re.match(left) is not None
         parts: tuple[int, ...] = ()
         header = None
-        cell = table_cell(text, q.start) if has_tables else None
+        cell = tables.cell(q.start) if tables is not None else None
         if cell is not None:
-            subject = strip_head(lex, strip_tail(lex, cell[0])) or None
+            label = cell[0]
+            if cell_unit(label) is not None:  # 人均可支配收入（元）: the unit is not part of the name
+                label = label[: label.rfind("（" if "（" in label else "(")].rstrip()
+            subject = strip_head(lex, strip_tail(lex, label)) or None
             header = cell[1]
         elif i in listed:
             subject, change = listed[i][0], listed[i][1] or change

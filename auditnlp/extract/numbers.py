@@ -16,6 +16,7 @@ import bisect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, getcontext, localcontext
+from typing import Any
 
 import regex
 
@@ -445,6 +446,8 @@ def find_numbers(
     end = len(text) if end is None else end
     spans = g.blocked_spans(text, start, end)
     starts = [s for s, _ in spans]
+    # a cell holding a bare number takes the unit its row label or column header names
+    cells = _Cells(text) if " | " in text else None
     pos = start
     while True:
         m = g.token.search(text, pos, end)
@@ -460,14 +463,137 @@ def find_numbers(
             and (m.end() >= end or text[m.end()] not in g.followers)
             and not (text[m.end() - 1] in "百千" and m.lastgroup == "chinese")  # 两千五百万千瓦
         ):
-            pos = m.end()
-            continue
-        q = _quantity_at(g, text, m.start(), end, spans, starts)
+            q = _cell_quantity(g, cells, m, spans, starts) if cells is not None else None
+        else:
+            q = _quantity_at(g, text, m.start(), end, spans, starts)
+            if q is None and cells is not None:
+                q = _cell_quantity(g, cells, m, spans, starts)
         if q is None:
             pos = m.end()
             continue
         yield q
         pos = q.end
+
+
+_CELL_UNIT = regex.compile(r"[（(](?:单位[:：]\s*)?(?P<unit>[^（）()]{1,8})[)）]\s*$")
+"""A unit in brackets closing a table's row label or column header: 人均可支配收入（元）, 2024年（亿元）."""
+
+
+def cell_unit(label: str) -> str | None:
+    """The unit in brackets that closes a table row label or column header (``（元）``, ``(单位：万元)``)."""
+    m = _CELL_UNIT.search(label)
+    return m.group("unit").strip() if m is not None else None
+
+
+class _Cells:
+    """The table lines of a text as :func:`find_numbers` meets them, in order: each line's cells and the
+    units its label and its block's header name, worked out once per line and once per block (so a long
+    table costs one pass, not one scan back per number)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.start = self.end = -1
+        self.cells: list[tuple[int, int]] = []
+        self.label_unit: str | None = None
+        self.heads: list[str] | None = None
+        self.header_line = False
+
+    def _line(self, pos: int) -> None:
+        text = self.text
+        start = text.rfind("\n", 0, pos) + 1
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end
+        previous = text[self.start : self.end] if self.cells else None  # the table line met before
+        before = self.end
+        self.start, self.end = start, end
+        line = text[start:end]
+        if " | " not in line:
+            self.cells, self.heads, self.header_line = [], None, False
+            return
+        self.cells = []
+        at = start
+        for cell in line.split(" | "):
+            self.cells.append((at, at + len(cell)))
+            at += len(cell) + 3
+        self.label_unit = cell_unit(line[: self.cells[0][1] - start])
+        # the same block as the table line met before (every line between is a table line): its header
+        if (
+            previous is not None
+            and before < start
+            and (start == before + 1 or all(" | " in x for x in text[before + 1 : start - 1].split("\n")))
+        ):
+            if self.header_line:  # that line was the header itself
+                self.heads = previous.split(" | ")
+            self.header_line = False
+            return
+        top = start
+        while top > 0:
+            above = text.rfind("\n", 0, top - 1) + 1
+            if " | " not in text[above : top - 1]:
+                break
+            top = above
+        # the block's first line is its header: its own cells take no unit from it
+        self.header_line = top == start
+        self.heads = text[top : text.find("\n", top)].split(" | ") if top < start else None
+
+    def unit_at(self, pos: int, end: int) -> str | None:
+        """The unit of the bare number at ``text[pos:end]`` when it is a whole cell (not the label) of a
+        table line: its row label's, else its column header's; ``None`` otherwise."""
+        if not self.start <= pos < self.end or self.end < 0:
+            self._line(pos)
+        if not self.cells or self.header_line:
+            return None
+        column = bisect.bisect_right(self.cells, (pos, len(self.text))) - 1
+        if column <= 0:
+            return None
+        cell_start, cell_end = self.cells[column]
+        if self.text[cell_start:cell_end].strip() != self.text[pos:end]:
+            return None
+        if self.label_unit is not None:
+            return self.label_unit
+        heads = self.heads
+        return cell_unit(heads[column]) if heads is not None and column < len(heads) else None
+
+
+def _cell_quantity(
+    g: NumberGrammar, cells: _Cells, m: Any, spans: list[tuple[int, int]], starts: list[int]
+) -> Quantity | None:
+    """A bare number that is a whole table cell (``… | 43120 | …``), with the unit its row label or else
+    its column header names in brackets (``城镇居民人均可支配收入（元）``); ``None`` otherwise."""
+    if m.lastgroup not in ("arabic", "mask"):
+        return None
+    unit = cells.unit_at(m.start(), m.end())
+    if unit is None:
+        return None
+    suffix = _suffix_at(g, unit, 0, len(unit))
+    if suffix.end != len(unit) or not (suffix.unit or suffix.magnitude):
+        return None
+    if _overlaps(spans, starts, m.start(), m.end()):
+        return None
+    masked = m.lastgroup == "mask"
+    value = None if masked else parse_number(m.group())
+    if value is None and not masked:
+        return None
+    info = suffix.info or UnitInfo(suffix.magnitude, "count", "", Decimal(1))
+    factor = g.magnitudes.get(suffix.magnitude, Decimal(1)) * info.factor
+    return Quantity(
+        m.start(),
+        m.end(),
+        m.group(),
+        m.group(),
+        value,
+        None,
+        masked,
+        m.group() if masked else None,
+        None,
+        suffix.magnitude + suffix.unit + suffix.per,
+        info.kind,
+        None if value is None else exact_product(value, factor),
+        info.base_unit + suffix.per,
+        None,
+        m.start(),
+        m.end(),
+    )
 
 
 def _may_separate(c: str) -> bool:

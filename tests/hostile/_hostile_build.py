@@ -406,6 +406,9 @@ PATHOLOGICAL: dict[str, Callable[[int], str]] = {
     # each figure, so many figures in one clause with no punctuation must not rescan the clause per figure
     "figures_one_clause": lambda n: repeat("全年完成审计项目27个增长12%资金3.5亿元由47.6%提升至73.4%", n),
     "distributive_lists": lambda n: repeat("城镇和农村居民人均可支配收入分别增长5%和6%、", n),
+    # bare numbers in table cells take the unit of their row label or column header
+    "table_line": lambda n: "项目 | 2023年\n指标（万元） | " + repeat("12 | ", n),
+    "table_rows": lambda n: "项目 | 2023年（万元） | 2024年（万元）\n" + repeat("查出问题金额 | 1,250 | 36\n", n),
 }
 
 

@@ -54,6 +54,8 @@ FAMILIES: dict[str, tuple[int, tuple[str, ...] | None]] = {
     "slogan_frames": (16000, None),
     "figures_one_clause": (8000, None),
     "distributive_lists": (8000, None),
+    "table_line": (8000, None),
+    "table_rows": (8000, None),
     "realish": (30000, None),
 }
 CASES = {
