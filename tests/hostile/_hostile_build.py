@@ -408,7 +408,9 @@ PATHOLOGICAL: dict[str, Callable[[int], str]] = {
     "distributive_lists": lambda n: repeat("城镇和农村居民人均可支配收入分别增长5%和6%、", n),
     # bare numbers in table cells take the unit of their row label or column header
     "table_line": lambda n: "项目 | 2023年\n指标（万元） | " + repeat("12 | ", n),
-    "table_rows": lambda n: "项目 | 2023年（万元） | 2024年（万元）\n" + repeat("查出问题金额 | 1,250 | 36\n", n),
+    "table_rows": lambda n: (
+        "项目 | 2023年（万元） | 2024年（万元）\n" + repeat("查出问题金额 | 1,250 | 36\n", n)
+    ),
 }
 
 
