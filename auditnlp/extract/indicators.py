@@ -130,6 +130,15 @@ def _summed_parts(text: str, lex: IndicatorLexicon, q: Quantity, drafts: Sequenc
     return ()
 
 
+def _shared_tail(words: Sequence[str]) -> str:
+    """The longest ending all of `words` share (违规问题金额, 管理不规范问题金额 → 问题金额)."""
+    shortest = min(words, key=len, default="")
+    n = 0
+    while n < len(shortest) and all(w[-1 - n] == shortest[-1 - n] for w in words):
+        n += 1
+    return shortest[len(shortest) - n :]
+
+
 def _mark_parts(found: list[Indicator], drafts: Sequence[_Draft]) -> None:
     """The parts a total sums are detail figures; a total of detail figures (其中…合计) is one too."""
     for k, draft in enumerate(drafts):
@@ -204,9 +213,11 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
                     listed.update({j: (s, change) for j, s in zip(members[1:], subjects[1:], strict=True)})
             elif total:  # 合计5亿元: the sum of the figures before it, not its last part
                 parts = _summed_parts(text, lex, q, drafts)
-                named = [drafts[j].subject for j in parts]
+                named = [drafts[j].subject or "" for j in parts]
                 if subject is None and named and all(named):
-                    subject = before = "、".join(n for n in named if n)
+                    # what the parts share (违规问题金额、管理不规范问题金额 → 问题金额), else all of them
+                    shared = _shared_tail(named)
+                    subject = before = shared if len(shared) >= 2 else "、".join(named)
             elif (
                 subject is None
                 and prev is not None
@@ -224,6 +235,8 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
                 subject = implied or subject
         context = text[cs : q.lead] + "|" + text[q.tail : subject_clause_end(text, lex, q.tail)]
         rule = None if i in unnamed else _name(lex, subject, context, q, change)
+        if rule is not None and any(drafts[j].rule is rule for j in parts):
+            rule = None  # a sum is none of its parts: 违规金额 + 损失浪费 is no 违规金额
         passes = before if cell is None and i not in listed and before else subject
         draft = _Draft(q, change, subject, rule, header, passes, parts)
         drafts.append(draft)
