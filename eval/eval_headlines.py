@@ -2,7 +2,7 @@
 
 Usage (from the repository root, with ../shared beside it for the government reports):
 
-    python eval/eval_headlines.py [--shared ../shared] [--set gov|samples|heldout|all] [--out eval/headlines.md]
+    python eval/eval_headlines.py [--shared ../shared] [--set gov|samples|heldout|heldout2|all] [--out F.md]
 
 ``gov``: runs :func:`auditnlp.compare_inputs` on the 18 provincial government work reports named in
 ``eval/gold/headlines.tsv`` and compares every matrix cell of the 19 headline names with the gold
@@ -12,7 +12,8 @@ reports. ``samples``: the bundled sample corpus (``corpora/samples`` with its ma
 money found, 促进整改金额, 追回资金, suggestions made/adopted, clues referred, rectification and adoption
 rates). ``heldout``: the reports of ``eval/heldout/reports`` (ours, fictional, labelled before any run; not
 part of ``all``) against ``eval/heldout/headlines.tsv`` on every headline name, and each report's unit and
-covered period against ``eval/heldout/meta.tsv``. Per set it prints precision (right cells / cells shown for these names) and recall (right cells /
+covered period against ``eval/heldout/meta.tsv``; ``heldout2`` the same for ``eval/heldout2`` (a second
+set, written and labelled blind after the first had been used to fix rules). Per set it prints precision (right cells / cells shown for these names) and recall (right cells /
 gold rows), then every wrong cell and every gold figure without a right cell, as Markdown.
 
 A cell is right when its value, converted to the gold base unit (元, %, 人, 吨; 1斤 = 0.0005吨,
@@ -422,9 +423,9 @@ def evaluate_samples(*, jobs: int | None = 1) -> tuple[str, dict[str, tuple[floa
     return "\n".join(lines) + "\n", scores
 
 
-def _meta_lines(comparison: Any) -> list[str]:
-    """Each held-out report's unit and covered period against eval/heldout/meta.tsv."""
-    with (HELDOUT / "meta.tsv").open(encoding="utf-8") as f:
+def _meta_lines(comparison: Any, folder: Path = HELDOUT) -> list[str]:
+    """Each held-out report's unit and covered period against `folder`/meta.tsv."""
+    with (folder / "meta.tsv").open(encoding="utf-8") as f:
         rows = csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t")
         expected = {r["doc"]: r for r in rows}
     got = {_rel(str(r.file), ROOT): r for r in comparison.reports.itertuples(index=False)}
@@ -452,26 +453,29 @@ def _meta_lines(comparison: Any) -> list[str]:
     return lines
 
 
-def evaluate_heldout(*, jobs: int | None = 1) -> tuple[str, dict[str, tuple[float, float]]]:
-    """Run the comparison on the held-out reports; the Markdown report and (precision, recall)."""
-    gold_path = HELDOUT / "headlines.tsv"
+def evaluate_heldout(
+    *, jobs: int | None = 1, folder: Path = HELDOUT
+) -> tuple[str, dict[str, tuple[float, float]]]:
+    """Run the comparison on the held-out reports of `folder` (``eval/heldout``, ``eval/heldout2``); the
+    Markdown report and (precision, recall)."""
+    gold_path = folder / "headlines.tsv"
     gold = read_gold(gold_path)
     docs = gold_docs(gold_path)
-    comparison = auditnlp.compare_inputs([HELDOUT / "reports"], jobs=jobs, progress=False)
+    comparison = auditnlp.compare_inputs([folder / "reports"], jobs=jobs, progress=False)
     names = NAMES + AUDIT_NAMES
     cells, unmapped = matrix_cells(comparison, ROOT, names)
-    scored = score(cells, gold, docs, set_of=lambda _: "heldout")
+    scored = score(cells, gold, docs, set_of=lambda _: folder.name)
     lines, scores = _report(
-        "held-out reports (eval/heldout/headlines.tsv)",
+        f"held-out reports ({gold_path.relative_to(ROOT).as_posix()})",
         comparison,
         unmapped,
         gold,
         docs,
         scored,
         names,
-        set_of=lambda _: "heldout",
+        set_of=lambda _: folder.name,
     )
-    return "\n".join(lines + _meta_lines(comparison)) + "\n", scores
+    return "\n".join(lines + _meta_lines(comparison, folder)) + "\n", scores
 
 
 def _git(*args: str) -> str:
@@ -511,7 +515,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
     ap.add_argument(
-        "--set", choices=("gov", "samples", "heldout", "all"), default="all", help="which gold set"
+        "--set",
+        choices=("gov", "samples", "heldout", "heldout2", "all"),
+        default="all",
+        help="which gold set (heldout, heldout2: eval/<set>, not part of all)",
     )
     ap.add_argument("--out", type=Path, help="also write the Markdown report to this file")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes for compare_inputs")
@@ -537,8 +544,8 @@ def main() -> int:
         report += evaluate(args.shared, jobs=args.jobs)[0] + "\n"
     if args.set in ("samples", "all"):
         report += evaluate_samples(jobs=args.jobs or 1)[0]
-    if args.set == "heldout":
-        report += evaluate_heldout(jobs=args.jobs or 1)[0]
+    if args.set in ("heldout", "heldout2"):
+        report += evaluate_heldout(jobs=args.jobs or 1, folder=ROOT / "eval" / args.set)[0]
     print(report, end="")
     if args.out:
         args.out.write_text(report, encoding="utf-8")
