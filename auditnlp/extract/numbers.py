@@ -568,6 +568,8 @@ def _cell_quantity(
     suffix = _suffix_at(g, unit, 0, len(unit))
     if suffix.end != len(unit) or not (suffix.unit or suffix.magnitude):
         return None
+    if suffix.info is not None and suffix.info.kind == "time":  # 年度（年） | 2023: a year, not a duration
+        return None
     if _overlaps(spans, starts, m.start(), m.end()):
         return None
     masked = m.lastgroup == "mask"
