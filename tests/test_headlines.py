@@ -159,6 +159,19 @@ def test_workbook_matrix_shows_labels_qualifiers_money_units_and_sources(
     assert projects.value == "XX"
 
 
+def test_a_bound_in_the_summary_wins_over_a_section_figure_that_breaks_it(tmp_path: Path) -> None:
+    """超过1.2亿元 in the summary, then 4,630万元 under a sub-heading: a figure below the summary's lower
+    bound is one of its parts, so the bound is shown (a figure that keeps it is shown instead: below)."""
+    (tmp_path / "r.txt").write_text(
+        "漾川县审计局2025年工作总结\n一、总体情况\n全年查出问题金额超过1.2亿元，追回资金超过800万元。\n"
+        "二、主要工作\n（一）财政审计。查出问题金额4,630万元，追回资金860万元。\n",
+        encoding="utf-8",
+    )
+    c = compare_inputs([tmp_path], jobs=1, progress=False)
+    assert _cell(c, "problem_amount", "漾川县审计局", "2025") == Decimal(120000000)
+    assert _cell(c, "funds_recovered", "漾川县审计局", "2025") == Decimal(8600000)  # keeps 超过800万元
+
+
 def test_summary_paragraph_wins_over_a_sub_heading_but_not_over_a_bound(tmp_path: Path) -> None:
     """The totals of an audit summary stand before its sub-headings; a figure under （二）民生审计 is a part,
     even when the summary states its total approximately. A bound (超过60条) still yields to a stated figure."""

@@ -71,6 +71,28 @@ def _rank(ind: Indicator, sections: dict[int, Section]) -> tuple[int, int, int, 
     return (int(ind.masked), int(ind.detail), int(rank == 2), depth, rank)
 
 
+def _choose(eligible: list[tuple[int, Indicator]], sections: dict[int, Section]) -> int | None:
+    """The index of the headline among `eligible` (index, indicator) pairs: the best :func:`_rank`, unless
+    it stands under a sub-heading and breaks a bound the summary states (查出问题金额超过1.2亿元, then a
+    section's 查出问题金额4,630万元): a figure below the summary's lower bound is one of its parts, so the
+    bound is shown. A figure that keeps the bound (超过60条, then 62条) is the more exact statement."""
+    if not eligible:
+        return None
+    ranked = sorted(eligible, key=lambda e: (_rank(e[1], sections), e[0]))
+    best = ranked[0][1]
+    depth = _rank(best, sections)[3]
+    value = best.signed(best.base_value)
+    if value is None or depth <= 1:
+        return ranked[0][0]
+    for index, ind in ranked[1:]:
+        bound = ind.signed(ind.base_value)
+        if bound is None or _rank(ind, sections)[3] >= depth or ind.detail:
+            continue
+        if (ind.qualifier == "at_least" and value < bound) or (ind.qualifier == "at_most" and value > bound):
+            return index
+    return ranked[0][0]
+
+
 def _show(value: Decimal | None, ind: Indicator) -> str:
     mark = QUALIFIER_MARKS.get(ind.qualifier or "", "")
     return f"{mark}{ind.text}" if value is not None else f"{ind.text}（脱敏）"
@@ -97,7 +119,7 @@ def headline_rows(
     shown: dict[str, dict[str, Any]] = {}
     for (name, _), members in groups.items():
         eligible = [(i, ind) for i, ind in members if _why_not(ind, covered) is None]
-        chosen = min(eligible, key=lambda e: (_rank(e[1], sections), e[0]))[0] if eligible else None
+        chosen = _choose(eligible, sections)
         chosen_ind = report.indicators[chosen] if chosen is not None else None
         chosen_value = chosen_ind.signed(chosen_ind.base_value) if chosen_ind is not None else None
         others = [
