@@ -585,7 +585,8 @@ def _figure_scope(
     `scoped`: the period in force (:class:`PeriodScopes`) already holds the one its sentence opens with."""
     if _PHRASE_CHARS.search(text, cs, lead) is not None:
         m = rules.right_before_re.search(text, cs, lead)
-        if m is not None and not _compared(rules, text, m.start(), cs):
+        # 比2023年的27个: the level compared with is that year's own (比2023年增长5% is a change since)
+        if m is not None and (text[m.end() - 1] == "的" or not _compared(rules, text, m.start(), cs)):
             year = int(m.group("y"))
             if covered is not None and covered.year == covered.end_year == year:
                 return ("year", covered)
