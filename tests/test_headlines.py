@@ -159,6 +159,27 @@ def test_workbook_matrix_shows_labels_qualifiers_money_units_and_sources(
     assert projects.value == "XX"
 
 
+def test_a_masked_total_is_shown_rather_than_one_of_its_parts(tmp_path: Path) -> None:
+    """追回资金**万元 in the summary and a sub-item 推动追回…23.5万元: the cell is the masked total (XX),
+    not the part, which would be a wrong figure; with no masked total the part is still shown."""
+    (tmp_path / "r.txt").write_text(
+        "漾川县审计局2025年工作总结\n一、总体情况\n全年完成审计项目13个，追回资金**万元。\n"
+        "二、主要工作\n（一）民生审计。其中推动追回违规发放补助资金23.5万元。\n",
+        encoding="utf-8",
+    )
+    c = compare_inputs([tmp_path], jobs=1, progress=False)
+    values = _values(c, "漾川县审计局", "2025", "funds_recovered")
+    shown = values[values["shown"]]
+    assert shown["masked"].tolist() == [True], values[["text", "shown", "masked"]]
+    (tmp_path / "r.txt").write_text(
+        "漾川县审计局2025年工作总结\n一、总体情况\n全年完成审计项目13个。\n"
+        "二、主要工作\n（一）民生审计。其中推动追回违规发放补助资金23.5万元。\n",
+        encoding="utf-8",
+    )
+    c = compare_inputs([tmp_path], jobs=1, progress=False)
+    assert _cell(c, "funds_recovered", "漾川县审计局", "2025") == Decimal(235000)
+
+
 def test_a_bound_in_the_summary_wins_over_a_section_figure_that_breaks_it(tmp_path: Path) -> None:
     """超过1.2亿元 in the summary, then 4,630万元 under a sub-heading: a figure below the summary's lower
     bound is one of its parts, so the bound is shown (a figure that keeps it is shown instead: below)."""

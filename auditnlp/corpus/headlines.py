@@ -62,13 +62,14 @@ def _why_not(ind: Indicator, covered: Period | None) -> str | None:
 
 
 def _rank(ind: Indicator, sections: dict[int, Section]) -> tuple[int, int, int, int, int]:
-    """Masked last; then a sub-item (其中…, 比如…) after a summary, a bound (超过5亿元) after a stated
-    figure, a figure under a sub-heading ((三)民生审计…) after one under a part heading or none (the
-    summary paragraph), an approximate figure after an exact one."""
+    """A sub-item (其中…, 比如…) after a summary, even a masked one (追回资金**万元 is the total: a part
+    shown in its place would be a wrong figure, ``XX`` is an honest one); a masked figure after a stated
+    one; a bound (超过5亿元) after a stated figure; a figure under a sub-heading ((三)民生审计…) after one
+    under a part heading or none (the summary paragraph); an approximate figure after an exact one."""
     section = sections.get(ind.section)
     depth = section.level if section is not None and section.level > 1 else 1
     rank = _QUALIFIER_RANK.get(ind.qualifier, 2)
-    return (int(ind.masked), int(ind.detail), int(rank == 2), depth, rank)
+    return (int(ind.detail), int(ind.masked), int(rank == 2), depth, rank)
 
 
 def _choose(eligible: list[tuple[int, Indicator]], sections: dict[int, Section]) -> int | None:
