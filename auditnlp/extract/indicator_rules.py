@@ -136,6 +136,8 @@ class IndicatorLexicon:
     """Per unit kind, its rules in file order cut into short runs, each with the alternation of its
     patterns: a run neither alternation matches is skipped without testing its rules one by one."""
     list_word: str
+    list_heads: tuple[str, ...]
+    """Head nouns an item of a distributive list takes from the last item when it lacks one (longest first)."""
     total_re: Pattern | None
     """A total word (``total_words``) opening the clause before a figure: 合计, 共计."""
     total_parts: int
@@ -237,6 +239,7 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
             }
         ),
         list_word=get(rules, "list_word", "分别", where, str),
+        list_heads=tuple(sorted(words("list_heads"), key=len, reverse=True)),
         total_re=compile_pattern(f"^(?:{_alt(words('total_words'))})", where)
         if rules.get("total_words")
         else None,

@@ -146,7 +146,9 @@ def list_subjects(text: str, lex: IndicatorLexicon, lead: int, count: int) -> li
     """The `count` subjects named before the list word in the clause of `lead`, in order, or ``None``.
 
     城镇、农村居民人均可支配收入 → 城镇居民人均可支配收入, 农村居民人均可支配收入 (a short item takes
-    the tail of the last one); 城乡居民收入 → 城镇居民收入, 农村居民收入 (``list_expansions``).
+    the tail of the last one); 违规、管理不规范和损失浪费问题金额 → 违规问题金额, … (an item lacking the
+    head noun the last ends with takes it: ``list_heads``); 城乡居民收入 → 城镇居民收入, 农村居民收入
+    (``list_expansions``).
     """
     start = _wide_start(text, lead)
     k = text.rfind(lex.list_word, start, lead)
@@ -162,9 +164,13 @@ def list_subjects(text: str, lex: IndicatorLexicon, lead: int, count: int) -> li
     if len(items) != count:
         return None
     last = items[-1]
+    head = next((h for h in lex.list_heads if last.endswith(h)), None)
     subjects: list[str | None] = []
     for item in items:
-        if len(item) < len(last) and len(item) <= 4:
+        if head is not None:  # 违规、管理不规范和损失浪费问题金额: each item's 问题金额
+            if not any(item.endswith(h) for h in lex.list_heads):
+                item += head  # (an item with a head of its own is whole: 违规金额、管理不规范金额)
+        elif len(item) < len(last) and len(item) <= 4:
             item += last[len(item) :]
         subjects.append(subject_before(lex, item) or None)
     return subjects
