@@ -137,7 +137,7 @@ class IndicatorLexicon:
     patterns: a run neither alternation matches is skipped without testing its rules one by one."""
     list_word: str
     list_heads: tuple[str, ...]
-    """Head nouns an item of a distributive list takes from the last item when it lacks one (longest first)."""
+    """Head nouns a distributive list item takes from the last item when it lacks one (longest first)."""
     total_re: Pattern | None
     """A total word (``total_words``) opening the clause before a figure: 合计, 共计."""
     total_parts: int
