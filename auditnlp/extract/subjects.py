@@ -164,12 +164,12 @@ def list_subjects(text: str, lex: IndicatorLexicon, lead: int, count: int) -> li
     if len(items) != count:
         return None
     last = items[-1]
-    head = next((h for h in lex.list_heads if last.endswith(h)), None)
+    noun = next((h for h in lex.list_heads if last.endswith(h)), None)
     subjects: list[str | None] = []
     for item in items:
-        if head is not None:  # 违规、管理不规范和损失浪费问题金额: each item's 问题金额
+        if noun is not None:  # 违规、管理不规范和损失浪费问题金额: each item's 问题金额
             if not any(item.endswith(h) for h in lex.list_heads):
-                item += head  # (an item with a head of its own is whole: 违规金额、管理不规范金额)
+                item += noun  # (an item with a head of its own is whole: 违规金额、管理不规范金额)
         elif len(item) < len(last) and len(item) <= 4:
             item += last[len(item) :]
         subjects.append(subject_before(lex, item) or None)
