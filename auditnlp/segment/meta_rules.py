@@ -62,6 +62,8 @@ class MetaRules:
     period_words: tuple[PeriodWord, ...]
     year_range: Pattern
     five_year_plan: Pattern
+    span_and_year: Pattern | None
+    """A year joined to a span of years in a title (…时期暨2025年): the document covers that year."""
     five_year_plans: dict[str, tuple[int, int]]
     plan_part: Pattern
     plan_offsets: dict[str, int]
@@ -179,6 +181,7 @@ def build_meta_rules(lex: Lexicons) -> MetaRules:
         period_words=period_words,
         year_range=pat(_need(data, "year_range", where)),
         five_year_plan=pat(_need(data, "five_year_plan", where)),
+        span_and_year=pat(str(data["span_and_year"])) if data.get("span_and_year") else None,
         five_year_plans=plans,
         plan_part=pat(_need(data, "plan_part", where)),
         plan_offsets={str(k): int(v) for k, v in (data.get("plan_offsets") or {}).items()},

@@ -47,6 +47,11 @@ def read_title(title: str, rules: MetaRules) -> TitleFacts:
     m = rules.year.search(title)
     if m:
         label = year_value(m.group("year"))
+    if years is not None and rules.span_and_year is not None:  # …时期暨2025年工作总结: the year's report
+        joined = rules.span_and_year.search(title)
+        if joined is not None and year_value(joined.group("year")) == years[1]:
+            label = years[1]
+            years = None
     if label is None:
         session = rules.npc_session.search(title)
         if session:
