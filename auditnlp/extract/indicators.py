@@ -130,6 +130,18 @@ def _summed_parts(text: str, lex: IndicatorLexicon, q: Quantity, drafts: Sequenc
     return ()
 
 
+def _list_again(
+    text: str, lex: IndicatorLexicon, q: Quantity, count: int, subjects: list[str | None], end: int
+) -> list[str | None] | None:
+    """The subjects of the list that ended at `end`, for a list word right after it that names none
+    (城乡居民人均可支配收入分别达到45826元、24310元，分别增长4.6%、6.9%): same count, same sentence, nothing
+    but punctuation before the list word."""
+    k = text.rfind(lex.list_word, end, q.lead)
+    if len(subjects) != count or k < 0 or any(c in _SENTENCE_ENDS for c in text[end:k]):
+        return None
+    return subjects if not text[end:k].strip(" ，,、") else None
+
+
 def _shared_tail(words: Sequence[str]) -> str:
     """The longest ending all of `words` share (违规问题金额, 管理不规范问题金额 → 问题金额)."""
     shortest = min(words, key=len, default="")
@@ -169,6 +181,8 @@ def _sentence_end(text: str, pos: int, limit: int = 400) -> int:
 def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
     quantities = list(find_numbers(text, grammar=lex.grammar))
     drafts: list[_Draft] = []
+    last_list: tuple[list[str | None], int] | None = None
+    """The subjects of the last distributive list and where its values end."""
     tables = TableCells(text) if " | " in text else None
     has_lists = lex.list_word in text
     listed: dict[int, tuple[str | None, str | None]] = {}
@@ -205,6 +219,10 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
             members = list_members(text, lex, quantities, i) if has_lists else None
             if members is not None:
                 subjects = list_subjects(text, lex, q.lead, len(members))
+                if subjects is None and last_list is not None:
+                    subjects = _list_again(text, lex, q, len(members), *last_list)
+                if subjects is not None:
+                    last_list = (subjects, quantities[members[-1]].tail)
                 if subjects is None:  # as many subjects as values unknown: no name rather than a guess
                     unnamed.update(members)
                     listed.update({j: (None, change) for j in members[1:]})

@@ -58,7 +58,8 @@ _TOKEN = r"""
       )
     | (?P<chinese>                                # 十二, 两, 一百二十, 三万五千 (validated later)
           (?<![一二两三四五六七八九十〇零百千万亿])
-          [一二两三四五六七八九十] [一二两三四五六七八九十〇零百千万亿]*
+          (?: [一二两三四五六七八九十] [一二两三四五六七八九十〇零百千万亿]*
+            | [百千] (?=[万亿]) )                    # 百亿元, 千万元: one hundred, one thousand
       )
 """
 _RANGE_SEP = r"""
@@ -384,6 +385,8 @@ def _number_at(g: NumberGrammar, text: str, pos: int, end: int) -> _Num | None:
         return _Num(m.start(), m.end(), m.group("pnum"), value, None, kind) if value is not None else None
     surface = m.group()
     n_end = m.end()
+    if kind == "chinese" and surface in _BARE_SCALES:  # 突破百亿元: 一百 × 亿元
+        return _Num(m.start(), n_end, surface, _BARE_SCALES[surface], None, kind)
     if kind == "chinese" and surface[-1] in "百千" and parse_number(surface) is None:
         # 两千五百万千瓦: the 千 opens the unit (千瓦, 千米, 千克), not the numeral
         surface, n_end = surface[:-1], n_end - 1
@@ -702,6 +705,8 @@ def _quantity_at(
 
 
 _SCALE_VALUES = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8}
+_BARE_SCALES = {"百": Decimal(100), "千": Decimal(1000)}
+"""A scale written alone before a magnitude stands for one of it: 百亿元, 千万元."""
 
 
 def _in_magnitude(num: _Num, magnitude: Decimal | None) -> Decimal | None:

@@ -163,6 +163,7 @@ def list_subjects(text: str, lex: IndicatorLexicon, lead: int, count: int) -> li
                 break
     if len(items) != count:
         return None
+    items = [strip_head(lex, item) or item for item in items]  # 其中城镇、农村…: the item is 城镇
     last = items[-1]
     noun = next((h for h in lex.list_heads if last.endswith(h)), None)
     subjects: list[str | None] = []
