@@ -41,6 +41,7 @@ from auditnlp.extract.subjects import (
     subject_after,
     subject_before,
     subject_clause_end,
+    without_insertions,
 )
 from auditnlp.lexicon import LexiconsLike
 from auditnlp.segment.structure import StructureIndex
@@ -192,7 +193,7 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
     for i, q in enumerate(quantities):
         floor = prev.q.tail if prev is not None else 0
         cs = before_clause(text, lex, q.lead, floor)
-        left = text[cs : q.lead]
+        left = without_insertions(text[cs : q.lead])
         change = None
         m = lex.change_re.search(left)
         if m is not None:
@@ -251,7 +252,9 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
                     lex, subject, text[_sentence_start(text, q.lead) : q.lead], q.unit_kind, change
                 )
                 subject = implied or subject
-        context = text[cs : q.lead] + "|" + text[q.tail : subject_clause_end(text, lex, q.tail)]
+        context = (
+            without_insertions(text[cs : q.lead]) + "|" + text[q.tail : subject_clause_end(text, lex, q.tail)]
+        )
         rule = None if i in unnamed else _name(lex, subject, context, q, change)
         if rule is not None and any(drafts[j].rule is rule for j in parts):
             rule = None  # a sum is none of its parts: 违规金额 + 损失浪费 is no 违规金额

@@ -22,10 +22,28 @@ _STOP_AFTER = regex.compile(r"[^\p{Han}“”]")
 
 
 def before_clause(text: str, lex: IndicatorLexicon, lead: int, floor: int) -> int:
-    """Start of the subject clause before `lead` (after a delimiter, `floor` or 40 characters back)."""
+    """Start of the subject clause before `lead` (after a delimiter, `floor` or 40 characters back). A
+    short insertion in brackets (审计（调查）项目) does not end the clause."""
     lo = max(floor, lead - 40)
-    m = lex.delimiter_back_re.search(text, lo, lead)
-    return m.end() if m is not None else lo
+    end = lead
+    while True:
+        m = lex.delimiter_back_re.search(text, lo, end)
+        if m is None:
+            return lo
+        inserted = _INSERTION_BACK.search(text, max(lo, m.end() - 8), m.end()) if m.group() in "）)" else None
+        if inserted is None:
+            return m.end()
+        end = inserted.start()
+
+
+_INSERTION = regex.compile(r"[（(](?:\p{Han}{1,4}|[A-Za-z]{2,6})[)）]")
+"""A short insertion in brackets inside a noun phrase: 审计（调查）项目, 市（县）, 地区生产总值（GDP）."""
+_INSERTION_BACK = regex.compile(r"[（(](?:\p{Han}{1,4}|[A-Za-z]{2,6})[)）]$")
+
+
+def without_insertions(clause: str) -> str:
+    """`clause` without short insertions in brackets (审计（调查）项目 → 审计项目)."""
+    return _INSERTION.sub("", clause) if "（" in clause or "(" in clause else clause
 
 
 def subject_clause_end(text: str, lex: IndicatorLexicon, pos: int) -> int:
