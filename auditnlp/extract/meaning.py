@@ -569,6 +569,10 @@ class MeaningCache:
         return self._openings[start]
 
 
+_EARLIER_CLAUSES = 6
+"""How many clauses before a figure's own in its sentence may lend it the year they open with."""
+
+
 def _figure_scope(
     rules: MeaningRules,
     text: str,
@@ -607,13 +611,13 @@ def _figure_scope(
         starts = [] if scoped else [(cs, False)]
     else:
         starts = [(cs, False)]
-        at = cs - 1
-        while at > sentence_start and text[at] not in "；;":
-            previous = clause_start(text, at)
-            if previous <= sentence_start:
+        at = cs - 1  # the break that ends the clause before: walk back at most a few clauses
+        while at > sentence_start and text[at] not in "；;" and len(starts) <= _EARLIER_CLAUSES:
+            m = _BREAK_BACK.search(text, max(sentence_start, at - 80), at)
+            if m is None:  # no clause starts within reach (the sentence start is checked below)
                 break
-            starts.append((previous, True))
-            at = previous - 1
+            starts.append((m.end(), True))
+            at = m.start()
         if not scoped:
             starts.append((sentence_start, False))
     for start, earlier in starts:
