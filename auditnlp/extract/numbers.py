@@ -199,6 +199,9 @@ class NumberGrammar:
     single_numerals: frozenset[str]
     single_keep_kinds: frozenset[str]
     single_keep_approx: bool
+    single_keep_at_clause_end: frozenset[str]
+    """Measure words after which a one-character numeral at the end of a clause counts (移送问题线索五条。),
+    where one before a noun names structure (五个新城, 做好八方面工作)."""
     """A one-character numeral after an approximation word (超过十条, 近十个, 不少于三次) is a quantity."""
     frequency_units: frozenset[str]
     frequency_re: Pattern
@@ -340,6 +343,7 @@ def build_number_grammar(lex: Lexicons) -> NumberGrammar:
         single_numerals=frozenset(str(single.get("chars", ""))),
         single_keep_kinds=frozenset(str(k) for k in single.get("keep_kinds", ())),
         single_keep_approx=bool(single.get("keep_approx", False)),
+        single_keep_at_clause_end=frozenset(str(u) for u in single.get("keep_at_clause_end", ())),
         frequency_units=frozenset(str(u) for u in freq.get("units", ())),
         frequency_re=compile_pattern(expand(str(freq.get("markers", "(?!)"))), where),
         duration_before=compile_pattern(expand(str(dur.get("before", "(?!)"))), where),
@@ -658,6 +662,11 @@ def _quantity_at(
         and first.surface in g.single_numerals
         and not (flag or suffix.inner or suffix.magnitude or second or info.kind in g.single_keep_kinds)
         and not (g.single_keep_approx and pre)
+        and not (
+            suffix.unit in g.single_keep_at_clause_end
+            and not suffix.magnitude
+            and (tail >= len(text) or text[tail] in _CLAUSE_END)
+        )
     ):
         return None  # 一批, 五个新城, 重点做好八方面工作: structure, not a result (五万吨 is a result)
     factor = g.magnitudes.get(suffix.magnitude, Decimal(1)) * info.factor
