@@ -159,6 +159,28 @@ def test_workbook_matrix_shows_labels_qualifiers_money_units_and_sources(
     assert projects.value == "XX"
 
 
+def test_the_units_own_figure_is_shown_before_a_total_of_several_audit_offices(tmp_path: Path) -> None:
+    """全市审计机关共完成审计项目186个 beside 市局本级…47个: the matrix compares audit offices, so the report's
+    own unit's figure is shown and the pooled one is listed with why; alone, the pooled one is shown."""
+    (tmp_path / "r.txt").write_text(
+        "漷川市审计局2024年工作总结\n一、总体情况\n全年全市审计机关共完成审计项目186个，移送问题线索73件。\n"
+        "市局本级全年完成审计项目47个，移送问题线索19件。\n",
+        encoding="utf-8",
+    )
+    c = compare_inputs([tmp_path], jobs=1, progress=False)
+    assert _cell(c, "audit_projects", "漷川市审计局", "2024") == Decimal(47)
+    assert _cell(c, "clues_referred", "漷川市审计局", "2024") == Decimal(19)
+    values = _values(c, "漷川市审计局", "2024", "audit_projects")
+    pooled = values[~values["shown"]]
+    assert pooled["value"].tolist() == [Decimal(186)] and "多个审计机关" in pooled["why"].iloc[0]
+    assert not values[values["shown"]]["flag"].eq("disagree").any()
+    (tmp_path / "r.txt").write_text(
+        "漷川市审计局2024年工作总结\n一、总体情况\n全年全市审计机关共完成审计项目186个。\n", encoding="utf-8"
+    )
+    c = compare_inputs([tmp_path], jobs=1, progress=False)
+    assert _cell(c, "audit_projects", "漷川市审计局", "2024") == Decimal(186)
+
+
 def test_a_masked_total_is_shown_rather_than_one_of_its_parts(tmp_path: Path) -> None:
     """追回资金**万元 in the summary and a sub-item 推动追回…23.5万元: the cell is the masked total (XX),
     not the part, which would be a wrong figure; with no masked total the part is still shown."""

@@ -120,13 +120,22 @@ def headline_rows(
     shown: dict[str, dict[str, Any]] = {}
     for (name, _), members in groups.items():
         eligible = [(i, ind) for i, ind in members if _why_not(ind, covered) is None]
-        chosen = _choose(eligible, sections)
+        # 全市审计机关共完成…186个 beside 市局本级…47个: the report's own unit's figure is shown
+        pooled = {
+            i for i, ind in eligible
+            if rules.aggregate is not None and rules.aggregate.search(sentences.get(ind.sentence, ""))
+        }  # fmt: skip
+        own = [(i, ind) for i, ind in eligible if i not in pooled]
+        if not own:
+            pooled = set()
+        chosen = _choose(own if pooled else eligible, sections)
         chosen_ind = report.indicators[chosen] if chosen is not None else None
         chosen_value = chosen_ind.signed(chosen_ind.base_value) if chosen_ind is not None else None
         others = [
             ind
             for i, ind in eligible
             if i != chosen
+            and i not in pooled
             and not ind.masked
             and (not ind.detail or (chosen_ind is not None and chosen_ind.detail))
             and ind.signed(ind.base_value) != chosen_value
@@ -135,7 +144,9 @@ def headline_rows(
             why = _why_not(ind, covered)
             if why is None and index != chosen:
                 why = (
-                    "分项（另有总数）"
+                    "多个审计机关的合计（另有本单位的数）"
+                    if index in pooled
+                    else "分项（另有总数）"
                     if ind.detail
                     else "另有更优先的候选（总数、不在小标题下、精确值或在前者）"
                 )

@@ -129,6 +129,9 @@ class MeaningRules:
     """A year right before the figure: 从2020年的…, 增长到2025年的…"""
     comparison: Pattern
     held: Pattern
+    aggregate: Pattern | None
+    """A sentence stating the figures of several audit offices together (全市审计机关…): the report's own
+    unit's figure (市局本级…) is shown before such a total."""
     multi_year_default: Mapping[str, str]
     directions: Mapping[str, str]
     target_header: Pattern
@@ -278,6 +281,9 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
         right_before_re=compile_pattern(r"(?P<y>(?:19|20)\d{2})年(?:底|末)?的?$", where),
         comparison=compile_pattern(_text(data, "comparison_words", where), where),
         held=compile_pattern(_text(data, "held_throughout", where), where),
+        aggregate=compile_pattern(str(data["aggregate_scope"]), where)
+        if data.get("aggregate_scope")
+        else None,
         multi_year_default=MappingProxyType({str(k): str(v) for k, v in defaults.items()}),
         directions=MappingProxyType(directions),
         target_header=compile_pattern(_text(data, "target_header", where), where),
