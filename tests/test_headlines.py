@@ -38,6 +38,12 @@ def _values(c: Comparison, unit: str, period: str, name: str) -> pd.DataFrame:
     return v[(v["unit"] == unit) & (v["period"] == period) & (v["name"] == name)]
 
 
+def _compare_text(tmp_path: Path, text: str) -> Comparison:
+    """The comparison of one report written as `text` (in a folder of its own under `tmp_path`)."""
+    (tmp_path / "r.txt").write_text(text, encoding="utf-8")
+    return compare_inputs([tmp_path], jobs=1, progress=False)
+
+
 def test_rectification_rate_reaches_the_matrix_and_changes_in_points(samples: Comparison) -> None:
     assert _cell(samples, "rectification_rate", "青山区审计局", "2023") == Decimal("89.0")
     assert _cell(samples, "rectification_rate", "青山区审计局", "2024") == Decimal(92)
@@ -162,55 +168,50 @@ def test_workbook_matrix_shows_labels_qualifiers_money_units_and_sources(
 def test_the_units_own_figure_is_shown_before_a_total_of_several_audit_offices(tmp_path: Path) -> None:
     """全市审计机关共完成审计项目186个 beside 市局本级…47个: the matrix compares audit offices, so the report's
     own unit's figure is shown and the pooled one is listed with why; alone, the pooled one is shown."""
-    (tmp_path / "r.txt").write_text(
+    c = _compare_text(
+        tmp_path,
         "漷川市审计局2024年工作总结\n一、总体情况\n全年全市审计机关共完成审计项目186个，移送问题线索73件。\n"
         "市局本级全年完成审计项目47个，移送问题线索19件。\n",
-        encoding="utf-8",
     )
-    c = compare_inputs([tmp_path], jobs=1, progress=False)
     assert _cell(c, "audit_projects", "漷川市审计局", "2024") == Decimal(47)
     assert _cell(c, "clues_referred", "漷川市审计局", "2024") == Decimal(19)
     values = _values(c, "漷川市审计局", "2024", "audit_projects")
     pooled = values[~values["shown"]]
     assert pooled["value"].tolist() == [Decimal(186)] and "多个审计机关" in pooled["why"].iloc[0]
     assert not values[values["shown"]]["flag"].eq("disagree").any()
-    (tmp_path / "r.txt").write_text(
-        "漷川市审计局2024年工作总结\n一、总体情况\n全年全市审计机关共完成审计项目186个。\n", encoding="utf-8"
+    c = _compare_text(
+        tmp_path, "漷川市审计局2024年工作总结\n一、总体情况\n全年全市审计机关共完成审计项目186个。\n"
     )
-    c = compare_inputs([tmp_path], jobs=1, progress=False)
     assert _cell(c, "audit_projects", "漷川市审计局", "2024") == Decimal(186)
 
 
 def test_a_masked_total_is_shown_rather_than_one_of_its_parts(tmp_path: Path) -> None:
     """追回资金**万元 in the summary and a sub-item 推动追回…23.5万元: the cell is the masked total (XX),
     not the part, which would be a wrong figure; with no masked total the part is still shown."""
-    (tmp_path / "r.txt").write_text(
+    c = _compare_text(
+        tmp_path,
         "漾川县审计局2025年工作总结\n一、总体情况\n全年完成审计项目13个，追回资金**万元。\n"
         "二、主要工作\n（一）民生审计。其中推动追回违规发放补助资金23.5万元。\n",
-        encoding="utf-8",
     )
-    c = compare_inputs([tmp_path], jobs=1, progress=False)
     values = _values(c, "漾川县审计局", "2025", "funds_recovered")
     shown = values[values["shown"]]
     assert shown["masked"].tolist() == [True], values[["text", "shown", "masked"]]
-    (tmp_path / "r.txt").write_text(
+    c = _compare_text(
+        tmp_path,
         "漾川县审计局2025年工作总结\n一、总体情况\n全年完成审计项目13个。\n"
         "二、主要工作\n（一）民生审计。其中推动追回违规发放补助资金23.5万元。\n",
-        encoding="utf-8",
     )
-    c = compare_inputs([tmp_path], jobs=1, progress=False)
     assert _cell(c, "funds_recovered", "漾川县审计局", "2025") == Decimal(235000)
 
 
 def test_a_bound_in_the_summary_wins_over_a_section_figure_that_breaks_it(tmp_path: Path) -> None:
     """超过1.2亿元 in the summary, then 4,630万元 under a sub-heading: a figure below the summary's lower
     bound is one of its parts, so the bound is shown (a figure that keeps it is shown instead: below)."""
-    (tmp_path / "r.txt").write_text(
+    c = _compare_text(
+        tmp_path,
         "漾川县审计局2025年工作总结\n一、总体情况\n全年查出问题金额超过1.2亿元，追回资金超过800万元。\n"
         "二、主要工作\n（一）财政审计。查出问题金额4,630万元，追回资金860万元。\n",
-        encoding="utf-8",
     )
-    c = compare_inputs([tmp_path], jobs=1, progress=False)
     assert _cell(c, "problem_amount", "漾川县审计局", "2025") == Decimal(120000000)
     assert _cell(c, "funds_recovered", "漾川县审计局", "2025") == Decimal(8600000)  # keeps 超过800万元
 
@@ -218,13 +219,12 @@ def test_a_bound_in_the_summary_wins_over_a_section_figure_that_breaks_it(tmp_pa
 def test_summary_paragraph_wins_over_a_sub_heading_but_not_over_a_bound(tmp_path: Path) -> None:
     """The totals of an audit summary stand before its sub-headings; a figure under （二）民生审计 is a part,
     even when the summary states its total approximately. A bound (超过60条) still yields to a stated figure."""
-    (tmp_path / "r.txt").write_text(
+    c = _compare_text(
+        tmp_path,
         "云岭县审计局2024年工作总结\n一、总体情况\n全年完成审计项目21个，追回资金约520万元，提出审计建议超过60条。\n"
         "二、主要工作\n（一）财政审计。对县本级预算执行情况开展审计，提出审计建议62条。\n"
         "（二）民生审计。开展养老补贴审计，推动追回资金64万元。\n",
-        encoding="utf-8",
     )
-    c = compare_inputs([tmp_path], jobs=1, progress=False)
     assert _cell(c, "funds_recovered", "云岭县审计局", "2024") == Decimal(5200000)
     assert _cell(c, "suggestions_made", "云岭县审计局", "2024") == Decimal(62)
     recovered = _values(c, "云岭县审计局", "2024", "funds_recovered")
