@@ -138,7 +138,7 @@ def _list_again(
     (城乡居民人均可支配收入分别达到45826元、24310元，分别增长4.6%、6.9%): same count, same sentence, nothing
     but punctuation before the list word."""
     k = text.rfind(lex.list_word, end, q.lead)
-    if len(subjects) != count or k < 0 or any(c in _SENTENCE_ENDS for c in text[end:k]):
+    if len(subjects) != count or k < 0 or k - end > 4:  # only punctuation between: a few characters
         return None
     return subjects if not text[end:k].strip(" ，,、") else None
 

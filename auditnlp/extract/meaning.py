@@ -577,6 +577,8 @@ class MeaningCache:
 
 _EARLIER_CLAUSES = 6
 """How many clauses before a figure's own in its sentence may lend it the year they open with."""
+_CLAUSE_REACH = 80 * (_EARLIER_CLAUSES + 1)
+"""How far back those clauses can start (80 characters a clause at most)."""
 
 
 def _figure_scope(
@@ -726,8 +728,8 @@ def read_meaning(
         qualifier = "approx"
     if header is not None:
         named: Scope | None = header
-    elif scoped and _PHRASE_CHARS.search(text, cs if cs <= ss else ss, lead) is None:
-        named = None  # nothing named in the sentence before it; its opening is in `scope` already
+    elif scoped and _PHRASE_CHARS.search(text, max(ss, cs - _CLAUSE_REACH), lead) is None:
+        named = None  # nothing named in the clauses before it in reach; the sentence's opening is in `scope`
     else:
         named = _figure_scope(rules, text, cs, lead, ss, covered, cache, scoped=scoped)
     kind, period = named if named is not None else scope
