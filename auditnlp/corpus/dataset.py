@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 FORMAT = "auditnlp.dataset/1"
 WORK = "_work"
 RUN = "run.json"
+TIMED_OUT = "timeout:"
+"""Ledger status of a file a document of which ran out of time: ``timeout:<seconds>`` (the limit it ran
+under). A run with a longer limit (or none) analyses it again; a run with the same or a shorter one
+skips it as done."""
 RETIRED_KEYS = frozenset({"timeout"})
 """Keys of a run's fingerprint that earlier versions wrote and rows do not depend on: a dataset holding
 them resumes as if they were absent (the time limit decides only which files end as errors, and a resumed
@@ -306,8 +310,6 @@ def pending_files(
     of it ran out of a time limit at least `timeout` (``timeout:<seconds>``; `timeout` ``None`` is no
     limit, so such files are analysed again).
     """
-    from auditnlp.corpus.engine import TIMED_OUT
-
     latest = ledger.latest()
     todo: list[str] = []
     skipped = 0

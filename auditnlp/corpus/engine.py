@@ -77,14 +77,11 @@ def run_partition(files: Files, work: Work) -> Encoded:
     return encode_partition(results)
 
 
-TIMED_OUT = "timeout:"
-"""Ledger status of a file a document of which ran out of time: ``timeout:<seconds>`` (the limit it ran
-under). A run with a longer limit (or none) analyses it again; a run with the same or a shorter one
-skips it as done."""
-
-
 def _status(items: list[Any], timeout: float | None) -> str:
-    """``done``, or ``timeout:<limit>`` when one of the file's documents ran out of its time limit."""
+    """``done``, or ``timeout:<limit>`` when one of the file's documents ran out of its time limit
+    (:data:`~auditnlp.corpus.dataset.TIMED_OUT`)."""
+    from auditnlp.corpus.dataset import TIMED_OUT
+
     if timeout is not None and any(isinstance(i, tuple) and i[2] == "TimeLimitError" for i in items):
         return f"{TIMED_OUT}{timeout:g}"
     return "done"
