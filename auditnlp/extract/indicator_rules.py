@@ -136,6 +136,9 @@ class IndicatorLexicon:
     """Per unit kind, its rules in file order cut into short runs, each with the alternation of its
     patterns: a run neither alternation matches is skipped without testing its rules one by one."""
     list_word: str
+    bare_heads: tuple[str, ...]
+    """Head nouns that name nothing alone (总产量, 播种面积), longest first: such a subject takes what the
+    subject before it in the sentence names before its own head (粮食播种面积…，总产量… → 粮食总产量)."""
     list_heads: tuple[str, ...]
     """Head nouns a distributive list item takes from the last item when it lacks one (longest first)."""
     total_re: Pattern | None
@@ -239,6 +242,7 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
             }
         ),
         list_word=get(rules, "list_word", "分别", where, str),
+        bare_heads=tuple(sorted(set(words("bare_heads")), key=lambda w: (-len(w), w))),
         list_heads=tuple(sorted(words("list_heads"), key=len, reverse=True)),
         total_re=compile_pattern(f"^(?:{_alt(words('total_words'))})", where)
         if rules.get("total_words")

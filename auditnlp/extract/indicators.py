@@ -143,6 +143,16 @@ def _list_again(
     return subjects if not text[end:k].strip(" ，,、") else None
 
 
+def _domain(lex: IndicatorLexicon, subject: str, between: str) -> str | None:
+    """What a subject names before its head noun (粮食播种面积 → 粮食), lent to a bare head in the next
+    clause of the same sentence (总产量); ``None`` when the subject ends with no known head or the
+    sentence ends between."""
+    if len(between) > 24 or any(c in _SENTENCE_ENDS for c in between):
+        return None
+    head = next((h for h in lex.bare_heads if subject.endswith(h) and len(subject) > len(h)), None)
+    return subject[: -len(head)] if head is not None else None
+
+
 def _shared_tail(words: Sequence[str]) -> str:
     """The longest ending all of `words` share (违规问题金额, 管理不规范问题金额 → 问题金额)."""
     shortest = min(words, key=len, default="")
@@ -247,6 +257,10 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
             ):
                 # 地区生产总值31534亿元、增长3.3%; 从3826.5亿元增长到4398.6亿元: the subject carries over
                 subject = before = prev.passes_on
+            elif subject in lex.bare_heads and prev is not None and prev.passes_on:
+                # 粮食播种面积稳定在68.3万亩，总产量达到5.62亿斤: the 总产量 of the 粮食 before it
+                domain = _domain(lex, prev.passes_on, text[prev.q.tail : q.lead])
+                subject = before = domain + subject if domain else subject
             if (subject is None or len(subject) <= 2) and q.unit_kind in lex.implied_kinds:
                 implied = implied_subject(
                     lex, subject, text[_sentence_start(text, q.lead) : q.lead], q.unit_kind, change
