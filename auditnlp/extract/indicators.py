@@ -28,9 +28,8 @@ from auditnlp.extract.meaning import (
     load_meaning_rules,
     read_meaning,
 )
-from auditnlp.extract.numbers import Quantity, cell_unit, find_numbers
+from auditnlp.extract.numbers import Quantity, TableCells, cell_unit, find_numbers
 from auditnlp.extract.subjects import (
-    TableCells,
     before_clause,
     implied_subject,
     is_comparison,

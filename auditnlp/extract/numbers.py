@@ -13,6 +13,7 @@ What is not a quantity (dates, ordinals, quoted concepts, formulas, redacted nam
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, getcontext, localcontext
@@ -454,7 +455,7 @@ def find_numbers(
     spans = g.blocked_spans(text, start, end)
     starts = [s for s, _ in spans]
     # a cell holding a bare number takes the unit its row label or column header names
-    cells = _Cells(text) if " | " in text else None
+    cells = TableCells(text) if " | " in text else None
     pos = start
     while True:
         m = g.token.search(text, pos, end)
@@ -492,84 +493,90 @@ def cell_unit(label: str) -> str | None:
     return m.group("unit").strip() if m is not None else None
 
 
-class _Cells:
-    """The table lines of a text as :func:`find_numbers` meets them, in order: each line's cells and the
-    units its label and its block's header name, worked out once per line and once per block (so a long
-    table costs one pass, not one scan back per number)."""
+class TableCells:
+    """The table lines of a text, indexed once: :meth:`cell` finds a position's row label and column header,
+    :meth:`bare_unit` the unit of a bare number standing alone in a cell, by bisection (a scan up to the
+    header for every figure was quadratic in a table's rows).
+
+    Tables are lines of cells joined by `` | `` (how the readers write .docx tables); the header is the
+    first line of the block of such lines.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.start = self.end = -1
-        self.cells: list[tuple[int, int]] = []
-        self.label_unit: str | None = None
-        self.heads: list[str] | None = None
-        self.header_line = False
+        self.starts: list[int] = []
+        self.lines: list[tuple[int, int, int]] = []
+        """(start, end, start of the block's first line) of every table line."""
+        self._line = self._top = -1
+        self._cells: list[str] = []
+        self._ends: list[int] = []
+        self._heads: list[str] = []
+        top = -1
+        at = 0
+        for line in text.split("\n"):
+            end = at + len(line)
+            if " | " in line:
+                if top < 0:
+                    top = at
+                self.starts.append(at)
+                self.lines.append((at, end, top))
+            else:
+                top = -1
+            at = end + 1
 
-    def _line(self, pos: int) -> None:
-        text = self.text
-        start = text.rfind("\n", 0, pos) + 1
-        end = text.find("\n", pos)
-        end = len(text) if end < 0 else end
-        previous = text[self.start : self.end] if self.cells else None  # the table line met before
-        before = self.end
-        self.start, self.end = start, end
-        line = text[start:end]
-        if " | " not in line:
-            self.cells, self.heads, self.header_line = [], None, False
-            return
-        self.cells = []
-        at = start
-        for cell in line.split(" | "):
-            self.cells.append((at, at + len(cell)))
-            at += len(cell) + 3
-        self.label_unit = cell_unit(line[: self.cells[0][1] - start])
-        # the same block as the table line met before (every line between is a table line): its header
-        if (
-            previous is not None
-            and before < start
-            and (start == before + 1 or all(" | " in x for x in text[before + 1 : start - 1].split("\n")))
-        ):
-            if self.header_line:  # that line was the header itself
-                self.heads = previous.split(" | ")
-            self.header_line = False
-            return
-        top = start
-        while top > 0:
-            above = text.rfind("\n", 0, top - 1) + 1
-            if " | " not in text[above : top - 1]:
-                break
-            top = above
-        # the block's first line is its header: its own cells take no unit from it
-        self.header_line = top == start
-        self.heads = text[top : text.find("\n", top)].split(" | ") if top < start else None
+    def _locate(self, pos: int) -> tuple[list[str], int, list[str] | None] | None:
+        """(cells of the line, column of `pos`, the block's header cells or ``None`` on the header line
+        itself), or ``None`` outside a table. Lines are split once for all their figures."""
+        i = bisect.bisect_right(self.starts, pos) - 1
+        if i < 0 or pos > self.lines[i][1]:
+            return None
+        line_start, line_end, top = self.lines[i]
+        if self._line != i:
+            self._line = i
+            self._cells = self.text[line_start:line_end].split(" | ")
+            self._ends = list(itertools.accumulate(len(c) + 3 for c in self._cells))
+        column = min(bisect.bisect_right(self._ends, pos - line_start), len(self._cells) - 1)
+        if top == line_start:
+            return self._cells, column, None
+        if self._top != top:
+            self._top = top
+            head_end = self.text.find("\n", top)
+            self._heads = self.text[top : head_end if head_end >= 0 else len(self.text)].split(" | ")
+        return self._cells, column, self._heads
 
-    def unit_at(self, pos: int, end: int) -> str | None:
-        """The unit of the bare number at ``text[pos:end]`` when it is a whole cell (not the label) of a
-        table line: its row label's, else its column header's; ``None`` otherwise."""
-        if not self.start <= pos < self.end or self.end < 0:
-            self._line(pos)
-        if not self.cells or self.header_line:
+    def cell(self, pos: int) -> tuple[str, str | None] | None:
+        """(row label, column header) of the table cell holding `pos`, or ``None`` outside a table. A number
+        in the first cell (the label) is not a cell value."""
+        found = self._locate(pos)
+        if found is None or found[1] == 0:
             return None
-        column = bisect.bisect_right(self.cells, (pos, len(self.text))) - 1
-        if column <= 0:
+        cells, column, heads = found
+        header = heads[column].strip() if heads is not None and column < len(heads) else None
+        return cells[0].strip(), header
+
+    def bare_unit(self, pos: int, end: int) -> str | None:
+        """The unit of the bare number at ``text[pos:end]`` when it is a whole cell (not the label, not on
+        the header line) of a table: its row label's, else its column header's; ``None`` otherwise."""
+        found = self._locate(pos)
+        if found is None:
             return None
-        cell_start, cell_end = self.cells[column]
-        if self.text[cell_start:cell_end].strip() != self.text[pos:end]:
+        cells, column, heads = found
+        if column == 0 or heads is None or cells[column].strip() != self.text[pos:end]:
             return None
-        if self.label_unit is not None:
-            return self.label_unit
-        heads = self.heads
-        return cell_unit(heads[column]) if heads is not None and column < len(heads) else None
+        unit = cell_unit(cells[0])
+        if unit is None and column < len(heads):
+            unit = cell_unit(heads[column])
+        return unit
 
 
 def _cell_quantity(
-    g: NumberGrammar, cells: _Cells, m: Any, spans: list[tuple[int, int]], starts: list[int]
+    g: NumberGrammar, cells: TableCells, m: Any, spans: list[tuple[int, int]], starts: list[int]
 ) -> Quantity | None:
     """A bare number that is a whole table cell (``… | 43120 | …``), with the unit its row label or else
     its column header names in brackets (``城镇居民人均可支配收入（元）``); ``None`` otherwise."""
     if m.lastgroup not in ("arabic", "mask"):
         return None
-    unit = cells.unit_at(m.start(), m.end())
+    unit = cells.bare_unit(m.start(), m.end())
     if unit is None:
         return None
     suffix = _suffix_at(g, unit, 0, len(unit))

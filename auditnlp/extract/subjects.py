@@ -8,8 +8,6 @@ value gets its own subject, and a table cell (``指标 | 2023年 | 2024年``) it
 
 from __future__ import annotations
 
-import bisect
-import itertools
 from collections.abc import Sequence
 
 import regex
@@ -193,70 +191,6 @@ def list_subjects(text: str, lex: IndicatorLexicon, lead: int, count: int) -> li
             item += last[len(item) :]
         subjects.append(subject_before(lex, item) or None)
     return subjects
-
-
-# ------------------------------------------------------------------------------------ table cells
-
-
-class TableCells:
-    """The table lines of a text, indexed once: :meth:`cell` finds a position's row label and column header
-    by bisection (a scan up to the header for every figure was quadratic in a table's rows).
-
-    Tables are lines of cells joined by `` | `` (how the readers write .docx tables); the header is the
-    first line of the block of such lines.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.starts: list[int] = []
-        self.lines: list[tuple[int, int, int]] = []
-        """(start, end, start of the block's first line) of every table line."""
-        self._line = self._top = -1
-        self._cells: list[str] = []
-        self._ends: list[int] = []
-        self._heads: list[str] = []
-        top = -1
-        at = 0
-        for line in text.split("\n"):
-            end = at + len(line)
-            if " | " in line:
-                if top < 0:
-                    top = at
-                self.starts.append(at)
-                self.lines.append((at, end, top))
-            else:
-                top = -1
-            at = end + 1
-
-    def cell(self, pos: int) -> tuple[str, str | None] | None:
-        """(row label, column header) of the table cell holding `pos`, or ``None`` outside a table. A number
-        in the first cell (the label) is not a cell value."""
-        i = bisect.bisect_right(self.starts, pos) - 1
-        if i < 0 or pos > self.lines[i][1]:
-            return None
-        line_start, line_end, top = self.lines[i]
-        if self._line != i:  # the cells of one line, split once for all its figures
-            self._line = i
-            self._cells = self.text[line_start:line_end].split(" | ")
-            self._ends = list(itertools.accumulate(len(c) + 3 for c in self._cells))
-        cells = self._cells
-        column = min(bisect.bisect_right(self._ends, pos - line_start), len(cells) - 1)
-        if column == 0:
-            return None
-        header = None
-        if top < line_start:
-            if self._top != top:
-                self._top = top
-                head_end = self.text.find("\n", top)
-                self._heads = self.text[top : head_end if head_end >= 0 else len(self.text)].split(" | ")
-            header = self._heads[column].strip() if column < len(self._heads) else None
-        return cells[0].strip(), header
-
-
-def table_cell(text: str, pos: int) -> tuple[str, str | None] | None:
-    """(row label, column header) of the table cell holding `pos`, or ``None`` outside a table (one
-    lookup; :class:`TableCells` for many in one text)."""
-    return TableCells(text).cell(pos)
 
 
 # ------------------------------------------------------------------------------------ implied subjects
