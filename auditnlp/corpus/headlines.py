@@ -79,19 +79,19 @@ def _choose(eligible: list[tuple[int, Indicator]], sections: dict[int, Section])
     bound is shown. A figure that keeps the bound (超过60条, then 62条) is the more exact statement."""
     if not eligible:
         return None
-    ranked = sorted(eligible, key=lambda e: (_rank(e[1], sections), e[0]))
-    best = ranked[0][1]
-    depth = _rank(best, sections)[3]
+    ranked = sorted((_rank(ind, sections), index, ind) for index, ind in eligible)
+    best_rank, best_index, best = ranked[0]
+    depth = best_rank[3]
     value = best.signed(best.base_value)
     if value is None or depth <= 1:
-        return ranked[0][0]
-    for index, ind in ranked[1:]:
+        return best_index
+    for rank, index, ind in ranked[1:]:
         bound = ind.signed(ind.base_value)
-        if bound is None or _rank(ind, sections)[3] >= depth or ind.detail:
+        if bound is None or rank[3] >= depth or ind.detail:
             continue
         if (ind.qualifier == "at_least" and value < bound) or (ind.qualifier == "at_most" and value > bound):
             return index
-    return ranked[0][0]
+    return best_index
 
 
 def _show(value: Decimal | None, ind: Indicator) -> str:

@@ -155,8 +155,14 @@ class IndicatorLexicon:
     """The unit kinds any implied subject applies to."""
 
 
+def _longest_first(words: Sequence[str]) -> tuple[str, ...]:
+    """`words` without repeats, longest first (then in code-point order): the first that matches is the
+    longest."""
+    return tuple(sorted({str(w) for w in words}, key=lambda w: (-len(w), w)))
+
+
 def _alt(words: Sequence[str]) -> str:
-    return "|".join(regex.escape(str(w)) for w in sorted(set(words), key=lambda w: (-len(str(w)), str(w))))
+    return "|".join(regex.escape(w) for w in _longest_first(words))
 
 
 def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
@@ -242,8 +248,8 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
             }
         ),
         list_word=get(rules, "list_word", "分别", where, str),
-        bare_heads=tuple(sorted(set(words("bare_heads")), key=lambda w: (-len(w), w))),
-        list_heads=tuple(sorted(words("list_heads"), key=len, reverse=True)),
+        bare_heads=_longest_first(words("bare_heads")),
+        list_heads=_longest_first(words("list_heads")),
         total_re=compile_pattern(f"^(?:{_alt(words('total_words'))})", where)
         if rules.get("total_words")
         else None,

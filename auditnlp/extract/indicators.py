@@ -28,7 +28,7 @@ from auditnlp.extract.meaning import (
     load_meaning_rules,
     read_meaning,
 )
-from auditnlp.extract.numbers import Quantity, TableCells, cell_unit, find_numbers
+from auditnlp.extract.numbers import Quantity, TableCells, find_numbers, without_cell_unit
 from auditnlp.extract.subjects import (
     before_clause,
     implied_subject,
@@ -202,7 +202,8 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
     for i, q in enumerate(quantities):
         floor = prev.q.tail if prev is not None else 0
         cs = before_clause(text, lex, q.lead, floor)
-        left = without_insertions(text[cs : q.lead])
+        clause = without_insertions(text[cs : q.lead])  # 审计（调查）项目 → 审计项目
+        left = clause
         change = None
         m = lex.change_re.search(left)
         if m is not None:
@@ -213,9 +214,7 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
         header = None
         cell = tables.cell(q.start) if tables is not None else None
         if cell is not None:
-            label = cell[0]
-            if cell_unit(label) is not None:  # 人均可支配收入（元）: the unit is not part of the name
-                label = label[: label.rfind("（" if "（" in label else "(")].rstrip()
+            label = without_cell_unit(cell[0])  # 人均可支配收入（元）: the unit is not part of the name
             subject = strip_head(lex, strip_tail(lex, label)) or None
             header = cell[1]
         elif i in listed:
@@ -265,9 +264,7 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
                     lex, subject, text[_sentence_start(text, q.lead) : q.lead], q.unit_kind, change
                 )
                 subject = implied or subject
-        context = (
-            without_insertions(text[cs : q.lead]) + "|" + text[q.tail : subject_clause_end(text, lex, q.tail)]
-        )
+        context = clause + "|" + text[q.tail : subject_clause_end(text, lex, q.tail)]
         rule = None if i in unnamed else _name(lex, subject, context, q, change)
         if rule is not None and any(drafts[j].rule is rule for j in parts):
             rule = None  # a sum is none of its parts: 违规金额 + 损失浪费 is no 违规金额

@@ -493,6 +493,12 @@ def cell_unit(label: str) -> str | None:
     return m.group("unit").strip() if m is not None else None
 
 
+def without_cell_unit(label: str) -> str:
+    """`label` without the unit in brackets that closes it (人均可支配收入（元） → 人均可支配收入)."""
+    m = _CELL_UNIT.search(label)
+    return label[: m.start()].rstrip() if m is not None else label
+
+
 class TableCells:
     """The table lines of a text, indexed once: :meth:`cell` finds a position's row label and column header,
     :meth:`bare_unit` the unit of a bare number standing alone in a cell, by bisection (a scan up to the
