@@ -105,6 +105,8 @@ def exact_product(value: Decimal, factor: Decimal) -> Decimal:
     product is computed with the digits it needs (in the current context when that already holds them,
     which is the common case and spares making a context).
     """
+    if factor == _ONE and value.as_tuple().exponent == 0 and value.adjusted() < 20:
+        return value  # an integer counted in its base unit (12个, 3,600人): already clean
     digits = len(value.as_tuple().digits) + len(factor.as_tuple().digits) + 2
     prec = digits + max(0, value.adjusted()) + max(0, factor.adjusted())
     if prec <= getcontext().prec:
@@ -378,8 +380,10 @@ class _Suffix:  # not frozen, as _Num
     per: str
 
 
-def _number_at(g: NumberGrammar, text: str, pos: int, end: int) -> _Num | None:
-    m = g.token.match(text, pos, end)
+def _number_at(g: NumberGrammar, text: str, pos: int, end: int, m: Any = None) -> _Num | None:
+    """The number token at `pos` (`m`: its match, when the caller's search already made it)."""
+    if m is None:
+        m = g.token.match(text, pos, end)
     if m is None:
         return None
     kind = m.lastgroup or ""
@@ -472,8 +476,10 @@ def find_numbers(
             and not (text[m.end() - 1] in "百千" and m.lastgroup == "chinese")  # 两千五百万千瓦
         ):
             q = _cell_quantity(g, cells, m, spans, starts) if cells is not None else None
+        elif _overlaps(spans, starts, m.start(), m.start() + 1):
+            q = None  # a number that starts inside a blocked span (2023年, 第3): no quantity starts there
         else:
-            q = _quantity_at(g, text, m.start(), end, spans, starts)
+            q = _quantity_at(g, text, m.start(), end, spans, starts, m)
             if q is None and cells is not None:
                 q = _cell_quantity(g, cells, m, spans, starts)
         if q is None:
@@ -624,9 +630,15 @@ def _may_separate(c: str) -> bool:
 
 
 def _quantity_at(
-    g: NumberGrammar, text: str, pos: int, end: int, spans: list[tuple[int, int]], starts: list[int]
+    g: NumberGrammar,
+    text: str,
+    pos: int,
+    end: int,
+    spans: list[tuple[int, int]],
+    starts: list[int],
+    token: Any = None,
 ) -> Quantity | None:
-    first = _number_at(g, text, pos, end)
+    first = _number_at(g, text, pos, end, token)
     if first is None:
         return None
     if first.start > 0 and text[first.start - 1] in "-—–－~～" and first.start > 1:
