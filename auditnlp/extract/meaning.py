@@ -451,8 +451,8 @@ class PeriodScopes:
                 events.append((section.start, 0, named, section.level))
         # a sentence can open with a period phrase only if a period word stands near its start: look where
         # those words are (few) rather than at every sentence
-        starts = [s.start for s in report.sentences]
-        ends = {s.start: s.end for s in report.sentences}
+        sentences = report.sentences
+        starts = [s.start for s in sentences]
         pos, size = 0, len(text)
         while (m := _PHRASE_CHARS.search(text, pos)) is not None:
             k = bisect.bisect_right(starts, m.start()) - 1
@@ -470,7 +470,7 @@ class PeriodScopes:
             pos = max(following, m.end())  # one look per sentence
             if m.start() >= start + 24 or title[0] <= start < title[1]:
                 continue
-            opened = opening_scope(rules, text, start, ends[starts[k]], covered)
+            opened = opening_scope(rules, text, start, sentences[k].end, covered)
             if opened is not None:
                 events.append((start, 1, opened, 0))
         events.sort(key=lambda e: (e[0], e[1]))

@@ -226,10 +226,11 @@ class NumberGrammar:
             # each gated pattern's own finditer: leftmost matches, not overlapping, among the places where
             # the gate found its `next` after a number token (every place where it can match)
             after = [start] * len(self.blocked_at_numbers)
+            marks = [(j, p, f"_next{j}") for j, p in enumerate(self.blocked_at_numbers)]
             for g in gate.finditer(text, start, end):
                 pos = g.start()
-                for j, p in enumerate(self.blocked_at_numbers):
-                    if pos >= after[j] and g.start(f"_next{j}") >= 0:
+                for j, p, mark in marks:
+                    if pos >= after[j] and g.start(mark) >= 0:
                         m = p.match(text, pos, end)
                         if m is not None:
                             spans.append(m.span())
