@@ -13,7 +13,10 @@ machine), in an order reversed every other round:
 - ``structure``: normalisation and structure only (``stages=()``);
 - each stage alone (indicators, slogans, findings, classify) on the structured reports;
 - ``floor``: one ``regex`` pass of number + magnitude + unit (``units.tsv``), the speed no extractor of
-  quantities can beat in pure Python.
+  quantities can beat in pure Python;
+- ``fixed``: ``analyze_text`` of a three-line report once per document of the corpus: the cost every report
+  pays whatever its length (most of the full analysis's time on audit-size reports is not in it; its share
+  says how much a faster per-character path can still give).
 
 Corpora: ``gov`` the government reports of ``<shared>/corpora/gov-reports`` (2025 .docx, 2026 .csv; read by
 path at run time, skipped with a message when absent) and ``audit`` the audit-size reports (the bundled
@@ -49,7 +52,9 @@ from bench_indicators import export_package as _export  # run as a script: bench
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE_NAMES = ("indicators", "slogans", "findings", "classify")
-CASES = ("jieba", "full", "structure", *STAGE_NAMES, "floor")
+CASES = ("jieba", "full", "structure", *STAGE_NAMES, "floor", "fixed")
+ONE_LINE = "某市审计局2024年工作总结\n一、主要工作\n全年完成审计项目12个。\n"
+"""The ``fixed`` case's report: three short lines, so its time is what any report costs, however long."""
 
 
 def corpus_paths(corpus: str, shared: Path) -> list[Path]:
@@ -125,6 +130,7 @@ def measure(root: Path, texts_file: Path, rounds: int) -> dict[str, Any]:
         "structure": lambda: [analyze_text(t, options=Options(stages=())) for t in texts],
         **{name: (lambda name=name: run_stage(name)) for name in STAGE_NAMES},
         "floor": lambda: [sum(1 for _ in floor.finditer(t)) for t in texts],
+        "fixed": lambda: [analyze_text(ONE_LINE) for _ in texts],
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
     for k in range(rounds):
@@ -248,7 +254,7 @@ def report_corpus(name: str, results: dict[str, list[dict[str, Any]]]) -> list[s
         for tree in trees:
             xs = [x for run in results[tree] for x in run["times"][case]]
             lo, med = _stats(xs)
-            cells += [f"{lo:.3f}", f"{med:.3f}", f"{first['mb'] / lo:.2f}" if lo else "-"]
+            cells += [f"{lo:.3f}", f"{med:.3f}", f"{first['mb'] / lo:.2f}" if lo and case != "fixed" else "-"]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     for tree in trees:
