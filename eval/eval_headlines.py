@@ -47,6 +47,8 @@ GOLD = ROOT / "eval" / "gold" / "headlines.tsv"
 SAMPLE_GOLD = ROOT / "eval" / "gold" / "sample_headlines.tsv"
 SAMPLES = ROOT / "corpora" / "samples"
 HELDOUT = ROOT / "eval" / "heldout"
+HELDOUT_SETS = tuple(sorted(p.parent.name for p in (ROOT / "eval").glob("heldout*/headlines.tsv")))
+"""The held-out sets: every ``eval/heldout*`` folder with a ``headlines.tsv``."""
 AUDIT_NAMES = (
     "audit_projects",
     "violation_amount",
@@ -516,9 +518,9 @@ def main() -> int:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared/ folder")
     ap.add_argument(
         "--set",
-        choices=("gov", "samples", "heldout", "heldout2", "heldout3", "all"),
+        choices=("gov", "samples", *HELDOUT_SETS, "all"),
         default="all",
-        help="which gold set (heldout, heldout2, heldout3: eval/<set>, not part of all)",
+        help="which gold set (heldout, heldout2 …: eval/<set>, not part of all)",
     )
     ap.add_argument("--out", type=Path, help="also write the Markdown report to this file")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes for compare_inputs")
@@ -544,7 +546,7 @@ def main() -> int:
         report += evaluate(args.shared, jobs=args.jobs)[0] + "\n"
     if args.set in ("samples", "all"):
         report += evaluate_samples(jobs=args.jobs or 1)[0]
-    if args.set in ("heldout", "heldout2", "heldout3"):
+    if args.set in HELDOUT_SETS:
         report += evaluate_heldout(jobs=args.jobs or 1, folder=ROOT / "eval" / args.set)[0]
     print(report, end="")
     if args.out:
