@@ -185,6 +185,47 @@ def test_the_units_own_figure_is_shown_before_a_total_of_several_audit_offices(t
     assert _cell(c, "audit_projects", "漷川市审计局", "2024") == Decimal(186)
 
 
+def test_a_name_stated_only_for_all_offices_is_empty_when_the_report_keeps_its_own_apart(tmp_path: Path) -> None:
+    """A report that states its own figures beside those of all the city's audit offices (全市两级审计机关…
+    238个，…移送问题线索86件 / 市局本级…61个) keeps the two apart: a name it states only for all the offices
+    has no figure of the bureau's own, so the cell is empty with why, not the pooled figure."""
+    c = _compare_text(
+        tmp_path,
+        "汶川里市审计局2025年工作总结\n一、年度主要成效\n全市两级审计机关共完成审计项目238个，"
+        "查出问题金额46.4亿元，移送问题线索86件；全市审计查出问题整改率为91.4%。\n"
+        "市局本级全年完成审计项目61个，查出问题金额18.6亿元，审计查出问题整改率92.7%。\n",
+    )
+    assert _cell(c, "audit_projects", "汶川里市审计局", "2025") == Decimal(61)
+    assert _cell(c, "rectification_rate", "汶川里市审计局", "2025") == Decimal("92.7")
+    assert not any(k[0] == "clues_referred" for k in c.matrix.index)  # no figure: no row in the matrix
+    clues = _values(c, "汶川里市审计局", "2025", "clues_referred")
+    assert clues["shown"].tolist() == [False] and "本单位未单列" in clues["why"].iloc[0]
+
+
+def test_the_fullest_summary_sentence_is_shown_and_a_part_of_another_name_is_no_sub_item(
+    tmp_path: Path,
+) -> None:
+    """A section's own figures (经济责任审计…违规金额4870万元…移送问题线索6件) before the closing summary
+    that restates the year's totals (综上，…查出问题金额3.68亿元，其中违规金额9300万元…移送问题线索14件):
+    the summary's are shown; 其中违规金额 is a part of the problem amount but the whole of 违规金额."""
+    c = _compare_text(
+        tmp_path,
+        "滃川区审计局2024年工作总结\n一、经济责任审计\n对16个单位的21名领导干部开展经济责任审计，"
+        "审计查出违规金额4870万元，管理不规范金额1.12亿元，移送问题线索6件。\n"
+        "二、全年工作总体成效\n综上，全年共完成审计项目31个，查出问题金额3.68亿元，其中违规金额9300万元、"
+        "管理不规范金额2.75亿元；追回资金1265万元；向有关部门移送问题线索14件；审计查出问题整改率为93.5%。\n",
+    )
+    assert _cell(c, "violation_amount", "滃川区审计局", "2024") == Decimal(93000000)
+    assert _cell(c, "clues_referred", "滃川区审计局", "2024") == Decimal(14)
+    assert _cell(c, "problem_amount", "滃川区审计局", "2024") == Decimal(368000000)
+    # a part of a figure of the same name stays a sub-item: 追回资金…，其中追回医保基金… shows the total
+    c = _compare_text(
+        tmp_path,
+        "滃川区审计局2024年工作总结\n一、总体情况\n推动追回资金1265万元，其中追回医保基金386万元。\n",
+    )
+    assert _cell(c, "funds_recovered", "滃川区审计局", "2024") == Decimal(12650000)
+
+
 def test_a_masked_total_is_shown_rather_than_one_of_its_parts(tmp_path: Path) -> None:
     """追回资金**万元 in the summary and a sub-item 推动追回…23.5万元: the cell is the masked total (XX),
     not the part, which would be a wrong figure; with no masked total the part is still shown."""

@@ -61,25 +61,73 @@ def _why_not(ind: Indicator, covered: Period | None) -> str | None:
     return None
 
 
-def _rank(ind: Indicator, sections: dict[int, Section]) -> tuple[int, int, int, int, int]:
+_SUMMARY_NAMES = 3
+"""A sentence stating this many named results or more is a summary (综上，全年共完成审计项目31个，
+查出问题金额…，移送问题线索14件…): its figures are the totals a section's figures are parts of."""
+
+
+class _Facts:
+    """What the choice of one report's headlines reads about each figure beyond the figure itself: whether
+    it is a sub-item of a figure of the same name, and whether its sentence is a summary."""
+
+    __slots__ = ("_named", "_report")
+
+    def __init__(self, report: Report) -> None:
+        self._report = report
+        named: defaultdict[int, set[str]] = defaultdict(set)
+        for ind in report.indicators:
+            if ind.name is not None and ind.role == "result" and ind.flag is None:
+                named[ind.sentence].add(ind.name)
+        self._named = named
+
+    def summary(self, ind: Indicator) -> int:
+        """How many named results the sentence of `ind` states when it is a summary (at least
+        :data:`_SUMMARY_NAMES`), else 0: of two summaries, the one stating more is the report's."""
+        count = len(self._named.get(ind.sentence, ()))
+        return count if count >= _SUMMARY_NAMES else 0
+
+    def sub_item(self, index: int) -> bool:
+        """Whether the figure at `index` is a sub-item of its name: marked a detail, unless the figure it
+        is a part of (the nearest one before it in its sentence, of its unit kind, not a detail itself)
+        has another name: in 查出问题金额3.68亿元，其中违规金额9300万元 the 9300万元 is a part of the
+        problem amount but the whole of the 违规金额."""
+        indicators = self._report.indicators
+        ind = indicators[index]
+        if not ind.detail:
+            return False
+        for j in range(index - 1, -1, -1):
+            before = indicators[j]
+            if before.sentence != ind.sentence:
+                break
+            if before.detail or before.unit_kind != ind.unit_kind:
+                continue
+            return before.name is None or before.name == ind.name
+        return True
+
+
+def _rank(
+    index: int, ind: Indicator, sections: dict[int, Section], facts: _Facts
+) -> tuple[int, int, int, int, int, int]:
     """A sub-item (其中…, 比如…) after a summary, even a masked one (追回资金**万元 is the total: a part
     shown in its place would be a wrong figure, ``XX`` is an honest one); a masked figure after a stated
     one; a bound (超过5亿元) after a stated figure; a figure under a sub-heading ((三)民生审计…) after one
-    under a part heading or none (the summary paragraph); an approximate figure after an exact one."""
+    under a part heading or none (the summary paragraph); an approximate figure after an exact one; then a
+    figure in a summary sentence before one outside it, the fuller summary first (a section's 移送线索6件
+    before the closing 综上，…移送问题线索14件…)."""
     section = sections.get(ind.section)
     depth = section.level if section is not None and section.level > 1 else 1
     rank = _QUALIFIER_RANK.get(ind.qualifier, 2)
-    return (int(ind.detail), int(ind.masked), int(rank == 2), depth, rank)
+    return (int(facts.sub_item(index)), int(ind.masked), int(rank == 2), depth, rank, -facts.summary(ind))
 
 
-def _choose(eligible: list[tuple[int, Indicator]], sections: dict[int, Section]) -> int | None:
+def _choose(eligible: list[tuple[int, Indicator]], sections: dict[int, Section], facts: _Facts) -> int | None:
     """The index of the headline among `eligible` (index, indicator) pairs: the best :func:`_rank`, unless
     it stands under a sub-heading and breaks a bound the summary states (查出问题金额超过1.2亿元, then a
     section's 查出问题金额4,630万元): a figure below the summary's lower bound is one of its parts, so the
     bound is shown. A figure that keeps the bound (超过60条, then 62条) is the more exact statement."""
     if not eligible:
         return None
-    ranked = sorted((_rank(ind, sections), index, ind) for index, ind in eligible)
+    ranked = sorted((_rank(index, ind, sections, facts), index, ind) for index, ind in eligible)
     best_rank, best_index, best = ranked[0]
     depth = best_rank[3]
     value = best.signed(best.base_value)
@@ -87,7 +135,7 @@ def _choose(eligible: list[tuple[int, Indicator]], sections: dict[int, Section])
         return best_index
     for rank, index, ind in ranked[1:]:
         bound = ind.signed(ind.base_value)
-        if bound is None or rank[3] >= depth or ind.detail:
+        if bound is None or rank[3] >= depth or rank[0]:
             continue
         if (ind.qualifier == "at_least" and value < bound) or (ind.qualifier == "at_most" and value > bound):
             return index
@@ -118,17 +166,29 @@ def headline_rows(
             groups[(ind.name, ind.base_unit)].append((index, ind))
     rows: list[dict[str, Any]] = []
     shown: dict[str, dict[str, Any]] = {}
-    for (name, _), members in groups.items():
-        eligible = [(i, ind) for i, ind in members if _why_not(ind, covered) is None]
-        # 全市审计机关共完成…186个 beside 市局本级…47个: the report's own unit's figure is shown
-        pooled = {
+    facts = _Facts(report)
+    eligible_of = {
+        key: [(i, ind) for i, ind in members if _why_not(ind, covered) is None]
+        for key, members in groups.items()
+    }
+    # 全市审计机关共完成…186个 beside 市局本级…47个: the report's own unit's figure is shown
+    pooled_of = {
+        key: {
             i for i, ind in eligible
             if rules.aggregate is not None and rules.aggregate.search(sentences.get(ind.sentence, ""))
-        }  # fmt: skip
+        }
+        for key, eligible in eligible_of.items()
+    }  # fmt: skip
+    # a report that states its own figures beside the pooled ones keeps them apart: a name it states only
+    # for all the offices together has no figure of its own (an honest gap, not the pooled total)
+    apart = any(p and len(p) < len(eligible_of[key]) for key, p in pooled_of.items())
+    for (name, unit), members in groups.items():
+        eligible = eligible_of[(name, unit)]
+        pooled = pooled_of[(name, unit)]
         own = [(i, ind) for i, ind in eligible if i not in pooled]
-        if not own:
+        if not own and not apart:
             pooled = set()
-        chosen = _choose(own if pooled else eligible, sections)
+        chosen = _choose(own if pooled else eligible, sections, facts)
         chosen_ind = report.indicators[chosen] if chosen is not None else None
         chosen_value = chosen_ind.signed(chosen_ind.base_value) if chosen_ind is not None else None
         others = [
@@ -137,17 +197,17 @@ def headline_rows(
             if i != chosen
             and i not in pooled
             and not ind.masked
-            and (not ind.detail or (chosen_ind is not None and chosen_ind.detail))
+            and (not facts.sub_item(i) or (chosen is not None and facts.sub_item(chosen)))
             and ind.signed(ind.base_value) != chosen_value
         ]
         for index, ind in members:
             why = _why_not(ind, covered)
             if why is None and index != chosen:
                 why = (
-                    "多个审计机关的合计（另有本单位的数）"
+                    ("多个审计机关的合计（另有本单位的数）" if own else "多个审计机关的合计（本单位未单列）")
                     if index in pooled
                     else "分项（另有总数）"
-                    if ind.detail
+                    if facts.sub_item(index)
                     else "另有更优先的候选（总数、不在小标题下、精确值或在前者）"
                 )
             row = _row(report, ind, head, covered, sections, sentences, index == chosen, why)

@@ -153,6 +153,16 @@ class IndicatorLexicon:
     implied: tuple[ImpliedSubject, ...]
     implied_kinds: frozenset[str]
     """The unit kinds any implied subject applies to."""
+    change_headers: tuple[tuple[Pattern, str], ...] = ()
+    """A table column of changes: header (without its unit) pattern → the change word its cells take
+    (指标 | 上年 | 本年 | 增长（%） → 增长)."""
+    minus_signs: frozenset[str] = frozenset()
+    """Characters that, right before a number (not after a digit), make a change a fall (增长-3.2%)."""
+
+    def header_change(self, header: str) -> str | None:
+        """The change word of a table column whose header (without its unit) names a change, or ``None``."""
+        label = header.strip()
+        return next((word for pattern, word in self.change_headers if pattern.fullmatch(label)), None)
 
 
 def _longest_first(words: Sequence[str]) -> tuple[str, ...]:
@@ -163,6 +173,21 @@ def _longest_first(words: Sequence[str]) -> tuple[str, ...]:
 
 def _alt(words: Sequence[str]) -> str:
     return "|".join(regex.escape(w) for w in _longest_first(words))
+
+
+def _change_headers(
+    rules: Mapping[str, Any], where: str, changes: Sequence[str]
+) -> tuple[tuple[Pattern, str], ...]:
+    """``change_headers`` of subject_rules.yaml: (header pattern, change word); the word must be one of
+    change_words.tsv (it signs the cells)."""
+    out = []
+    for i, item in enumerate(items(rules, "change_headers", where, dict), 1):
+        context = f"change_headers item {i}"
+        word = need(item, "change", where, str, context=context)
+        if word not in changes:
+            raise LexiconError(where, f"line {line_of(item)}: {context}: {word!r} is not in change_words.tsv")
+        out.append((compile_pattern(need(item, "pattern", where, str, context=context), where), word))
+    return tuple(out)
 
 
 def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
@@ -254,6 +279,8 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
         if rules.get("total_words")
         else None,
         total_parts=get(rules, "total_parts", 12, where, int),
+        change_headers=_change_headers(rules, where, changes),
+        minus_signs=frozenset(get(rules, "minus_signs", "", where, str)),
         list_split_re=compile_pattern(f"(?:{_alt(words('list_separators', ('、',)))})", where),
         list_gap_re=compile_pattern(f"(?:{_alt(words('list_separators', ('、',)))})", where),
         list_expansions=MappingProxyType({str(k): tuple(str(x) for x in v) for k, v in expansions.items()}),

@@ -24,7 +24,7 @@ from auditnlp.extract.meaning import (
     PeriodScopes,
     Scope,
     covered_period,
-    heading_scope,
+    header_scope,
     load_meaning_rules,
     read_meaning,
 )
@@ -88,6 +88,8 @@ class _Draft:  # not frozen: made once per figure, and a frozen dataclass is slo
     (4个千亿台阶 counts 台阶 but passes on 地区生产总值), unless it is a comparison (高于全国)."""
     parts: tuple[int, ...] = ()
     """Indexes of the figures this total (合计5亿元) sums: they add up to it (see :func:`_summed_parts`)."""
+    negative: bool = False
+    """Written with a minus sign (增长-3.2%, a cell -9.2 under 增长（%）): a change that is a fall."""
 
 
 def _half_step(q: Quantity) -> Decimal:
@@ -203,7 +205,13 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
         floor = prev.q.tail if prev is not None else 0
         cs = before_clause(text, lex, q.lead, floor)
         clause = without_insertions(text[cs : q.lead])  # 审计（调查）项目 → 审计项目
-        left = clause
+        negative = (
+            q.lead == q.start
+            and q.start > cs
+            and text[q.start - 1] in lex.minus_signs
+            and (q.start == 1 or not (text[q.start - 2].isdigit() or text[q.start - 2] in "XxＸｘ%.*○"))
+        )
+        left = clause[:-1] if negative and clause else clause  # 增长-3.2%: the change word before the sign
         change = None
         m = lex.change_re.search(left)
         if m is not None:
@@ -217,6 +225,8 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
             label = without_cell_unit(cell[0])  # 人均可支配收入（元）: the unit is not part of the name
             subject = strip_head(lex, strip_tail(lex, label)) or None
             header = cell[1]
+            if change is None and header:  # 指标 | 上年 | 本年 | 增长（%）: the cells of a column of changes
+                change = lex.header_change(without_cell_unit(header))
         elif i in listed:
             subject, change = listed[i][0], listed[i][1] or change
         else:
@@ -269,7 +279,7 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
         if rule is not None and any(drafts[j].rule is rule for j in parts):
             rule = None  # a sum is none of its parts: 违规金额 + 损失浪费 is no 违规金额
         passes = before if cell is None and i not in listed and before else subject
-        draft = _Draft(q, change, subject, rule, header, passes, parts)
+        draft = _Draft(q, change, subject, rule, header, passes, parts, negative)
         drafts.append(draft)
         yield draft
         prev = draft
@@ -290,7 +300,7 @@ def _indicator(
     cache: MeaningCache | None = None,
 ) -> Indicator:
     q = d.q
-    header = heading_scope(rules, d.header, covered, nouns=False) if d.header else None
+    header = header_scope(rules, d.header, covered) if d.header else None
     meaning = read_meaning(
         rules,
         text,
@@ -310,6 +320,7 @@ def _indicator(
         cache=cache,
     )
     sentence, paragraph, section = located
+    direction = "down" if d.negative and meaning.direction == "up" else meaning.direction
     values = (
         q.start,
         q.end,
@@ -331,7 +342,7 @@ def _indicator(
         sentence,
         paragraph,
         section,
-        meaning.direction,
+        direction,
         meaning.role,
         meaning.qualifier,
         meaning.period,

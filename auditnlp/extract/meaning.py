@@ -126,7 +126,13 @@ class MeaningRules:
     """A period phrase at the start of a clause, a sentence or a paragraph (after ``opening_skip``)."""
     opening_stop: Pattern
     right_before_re: Pattern
-    """A year right before the figure: 从2020年的…, 增长到2025年的…"""
+    """A year right before the figure: 从2020年的…, 增长到2025年的… (group ``y``), or the year before the
+    covered one (group ``prev``: 较上年的…, （上年57个）)."""
+    header_periods: tuple[tuple[Pattern, int], ...]
+    """Table column headers that name a year relative to the covered one (上年 → −1, 本年 → 0)."""
+    date_month: Pattern
+    """A month right after a year that opens a sentence (2026年8月，…): the sentence names a date, and
+    its period holds for that sentence only."""
     comparison: Pattern
     held: Pattern
     aggregate: Pattern | None
@@ -278,7 +284,17 @@ def build_meaning_rules(lex: Lexicons) -> MeaningRules:
         anywhere=frozenset(anywhere),
         opening_re=compile_pattern(f"{skip}(?:{union})", where),
         opening_stop=compile_pattern(_text(data, "opening_stop", where), where),
-        right_before_re=compile_pattern(r"(?P<y>(?:19|20)\d{2})年(?:底|末)?的?$", where),
+        right_before_re=compile_pattern(
+            _text(data, "right_before", where, r"(?P<y>(?:19|20)\d{2})年(?:底|末)?的?$"), where
+        ),
+        header_periods=tuple(
+            (
+                compile_pattern(need(item, "pattern", where, str, context=f"header_periods item {i}"), where),
+                int(need(item, "offset", where, int, context=f"header_periods item {i}")),
+            )
+            for i, item in enumerate(items(data, "header_periods", where, dict), 1)
+        ),
+        date_month=compile_pattern(_text(data, "date_month", where), where),
         comparison=compile_pattern(_text(data, "comparison_words", where), where),
         held=compile_pattern(_text(data, "held_throughout", where), where),
         aggregate=compile_pattern(str(data["aggregate_scope"]), where)
@@ -359,7 +375,7 @@ def _resolve(rules: MeaningRules, m: Any, covered: Period | None, text: str) -> 
     year_end = covered.end_year if covered is not None else None
     if phrase.kind == "part":
         named = rules.right_before_re.search(text, max(0, m.start() - 6), m.start())
-        year = int(named.group("y")) if named else year_end
+        year = _year_named(named, year_end) if named else year_end
         env = {"m2": _number(groups.get("m2"))}
         lo, hi = _expr(phrase.months[0], env), _expr(phrase.months[1], env)
         if year is None or lo is None or hi is None or not 1 <= lo <= hi <= 12:
@@ -386,6 +402,14 @@ def _resolve(rules: MeaningRules, m: Any, covered: Period | None, text: str) -> 
     return ("years", Period(start, end, 1, end_month))
 
 
+def _year_named(m: Any, year_end: int | None) -> int | None:
+    """The year a :attr:`MeaningRules.right_before_re` match names: its ``y``, or the year before the
+    covered one for ``prev`` (``None`` when the covered year is unknown)."""
+    if m.group("y"):
+        return int(m.group("y"))
+    return year_end - 1 if year_end is not None else None
+
+
 def _compared(rules: MeaningRules, text: str, start: int, floor: int = 0) -> bool:
     return rules.comparison.search(text, max(floor, start - 3), start) is not None
 
@@ -398,16 +422,36 @@ def _may_name_a_period(text: str, start: int, end: int) -> bool:
     return _PHRASE_CHARS.search(text, start, end) is not None
 
 
-def opening_scope(
-    rules: MeaningRules, text: str, start: int, end: int, covered: Period | None
-) -> Scope | None:
-    """The period phrase a clause, sentence or paragraph opens with (``None`` when it opens with none)."""
+def _opening(rules: MeaningRules, text: str, start: int, end: int) -> Any:
+    """The match of the period phrase a clause, sentence or paragraph opens with, or ``None``."""
     if not _may_name_a_period(text, start, min(end, start + 24)):
         return None
     m = rules.opening_re.match(text, start, end)
     if m is None or rules.opening_stop.match(text, m.end(), end):
         return None
-    return _resolve(rules, m, covered, text)
+    return m
+
+
+def opening_scope(
+    rules: MeaningRules, text: str, start: int, end: int, covered: Period | None
+) -> Scope | None:
+    """The period phrase a clause, sentence or paragraph opens with (``None`` when it opens with none)."""
+    m = _opening(rules, text, start, end)
+    return _resolve(rules, m, covered, text) if m is not None else None
+
+
+def header_scope(rules: MeaningRules, header: str, covered: Period | None) -> Scope | None:
+    """The period a table column header names: a year (2024年, 2025年目标) or a year relative to the
+    covered one (上年, 本年; ``header_periods``); ``None`` when it names none or several."""
+    named = heading_scope(rules, header, covered, nouns=False)
+    if named is not None or covered is None:
+        return named
+    label = header.strip()
+    for pattern, offset in rules.header_periods:
+        if pattern.fullmatch(label):
+            year = covered.end_year + offset
+            return ("year", covered if offset == 0 else Period(year, year, 1, covered.end_month))
+    return None
 
 
 def heading_scope(
@@ -470,14 +514,21 @@ class PeriodScopes:
             pos = max(following, m.end())  # one look per sentence
             if m.start() >= start + 24 or title[0] <= start < title[1]:
                 continue
-            opened = opening_scope(rules, text, start, sentences[k].end, covered)
-            if opened is not None:
-                events.append((start, 1, opened, 0))
+            match = _opening(rules, text, start, sentences[k].end)
+            if match is not None:
+                events.append((start, 1, _resolve(rules, match, covered, text), 0))
+                if rules.date_month.match(text, match.end()):  # 2026年8月，…: a date, for its sentence
+                    events.append((sentences[k].end, -1, None, 0))
         events.sort(key=lambda e: (e[0], e[1]))
         state: Scope = NO_SCOPE
+        saved: Scope = NO_SCOPE
         self._starts: list[int] = []
         self._scopes: list[Scope] = []
         for position, kind, scope, level in events:
+            if kind == -1:  # the end of a sentence that opened with a date: the period before it again
+                state = saved
+            elif kind == 1:
+                saved = state
             if kind == 0:  # a heading: a level-1 one sets its period or none, a deeper one only its own
                 if level <= 1:
                     state = scope or NO_SCOPE
@@ -599,7 +650,9 @@ def _figure_scope(
         m = rules.right_before_re.search(text, cs, lead)
         # 比2023年的27个: the level compared with is that year's own (比2023年增长5% is a change since)
         if m is not None and (text[m.end() - 1] == "的" or not _compared(rules, text, m.start(), cs)):
-            year = int(m.group("y"))
+            year = _year_named(m, covered.end_year if covered is not None else None)
+            if year is None:
+                return None
             if covered is not None and covered.year == covered.end_year == year:
                 return ("year", covered)
             return ("year", Period(year, year))

@@ -36,6 +36,10 @@ __all__ = [
 ]
 
 _SEPARATORS = frozenset(" 至到—–－-~～〜")
+_MINUS = "-－−"
+_RATIO_KINDS = frozenset({"percent", "percent_point", "multiple"})
+"""Unit kinds of a table column (增长（%）, 占比（%）) that hold in every row whatever the row's unit."""
+"""Minus signs a table cell may start with (-3.2 under 增长（%））."""
 _HAN = regex.compile(r"\p{Han}")
 _LIST_MARKER = regex.compile(r"\d{1,2}\.(?=\d)")
 _CLAUSE_END = "，。；：！？\n,;!?"
@@ -508,7 +512,7 @@ def without_cell_unit(label: str) -> str:
 
 class TableCells:
     """The table lines of a text, indexed once: :meth:`cell` finds a position's row label and column header,
-    :meth:`bare_unit` the unit of a bare number standing alone in a cell, by bisection (a scan up to the
+    :meth:`bare_units` the units of a bare number standing alone in a cell, by bisection (a scan up to the
     header for every figure was quadratic in a table's rows).
 
     Tables are lines of cells joined by `` | `` (how the readers write .docx tables); the header is the
@@ -567,33 +571,40 @@ class TableCells:
         header = heads[column].strip() if heads is not None and column < len(heads) else None
         return cells[0].strip(), header
 
-    def bare_unit(self, pos: int, end: int) -> str | None:
-        """The unit of the bare number at ``text[pos:end]`` when it is a whole cell (not the label, not on
-        the header line) of a table: its row label's, else its column header's; ``None`` otherwise."""
+    def bare_units(self, pos: int, end: int) -> tuple[str | None, str | None] | None:
+        """The units (row label's, column header's; either ``None``) of the bare number at
+        ``text[pos:end]`` when it is a whole cell (not the label, not on the header line) of a table, a
+        minus sign before it allowed; ``None`` otherwise."""
         found = self._locate(pos)
         if found is None:
             return None
         cells, column, heads = found
-        if column == 0 or heads is None or cells[column].strip() != self.text[pos:end]:
-            return None
-        unit = cell_unit(cells[0])
-        if unit is None and column < len(heads):
-            unit = cell_unit(heads[column])
-        return unit
+        if column == 0 or heads is None or cells[column].strip().lstrip(_MINUS) != self.text[pos:end]:
+            return None  # (a minus sign before it is the indicator's to read: -3.2 under 增长（%）)
+        return cell_unit(cells[0]), cell_unit(heads[column]) if column < len(heads) else None
+
+
+def _unit_suffix(g: NumberGrammar, unit: str) -> _Suffix | None:
+    """The parse of a unit written alone (a table label's ``万元``), or ``None`` when it is not one."""
+    suffix = _suffix_at(g, unit, 0, len(unit))
+    return suffix if suffix.end == len(unit) and (suffix.unit or suffix.magnitude) else None
 
 
 def _cell_quantity(
     g: NumberGrammar, cells: TableCells, m: Any, spans: list[tuple[int, int]], starts: list[int]
 ) -> Quantity | None:
     """A bare number that is a whole table cell (``… | 43120 | …``), with the unit its row label or else
-    its column header names in brackets (``城镇居民人均可支配收入（元）``); ``None`` otherwise."""
+    its column header names in brackets (``城镇居民人均可支配收入（元）``), except that a column of ratios
+    (``增长（%）``, ``占比（%）``) gives its own unit to every row; ``None`` otherwise."""
     if m.lastgroup not in ("arabic", "mask"):
         return None
-    unit = cells.bare_unit(m.start(), m.end())
-    if unit is None:
+    units = cells.bare_units(m.start(), m.end())
+    if units is None:
         return None
-    suffix = _suffix_at(g, unit, 0, len(unit))
-    if suffix.end != len(unit) or not (suffix.unit or suffix.magnitude):
+    row, head = (_unit_suffix(g, u) if u is not None else None for u in units)
+    ratio = head is not None and head.info is not None and head.info.kind in _RATIO_KINDS
+    suffix = head if ratio or row is None else row
+    if suffix is None:
         return None
     if suffix.info is not None and suffix.info.kind == "time":  # 年度（年） | 2023: a year, not a duration
         return None
