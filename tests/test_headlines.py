@@ -185,7 +185,9 @@ def test_the_units_own_figure_is_shown_before_a_total_of_several_audit_offices(t
     assert _cell(c, "audit_projects", "漷川市审计局", "2024") == Decimal(186)
 
 
-def test_a_name_stated_only_for_all_offices_is_empty_when_the_report_keeps_its_own_apart(tmp_path: Path) -> None:
+def test_a_name_stated_only_for_all_offices_is_empty_when_the_report_keeps_its_own_apart(
+    tmp_path: Path,
+) -> None:
     """A report that states its own figures beside those of all the city's audit offices (全市两级审计机关…
     238个，…移送问题线索86件 / 市局本级…61个) keeps the two apart: a name it states only for all the offices
     has no figure of the bureau's own, so the cell is empty with why, not the pooled figure."""

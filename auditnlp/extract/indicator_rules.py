@@ -45,6 +45,17 @@ class NameRule:
     context."""
     multi_year: str = ""
     """``level`` or ``sum``: how a figure stated for several years reads (empty: the unit kind's default)."""
+    exclude_section: Pattern | None = None
+    """Sections this name is not read in, searched in the headings over the figure (检视整改, 巡察整改: the
+    office's own rectification is no audit rectification rate)."""
+
+    def excludes_section(self, headings: str) -> bool:
+        """Whether the headings over a figure (its section's and those above) keep this name out."""
+        return (
+            self.exclude_section is not None
+            and bool(headings)
+            and self.exclude_section.search(headings) is not None
+        )
 
     def matches(self, subject: str | None, context: str, unit: str, kind: str, change: str | None) -> bool:
         """Whether this rule names a quantity of `kind`/`unit` with this subject, context and change."""
@@ -153,6 +164,8 @@ class IndicatorLexicon:
     implied: tuple[ImpliedSubject, ...]
     implied_kinds: frozenset[str]
     """The unit kinds any implied subject applies to."""
+    excludes_sections: bool = False
+    """Whether any name rule has an ``exclude_section`` (then the headings over each figure are read)."""
     change_headers: tuple[tuple[Pattern, str], ...] = ()
     """A table column of changes: header (without its unit) pattern → the change word its cells take
     (指标 | 上年 | 本年 | 增长（%） → 增长)."""
@@ -239,6 +252,9 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
                 context=compile_pattern(row["context"], names_where) if row.get("context") else None,
                 exclude=compile_pattern(row["exclude"], names_where) if row.get("exclude") else None,
                 multi_year=row.get("multi_year", ""),
+                exclude_section=compile_pattern(row["exclude_section"], names_where)
+                if row.get("exclude_section")
+                else None,
             )
         )
     by_kind = {kind: tuple(n for n in names if "*" in n.kinds or kind in n.kinds) for kind in _KINDS - {"*"}}
@@ -280,6 +296,7 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
         else None,
         total_parts=get(rules, "total_parts", 12, where, int),
         change_headers=_change_headers(rules, where, changes),
+        excludes_sections=any(n.exclude_section is not None for n in names),
         minus_signs=frozenset(get(rules, "minus_signs", "", where, str)),
         list_split_re=compile_pattern(f"(?:{_alt(words('list_separators', ('、',)))})", where),
         list_gap_re=compile_pattern(f"(?:{_alt(words('list_separators', ('、',)))})", where),

@@ -9,7 +9,7 @@ lexicon files, which users override with a folder of the same names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
@@ -44,7 +44,7 @@ from auditnlp.extract.subjects import (
 )
 from auditnlp.lexicon import LexiconsLike
 from auditnlp.segment.structure import StructureIndex
-from auditnlp.types import Indicator, Period, Report
+from auditnlp.types import Indicator, Period, Report, Section
 
 __all__ = ["IndicatorLexicon", "NameRule", "extract_indicators", "find_quantities", "load_indicator_lexicon"]
 
@@ -52,8 +52,15 @@ _SENTENCE_ENDS = "。；！？\n"
 
 
 def _name(
-    lex: IndicatorLexicon, subject: str | None, context: str, q: Quantity, change: str | None
+    lex: IndicatorLexicon,
+    subject: str | None,
+    context: str,
+    q: Quantity,
+    change: str | None,
+    headings: str = "",
 ) -> NameRule | None:
+    """The first name rule that names `q` (with this subject, context and change) and does not exclude the
+    section it stands in (`headings`: the headings of its section and those above it)."""
     if q.flag is not None:
         return None
     gate = lex.name_gate_by_kind.get(q.unit_kind)
@@ -66,11 +73,20 @@ def _name(
     unit = q.unit.lstrip("十百千万亿")
     chunks = lex.name_chunks_by_kind.get(q.unit_kind)
     if chunks is None:
-        return next((r for r in lex.names if r.matches(subject, context, unit, q.unit_kind, change)), None)
+        return next(
+            (
+                r
+                for r in lex.names
+                if r.matches(subject, context, unit, q.unit_kind, change) and not r.excludes_section(headings)
+            ),
+            None,
+        )
     for chunk in chunks:
         if chunk.may_match(subject, context):
             for rule in chunk.rules:
-                if rule.matches(subject, context, unit, q.unit_kind, change):
+                if rule.matches(subject, context, unit, q.unit_kind, change) and not rule.excludes_section(
+                    headings
+                ):
                     return rule
     return None
 
@@ -190,7 +206,11 @@ def _sentence_end(text: str, pos: int, limit: int = 400) -> int:
     return m.start() if m is not None else hi
 
 
-def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
+def _drafts(
+    text: str, lex: IndicatorLexicon, headings: Callable[[int], str] | None = None
+) -> Iterator[_Draft]:
+    """The figures of `text` with their change, subject and name rule, in order; `headings` gives the
+    headings over a position (for the rules that exclude sections), none when ``None``."""
     quantities = list(find_numbers(text, grammar=lex.grammar))
     drafts: list[_Draft] = []
     last_list: tuple[list[str | None], int] | None = None
@@ -275,7 +295,11 @@ def _drafts(text: str, lex: IndicatorLexicon) -> Iterator[_Draft]:
                 )
                 subject = implied or subject
         context = clause + "|" + text[q.tail : subject_clause_end(text, lex, q.tail)]
-        rule = None if i in unnamed else _name(lex, subject, context, q, change)
+        rule = (
+            None
+            if i in unnamed
+            else _name(lex, subject, context, q, change, headings(q.start) if headings is not None else "")
+        )
         if rule is not None and any(drafts[j].rule is rule for j in parts):
             rule = None  # a sum is none of its parts: 违规金额 + 损失浪费 is no 违规金额
         passes = before if cell is None and i not in listed and before else subject
@@ -386,6 +410,21 @@ _POSITIONAL = tuple(f.name for f in fields(Indicator)) == _FIELDS
 """Whether :class:`Indicator` declares exactly those fields in that order (else keywords are used)."""
 
 
+def _headings_over(report: Report, index: StructureIndex) -> Callable[[int], str]:
+    """A function giving the headings over a position of `report`: its section's and its ancestors', joined
+    by ``｜`` (what a name rule's ``exclude_section`` is searched in)."""
+    by_id = {s.id: s for s in report.sections}
+    paths: dict[int, str] = {}
+    for section in report.sections:
+        heads = []
+        current: Section | None = section
+        while current is not None and current.level > 0:
+            heads.append(current.heading)
+            current = by_id.get(current.parent) if current.parent is not None else None
+        paths[section.id] = "｜".join(reversed(heads))
+    return lambda pos: paths.get(index.locate(pos)[2], "")
+
+
 def _share_in_runs(found: list[Indicator], text: str, lex: IndicatorLexicon) -> list[Indicator]:
     """Figures joined by list separators only (5%和3%以内, 超过8万元、4.5万元, 接连突破8万亿元、9万亿元,
     从2021年的46503元和16935元) share the qualifier said once for the run and the role of its first figure
@@ -437,7 +476,8 @@ def extract_indicators(report: Report, /, *, lexicon: LexiconsLike = None) -> It
     found = []
     drafts = []
     cache = MeaningCache()
-    for d in _drafts(text, lex):
+    headings = _headings_over(report, index) if lex.excludes_sections else None
+    for d in _drafts(text, lex, headings):
         drafts.append(d)
         located = index.locate(d.q.start)
         found.append(
