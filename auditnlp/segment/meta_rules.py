@@ -10,6 +10,9 @@ from auditnlp.errors import LexiconError
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 from auditnlp.numerals import ordinal_value, parse_chinese_numeral
 
+_DAY = "(?:\\d{1,2}|[一二三四五六七八九十]{1,3})"
+"""``{DAY}`` in meta.yaml: the number of a month or a day, in digits or Chinese numerals (十一月二十四日)."""
+
 _FILE = "meta.yaml"
 
 
@@ -122,6 +125,7 @@ def build_meta_rules(lex: Lexicons) -> MetaRules:
             .replace("{NAME}", name)
             .replace("{MASK}", mask)
             .replace("{CN}", cn)
+            .replace("{DAY}", _DAY)
         )
 
     def pat(pattern: str, *, unit: str = "") -> Pattern:
