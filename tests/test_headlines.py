@@ -230,7 +230,8 @@ def test_the_fullest_summary_sentence_is_shown_and_a_part_of_another_name_is_no_
 
 def test_a_masked_total_is_shown_rather_than_one_of_its_parts(tmp_path: Path) -> None:
     """追回资金**万元 in the summary and a sub-item 推动追回…23.5万元: the cell is the masked total (XX),
-    not the part, which would be a wrong figure; with no masked total the part is still shown."""
+    not the part, which would be a wrong figure; with no total at all the cell stays empty (a part would
+    understate the name's total), the part listed with why."""
     c = _compare_text(
         tmp_path,
         "漾川县审计局2025年工作总结\n一、总体情况\n全年完成审计项目13个，追回资金**万元。\n"
@@ -244,7 +245,17 @@ def test_a_masked_total_is_shown_rather_than_one_of_its_parts(tmp_path: Path) ->
         "漾川县审计局2025年工作总结\n一、总体情况\n全年完成审计项目13个。\n"
         "二、主要工作\n（一）民生审计。其中推动追回违规发放补助资金23.5万元。\n",
     )
-    assert _cell(c, "funds_recovered", "漾川县审计局", "2025") == Decimal(235000)
+    assert not any(k[0] == "funds_recovered" for k in c.matrix.index)
+    values = _values(c, "漾川县审计局", "2025", "funds_recovered")
+    assert values["shown"].tolist() == [False] and values["why"].iloc[0] == "分项（原文未述总数）"
+    # a part whose whole has another name is the whole of its own: 违规、管理不规范问题金额分别为…，合计…
+    c = _compare_text(
+        tmp_path,
+        "漾川县审计局2025年工作总结\n一、总体情况\n全年查出违规、管理不规范问题金额分别为5120万元、1.35亿元，"
+        "合计1.862亿元。审计中，共向有关部门移送问题线索9件。\n",
+    )
+    assert _cell(c, "violation_amount", "漾川县审计局", "2025") == Decimal(51200000)
+    assert _cell(c, "clues_referred", "漾川县审计局", "2025") == Decimal(9)  # the audits as a whole
 
 
 def test_a_bound_in_the_summary_wins_over_a_section_figure_that_breaks_it(tmp_path: Path) -> None:

@@ -88,9 +88,9 @@ class _Facts:
 
     def sub_item(self, index: int) -> bool:
         """Whether the figure at `index` is a sub-item of its name: marked a detail, unless the figure it
-        is a part of (the nearest one before it in its sentence, of its unit kind, not a detail itself)
-        has another name: in 查出问题金额3.68亿元，其中违规金额9300万元 the 9300万元 is a part of the
-        problem amount but the whole of the 违规金额."""
+        is a part of (the nearest one before it in its sentence, of its unit kind, not a detail itself; else
+        the nearest such after it, the total of parts stated first) has another name: in 查出问题金额3.68亿元，
+        其中违规金额9300万元 the 9300万元 is a part of the problem amount but the whole of the 违规金额."""
         indicators = self._report.indicators
         ind = indicators[index]
         if not ind.detail:
@@ -102,6 +102,13 @@ class _Facts:
             if before.detail or before.unit_kind != ind.unit_kind:
                 continue
             return before.name is None or before.name == ind.name
+        # no whole before it: the parts of a total after it (违规、管理不规范问题金额分别为…，合计1.89亿元)
+        for after in indicators[index + 1 :]:
+            if after.sentence != ind.sentence:
+                break
+            if after.detail or after.unit_kind != ind.unit_kind:
+                continue
+            return after.name is None or after.name == ind.name
         return True
 
 
@@ -189,6 +196,11 @@ def headline_rows(
         if not own and not apart:
             pooled = set()
         chosen = _choose(own if pooled else eligible, sections, facts)
+        # only parts (比如…专项审计中…推动追回医保基金47万元): the name's total is not stated, and a part shown
+        # in its place would understate it: the cell stays empty, the parts listed with why
+        parts_only = chosen is not None and facts.sub_item(chosen)
+        if parts_only:
+            chosen = None
         chosen_ind = report.indicators[chosen] if chosen is not None else None
         chosen_value = chosen_ind.signed(chosen_ind.base_value) if chosen_ind is not None else None
         others = [
@@ -206,7 +218,7 @@ def headline_rows(
                 why = (
                     ("多个审计机关的合计（另有本单位的数）" if own else "多个审计机关的合计（本单位未单列）")
                     if index in pooled
-                    else "分项（另有总数）"
+                    else ("分项（原文未述总数）" if parts_only else "分项（另有总数）")
                     if facts.sub_item(index)
                     else "另有更优先的候选（总数、不在小标题下、精确值或在前者）"
                 )
