@@ -89,8 +89,9 @@ class _Facts:
     def sub_item(self, index: int) -> bool:
         """Whether the figure at `index` is a sub-item of its name: marked a detail, unless the figure it
         is a part of (the nearest one before it in its sentence, of its unit kind, not a detail itself; else
-        the nearest such after it, the total of parts stated first) has another name: in 查出问题金额3.68亿元，
-        其中违规金额9300万元 the 9300万元 is a part of the problem amount but the whole of the 违规金额."""
+        the nearest such after it, the total of parts stated first) has another name: in
+        查出问题金额3.68亿元，其中违规金额9300万元 the 9300万元 is a part of the problem amount but the whole
+        of the 违规金额."""
         indicators = self._report.indicators
         ind = indicators[index]
         if not ind.detail:
@@ -196,8 +197,8 @@ def headline_rows(
         if not own and not apart:
             pooled = set()
         chosen = _choose(own if pooled else eligible, sections, facts)
-        # only parts (比如…专项审计中…推动追回医保基金47万元): the name's total is not stated, and a part shown
-        # in its place would understate it: the cell stays empty, the parts listed with why
+        # only parts (比如…专项审计中…推动追回医保基金47万元): the name's total is not stated, and a part
+        # shown in its place would understate it: the cell stays empty, the parts listed with why
         parts_only = chosen is not None and facts.sub_item(chosen)
         if parts_only:
             chosen = None
