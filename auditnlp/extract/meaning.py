@@ -474,11 +474,13 @@ def heading_scope(
 class PeriodScopes:
     """The period in force at each sentence of a report: set by section headings and sentence openings.
 
-    A level-1 heading sets the period it names (or none); a deeper heading sets it when it names one; a
-    sentence that opens with a period phrase (这五年，… / 刚刚过去的2025年，… / 各位代表！2025年是收官之年。
-    五年来，…) sets it for itself and the sentences after it, across paragraphs, until the next one does.
-    The title (2025年某省政府工作报告: the year the report was delivered) sets nothing. Built once per report;
-    :meth:`at` is a bisection.
+    A level-1 heading sets the period it names (or none); a deeper heading sets it when it names one, else
+    it takes the period in force in its parent section before its first sub-section; a sentence that opens
+    with a period phrase (这五年，… / 刚刚过去的2025年，… / 各位代表！2025年是收官之年。五年来，…) sets it for
+    itself and the sentences after it, across paragraphs, until the next one does or its section ends (a
+    “十四五”期间，… closing section （一） is not the period of section （二）); one that opens with a date
+    (2026年8月，…) for its own sentence only. The title (2025年某省政府工作报告: the year the report was
+    delivered) sets nothing. Built once per report; :meth:`at` is a bisection.
     """
 
     __slots__ = ("_scopes", "_starts")
@@ -516,26 +518,39 @@ class PeriodScopes:
                 continue
             match = _opening(rules, text, start, sentences[k].end)
             if match is not None:
-                events.append((start, 1, _resolve(rules, match, covered, text), 0))
                 if rules.date_month.match(text, match.end()):  # 2026年8月，…: a date, for its sentence
+                    events.append((start, 2, _resolve(rules, match, covered, text), 0))
                     events.append((sentences[k].end, -1, None, 0))
+                else:
+                    events.append((start, 1, _resolve(rules, match, covered, text), 0))
         events.sort(key=lambda e: (e[0], e[1]))
         state: Scope = NO_SCOPE
         saved: Scope = NO_SCOPE
+        in_section: dict[int, Scope] = {0: NO_SCOPE}
+        """Level → the period in force in the body of the current section of that level (level 0: before
+        any heading), openings there included: what a sub-section that names none takes."""
+        current = 0
         self._starts: list[int] = []
         self._scopes: list[Scope] = []
         for position, kind, scope, level in events:
-            if kind == -1:  # the end of a sentence that opened with a date: the period before it again
-                state = saved
-            elif kind == 1:
-                saved = state
-            if kind == 0:  # a heading: a level-1 one sets its period or none, a deeper one only its own
-                if level <= 1:
+            if kind == 0:  # a heading: a level-1 one sets its period or none, a deeper one its own
+                if level <= 1:  # … or the one in force in its parent section's body
                     state = scope or NO_SCOPE
-                elif scope is not None:
+                else:
+                    state = scope or in_section[max(k for k in in_section if k < level)]
+                for deeper in [k for k in in_section if k >= level]:
+                    del in_section[deeper]
+                in_section[level] = state
+                current = level
+            elif kind == 1:
+                if scope is not None:
+                    state = in_section[current] = scope
+            elif kind == 2:  # a date opening its sentence
+                saved = state
+                if scope is not None:
                     state = scope
-            elif scope is not None:
-                state = scope
+            else:  # the end of a sentence that opened with a date: the period before it again
+                state = saved
             self._starts.append(position)
             self._scopes.append(state)
 
