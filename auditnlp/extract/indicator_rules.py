@@ -7,7 +7,7 @@ Read from ``indicator_names.tsv``, ``subject_rules.yaml`` and ``change_words.tsv
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -164,6 +164,8 @@ class IndicatorLexicon:
     implied: tuple[ImpliedSubject, ...]
     implied_kinds: frozenset[str]
     """The unit kinds any implied subject applies to."""
+    names_by_name: Mapping[str, NameRule] = field(default_factory=lambda: MappingProxyType({}))
+    """Each name rule by its name."""
     excludes_sections: bool = False
     """Whether any name rule has an ``exclude_section`` (then the headings over each figure are read)."""
     change_headers: tuple[tuple[Pattern, str], ...] = ()
@@ -297,6 +299,7 @@ def build_indicator_lexicon(lex: Lexicons) -> IndicatorLexicon:
         total_parts=get(rules, "total_parts", 12, where, int),
         change_headers=_change_headers(rules, where, changes),
         excludes_sections=any(n.exclude_section is not None for n in names),
+        names_by_name=MappingProxyType({n.name: n for n in names}),
         minus_signs=frozenset(get(rules, "minus_signs", "", where, str)),
         list_split_re=compile_pattern(f"(?:{_alt(words('list_separators', ('、',)))})", where),
         list_gap_re=compile_pattern(f"(?:{_alt(words('list_separators', ('、',)))})", where),

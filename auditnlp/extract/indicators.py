@@ -49,6 +49,9 @@ from auditnlp.types import Indicator, Period, Report, Section
 __all__ = ["IndicatorLexicon", "NameRule", "extract_indicators", "find_quantities", "load_indicator_lexicon"]
 
 _SENTENCE_ENDS = "。；！？\n"
+_TOTAL_ENDS = "。！？\n"
+"""What ends the run of parts before a total: a full stop, not a ； (违规金额…；管理不规范金额…；合计…: the parts of
+a list are often set apart by semicolons; the values must add up all the same)."""
 
 
 def _name(
@@ -135,7 +138,7 @@ def _summed_parts(text: str, lex: IndicatorLexicon, q: Quantity, drafts: Sequenc
             or p.flag is not None
             or part.change is not None
             or part.parts
-            or any(c in _SENTENCE_ENDS for c in text[p.tail : q.lead])
+            or any(c in _TOTAL_ENDS for c in text[p.tail : q.lead])
         ):
             return ()
         first -= 1
@@ -410,6 +413,21 @@ _POSITIONAL = tuple(f.name for f in fields(Indicator)) == _FIELDS
 """Whether :class:`Indicator` declares exactly those fields in that order (else keywords are used)."""
 
 
+def _total_rule(
+    d: _Draft, drafts: list[_Draft], rules: MeaningRules, lex: IndicatorLexicon
+) -> NameRule | None:
+    """The name of a total (合计…) whose parts are named parts of a derived total (``totals`` of
+    indicator_meaning.yaml): 违规金额…；管理不规范金额…；合计16,462万元 is the 查出问题金额."""
+    parts = [drafts[j].rule for j in d.parts]
+    names = {rule.name for rule in parts if rule is not None}
+    if len(names) < 2 or None in parts:
+        return None
+    for total in rules.totals.values():
+        if names <= set(total.parts):
+            return lex.names_by_name.get(total.stated)
+    return None
+
+
 def _headings_over(report: Report, index: StructureIndex) -> Callable[[int], str]:
     """A function giving the headings over a position of `report`: its section's and its ancestors', joined
     by ``｜`` (what a name rule's ``exclude_section`` is searched in)."""
@@ -474,10 +492,12 @@ def extract_indicators(report: Report, /, *, lexicon: LexiconsLike = None) -> It
     ends = {s.id: s.end for s in report.sentences}
     text = report.text
     found = []
-    drafts = []
+    drafts: list[_Draft] = []
     cache = MeaningCache()
     headings = _headings_over(report, index) if lex.excludes_sections else None
     for d in _drafts(text, lex, headings):
+        if d.parts and d.rule is None:
+            d.rule = _total_rule(d, drafts, rules, lex)
         drafts.append(d)
         located = index.locate(d.q.start)
         found.append(
