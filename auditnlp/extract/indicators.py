@@ -50,8 +50,8 @@ __all__ = ["IndicatorLexicon", "NameRule", "extract_indicators", "find_quantitie
 
 _SENTENCE_ENDS = "。；！？\n"
 _TOTAL_ENDS = "。！？\n"
-"""What ends the run of parts before a total: a full stop, not a ； (违规金额…；管理不规范金额…；合计…: the parts of
-a list are often set apart by semicolons; the values must add up all the same)."""
+"""What ends the run of parts before a total: a full stop, not a ； (违规金额…；管理不规范金额…；合计…:
+the parts of a list are often set apart by semicolons; the values must add up all the same)."""
 
 
 def _name(
