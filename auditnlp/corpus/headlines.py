@@ -66,6 +66,11 @@ _SUMMARY_NAMES = 3
 查出问题金额…，移送问题线索14件…): its figures are the totals a section's figures are parts of."""
 
 
+_PARENT_REACH = 24
+"""How many figures before (and after) a sub-item are looked at for the figure it is a part of (bounded: a
+sentence of thousands of figures must not cost their square)."""
+
+
 class _Facts:
     """What the choice of one report's headlines reads about each figure beyond the figure itself: whether
     it is a sub-item of a figure of the same name, and whether its sentence is a summary."""
@@ -96,7 +101,7 @@ class _Facts:
         ind = indicators[index]
         if not ind.detail:
             return False
-        for j in range(index - 1, -1, -1):
+        for j in range(index - 1, max(-1, index - 1 - _PARENT_REACH), -1):
             before = indicators[j]
             if before.sentence != ind.sentence:
                 break
@@ -104,7 +109,7 @@ class _Facts:
                 continue
             return before.name is None or before.name == ind.name
         # no whole before it: the parts of a total after it (违规、管理不规范问题金额分别为…，合计1.89亿元)
-        for after in indicators[index + 1 :]:
+        for after in indicators[index + 1 : index + 1 + _PARENT_REACH]:
             if after.sentence != ind.sentence:
                 break
             if after.detail or after.unit_kind != ind.unit_kind:
