@@ -96,31 +96,36 @@ def read_sidecar(path: str | Path) -> dict[str, Any]:
     return meta
 
 
-def ngram_keys(
-    texts: list[str], ngram_range: tuple[int, int], n_features: int, fold_digits: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row and hashed column of every character n-gram of `texts` (n in `ngram_range`), computed in one
-    numpy pass over their concatenation; n-grams never cross from one text into the next."""
-    lengths = np.array([len(t) for t in texts], dtype=np.int64)
-    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The code points of the concatenation of `texts` (``uint32``) and the length of each text."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32), lengths
+
+
+def _hashes(
+    codes: np.ndarray, lengths: np.ndarray, ngram_range: tuple[int, int], n_features: int, fold_digits: bool
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per n in `ngram_range`: the hashed column (``int64``) of the n-gram starting at each position of
+    `codes` (texts of `lengths` one after the other), and the positions whose n-gram crosses from one text
+    into the next."""
+    codes64 = codes.astype(np.uint64)
     if fold_digits:
         digit = ((codes >= 48) & (codes <= 57)) | ((codes >= 0xFF10) & (codes <= 0xFF19))
-        codes[digit] = 48
-    rows_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    ends_of = np.repeat(np.cumsum(lengths), lengths)  # per position: where its text ends
+        codes64[digit] = 48
+    ends = np.cumsum(lengths)
     power_of_two = n_features & (n_features - 1) == 0  # then % is a mask (no 64-bit division)
-    all_rows: list[np.ndarray] = []
-    all_cols: list[np.ndarray] = []
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    no_cross = np.zeros(0, dtype=np.int64)
     lo, hi = ngram_range
     with np.errstate(over="ignore"):
         for n in range(lo, hi + 1):
-            m = len(codes) - n + 1
+            m = len(codes64) - n + 1
             if m <= 0:
                 break
             h = np.full(m, n, dtype=np.uint64)
             for k in range(n):  # in place: the same arithmetic modulo 2**64 as h = h * _MULT + codes[…]
                 h *= _MULT
-                h += codes[k : k + m]
+                h += codes64[k : k + m]
             h ^= h >> np.uint64(31)
             h *= _MIX
             h ^= h >> np.uint64(29)
@@ -128,12 +133,154 @@ def ngram_keys(
                 h &= np.uint64(n_features - 1)
             else:
                 h %= np.uint64(n_features)
-            inside = np.arange(n, m + n, dtype=np.int64) <= ends_of[:m]
-            all_rows.append(rows_of[:m][inside])
-            all_cols.append(h[inside].astype(np.int64))
+            cross = no_cross
+            if n > 1:  # an n-gram starting at p crosses the end e of a text when e - n < p < e
+                cross = (ends[:, None] - np.arange(1, n, dtype=np.int64)).ravel()
+                cross = cross[(cross >= 0) & (cross < m)]
+            out.append((h.view(np.int64), cross))
+    return out
+
+
+def ngram_keys(
+    texts: list[str], ngram_range: tuple[int, int], n_features: int, fold_digits: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row and hashed column of every character n-gram of `texts` (n in `ngram_range`), computed in one
+    numpy pass over their concatenation; n-grams never cross from one text into the next."""
+    codes, lengths = _codes(texts)
+    rows_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    all_rows: list[np.ndarray] = []
+    all_cols: list[np.ndarray] = []
+    for h, cross in _hashes(codes, lengths, ngram_range, n_features, fold_digits):
+        inside = np.ones(len(h), dtype=bool)
+        inside[cross] = False
+        all_rows.append(rows_of[: len(h)][inside])
+        all_cols.append(h[inside])
     if not all_rows:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     return np.concatenate(all_rows), np.concatenate(all_cols)
+
+
+@dataclass(frozen=True)
+class _KeywordTable:
+    """The keywords of :class:`~auditnlp.classify.model.KeywordFeatures` as arrays, to find them all in one
+    numpy pass over the code points of many texts."""
+
+    n_labels: int
+    values: np.ndarray  # per keyword (flat order: by label, then as listed), its weight
+    label_of: np.ndarray  # per keyword, its label's index
+    chars: np.ndarray  # per keyword its code points, padded (K × longest)
+    sizes: np.ndarray  # per keyword its length
+    first_of: np.ndarray  # code point → 1 + index of it among the first characters (0: none; last: beyond)
+    starts: np.ndarray  # per first character: where its keywords start in `by_first` (one more at the end)
+    by_first: np.ndarray  # the keywords ordered by first code point, then by flat order
+    overlapping: list[int]  # keywords two occurrences of which may overlap (谢谢 in 谢谢谢): str.count
+    words: list[str]
+
+    @classmethod
+    def build(cls, labels: list[str], keywords: dict[str, list[tuple[str, float]]]) -> _KeywordTable | None:
+        """The table of `keywords` (flat order: by label in `labels` order), or None when one holds
+        :data:`CONTEXT_SEP` (then count in Python)."""
+        flat = [(j, w, v) for j, label in enumerate(labels) for w, v in keywords[label] if w]
+        words = [w for _, w, _ in flat]
+        if any(CONTEXT_SEP in w for w in words):
+            return None
+        longest = max((len(w) for w in words), default=1)
+        chars = np.zeros((len(words), longest), dtype=np.uint32)
+        for k, w in enumerate(words):
+            chars[k, : len(w)] = [ord(c) for c in w]
+        order = sorted(range(len(words)), key=lambda k: (ord(words[k][0]), k))
+        firsts = sorted({ord(w[0]) for w in words})
+        first_of = np.zeros(max(firsts, default=0) + 2, dtype=np.int16 if len(firsts) < 1 << 15 else np.int64)
+        first_of[firsts] = np.arange(1, len(firsts) + 1)
+        return cls(
+            n_labels=len(labels),
+            values=np.array([v for _, _, v in flat], dtype=np.float64),
+            label_of=np.array([j for j, _, _ in flat], dtype=np.int64),
+            chars=chars,
+            sizes=np.array([len(w) for w in words], dtype=np.int64),
+            first_of=first_of,
+            starts=np.searchsorted([ord(words[k][0]) for k in order], [0, *firsts, 0x110000]),
+            by_first=np.array(order, dtype=np.int64),
+            overlapping=[k for k, w in enumerate(words) if any(w[:i] == w[-i:] for i in range(1, len(w)))],
+            words=words,
+        )
+
+    def sums(self, texts: list[str], codes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Per text, per part (text, then headings) and label: the weighted count of its keywords, as
+        ``sum(part.count(w) * v)`` over the label's keywords in order (the same floats)."""
+        n_texts, n_words = len(texts), len(self.values)
+        ends = np.cumsum(lengths)
+        # positions whose character starts a keyword, and each keyword starting with it
+        first = np.take(self.first_of, codes, mode="clip")  # a code point beyond the table: the last, 0
+        pos = np.flatnonzero(first)
+        first = first[pos]
+        lo, hi = self.starts[first], self.starts[first + 1]
+        many = hi - lo
+        pos = np.repeat(pos, many)
+        offset = np.arange(len(pos), dtype=np.int64) - np.repeat(np.cumsum(many) - many, many)
+        word = self.by_first[np.repeat(lo, many) + offset]
+        row = np.searchsorted(ends, pos, side="right")
+        keep = pos + self.sizes[word] <= ends[row]  # inside its text
+        pos, word, row = pos[keep], word[keep], row[keep]
+        last_code = len(codes) - 1
+        for j in range(1, self.chars.shape[1]):  # the j-th character of each keyword longer than j
+            keep = (self.sizes[word] <= j) | (codes[np.minimum(pos + j, last_code)] == self.chars[word, j])
+            pos, word, row = pos[keep], word[keep], row[keep]
+        # the part a match is in: the headings when before the text's last separator
+        seps = np.flatnonzero(codes == ord(CONTEXT_SEP))
+        sep_rows = np.searchsorted(ends, seps, side="right")
+        last = np.ones(len(seps), dtype=bool)  # the last separator of its row
+        last[:-1] = sep_rows[1:] != sep_rows[:-1]
+        last_sep = np.full(n_texts, -1, dtype=np.int64)
+        last_sep[sep_rows[last]] = seps[last]
+        part = (pos < last_sep[row]).astype(np.int64)
+        counts = np.bincount((row * 2 + part) * n_words + word, minlength=n_texts * 2 * n_words).reshape(
+            n_texts, 2, n_words
+        )
+        for k in self.overlapping:  # str.count counts occurrences that do not overlap
+            for i, q in zip(*np.nonzero(counts[:, :, k] > 1), strict=True):
+                context, sep, text = texts[i].rpartition(CONTEXT_SEP)
+                if not sep:
+                    context, text = "", texts[i]
+                counts[i, q, k] = (context if q else text).count(self.words[k])
+        # the sum per text, part and label, term by term in the keywords' order (bincount adds in input order)
+        at = np.flatnonzero(counts)
+        part_row, word = np.divmod(at, n_words)
+        sums = np.bincount(
+            part_row * self.n_labels + self.label_of[word],
+            weights=counts.ravel()[at] * self.values[word],
+            minlength=n_texts * 2 * self.n_labels,
+        )
+        return sums.reshape(n_texts, 2 * self.n_labels)
+
+
+def _keyword_rows_python(
+    texts: list[str], labels: list[str], keywords: dict[str, list[tuple[str, float]]]
+) -> np.ndarray:
+    """The weighted keyword counts of :func:`keyword_rows`, one text at a time in Python."""
+    n = len(labels)
+    flat = [(j, w, v) for j, label in enumerate(labels) for w, v in keywords[label] if w]
+    sums = np.zeros((len(texts), 2 * n))
+    for i, value in enumerate(texts):
+        context, sep, text = value.rpartition(CONTEXT_SEP)
+        if not sep:
+            context, text = "", value
+        for offset, part in ((0, text), (n, context)):
+            found: dict[int, float] = {}
+            for j, w, v in flat:
+                if w in part:
+                    found[j] = found.get(j, 0) + part.count(w) * v
+            for j, total in found.items():
+                sums[i, offset + j] = total
+    return sums
+
+
+def _keyword_features(sums: np.ndarray, n: int, weight: float) -> np.ndarray:
+    """``log(1 + sums)``, the no-keyword flag (no keyword in the text), times `weight`."""
+    out = np.zeros((len(sums), 2 * n + 1))
+    out[:, : 2 * n] = np.log1p(sums)
+    out[:, 2 * n] = np.where((out[:, :n] != 0).any(axis=1), 0.0, 1.0)
+    return out * weight
 
 
 def keyword_rows(
@@ -142,37 +289,24 @@ def keyword_rows(
     """Keyword features per input (:class:`~auditnlp.classify.model.KeywordFeatures`): per label
     ``log(1 + weighted count)`` in the text, the same in the headings, the no-keyword flag; times `weight`.
 
-    Only the keywords present in a text are counted (those whose first character the text holds, then a
-    membership test): a keyword that is absent adds nothing to the sum, so the sums are the same floats,
-    added in the same order."""
-    n = len(labels)
-    flat = [(j, w, v) for j, label in enumerate(labels) for w, v in keywords[label]]
-    by_first: dict[str, list[int]] = {}
-    for k, (_, w, _) in enumerate(flat):
-        if w:
-            by_first.setdefault(w[0], []).append(k)
-    firsts = set(by_first)
-    sums = np.zeros((len(texts), 2 * n))
-    for i, value in enumerate(texts):
-        context, sep, text = str(value).rpartition(CONTEXT_SEP)
-        if not sep:
-            context, text = "", str(value)
-        for offset, part in ((0, text), (n, context)):
-            if not part:
-                continue
-            found: dict[int, float] = {}
-            candidates = [k for c in firsts.intersection(part) for k in by_first[c]]
-            candidates.sort()
-            for k in candidates:
-                j, w, v = flat[k]
-                if w in part:
-                    found[j] = found.get(j, 0) + part.count(w) * v
-            for j, total in found.items():
-                sums[i, offset + j] = total
-    out = np.zeros((len(texts), 2 * n + 1))
-    out[:, : 2 * n] = np.log1p(sums)
-    out[:, 2 * n] = np.where((out[:, :n] != 0).any(axis=1), 0.0, 1.0)
-    return out * weight
+    A text's headings are what precedes its last :data:`CONTEXT_SEP`. Occurrences are counted as
+    ``str.count`` counts them (not overlapping, within one part), for all texts in one numpy pass; the
+    sums are the same floats as ``sum(part.count(w) * v for w, v in words)``, added in the same order."""
+    texts = [str(t) for t in texts]
+    table = _KeywordTable.build(labels, keywords)
+    if table is None:
+        sums = _keyword_rows_python(texts, labels, keywords)
+    else:
+        codes, lengths = _codes_lenient(texts)
+        sums = table.sums(texts, codes, lengths)
+    return _keyword_features(sums, len(labels), weight)
+
+
+def _codes_lenient(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_codes`, a lone surrogate kept as its code point (it is in no keyword)."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    joined = "".join(texts).encode("utf-32-le", "surrogatepass")
+    return np.frombuffer(joined, dtype=np.uint32), lengths
 
 
 # --- export (training time) ------------------------------------------------------------------------------
@@ -300,11 +434,18 @@ class ArrayModel(SidecarFacts):
     path: str | None = None
 
     @functools.cached_property
-    def _slot(self) -> np.ndarray:
-        n_features = int(self.arrays["hash_params"][2])
-        slot = np.full(n_features, -1, dtype=np.int64)
-        slot[self.arrays["keep"]] = np.arange(len(self.arrays["keep"]), dtype=np.int64)
-        return slot
+    def _slot(self) -> tuple[np.ndarray, int]:
+        """Hashed column → its kept column, and the value of a dropped column: 16-bit (dropped: 65535) when
+        fewer than 65535 columns are kept, else 64-bit (dropped: -1)."""
+        n_features, n_slots = int(self.arrays["hash_params"][2]), len(self.arrays["keep"])
+        dtype, dropped = (np.uint16, 0xFFFF) if n_slots < 0xFFFF else (np.int64, -1)
+        slot = np.full(n_features, dropped, dtype=dtype)
+        slot[self.arrays["keep"]] = np.arange(n_slots, dtype=dtype)
+        return slot, dropped
+
+    @functools.cached_property
+    def _coef_by_class(self) -> list[np.ndarray]:
+        return [np.ascontiguousarray(col) for col in self.arrays["coef_chars"].T]
 
     @functools.cached_property
     def _keywords(self) -> tuple[list[str], dict[str, list[tuple[str, float]]], float]:
@@ -317,8 +458,9 @@ class ArrayModel(SidecarFacts):
         return labels, words, float(self.arrays["kw_weight"])
 
     @functools.cached_property
-    def _coef_by_class(self) -> list[np.ndarray]:
-        return [np.ascontiguousarray(col) for col in self.arrays["coef_chars"].T]
+    def _keyword_table(self) -> _KeywordTable | None:
+        labels, words, _ = self._keywords
+        return _KeywordTable.build(labels, words)
 
     @functools.cached_property
     def _order(self) -> list[int]:
@@ -329,28 +471,48 @@ class ArrayModel(SidecarFacts):
         """The logistic regression's decision values (logits), one row per input, in class order."""
         a = self.arrays
         lo, hi, n_features, fold = (int(x) for x in a["hash_params"])
-        rows, cols = ngram_keys(texts, (lo, hi), n_features, bool(fold))
-        slots = self._slot[cols]
-        kept = slots >= 0
-        n_slots = len(a["keep"])
-        keys = rows[kept] * n_slots + slots[kept]
-        if len(texts) * n_slots < 2**31:  # 32-bit keys sort faster; they are the same numbers
-            keys = keys.astype(np.int32)
-        uniq, counts = np.unique(keys, return_counts=True)
-        urows, uslots = np.divmod(uniq.astype(np.int64), n_slots)
+        n_texts, width = len(texts), hi - lo + 1
+        codes, lengths = _codes(texts)
+        slot, dropped = self._slot
+        # the kept column of the n-gram of each length at each position, position by position, so that the
+        # rows (texts) come in order; then one stable sort by column: the pairs (column, row) in order
+        grid = np.full((len(codes), width), dropped, dtype=slot.dtype)
+        for n, (h, cross) in enumerate(_hashes(codes, lengths, (lo, hi), n_features, bool(fold))):
+            s = slot[h]
+            s[cross] = dropped
+            grid[: len(h), n] = s
+        flat = grid.ravel()
+        kept = np.flatnonzero(flat != dropped)
+        slots = flat[kept]
+        order = np.argsort(slots, kind="stable")  # a radix sort for 16-bit columns
+        slots = slots[order]
+        rows = np.repeat(np.arange(n_texts, dtype=np.int32), lengths * width)[kept][order]
+        first = np.ones(len(rows), dtype=bool)  # where a pair (column, row) starts
+        first[1:] = (rows[1:] != rows[:-1]) | (slots[1:] != slots[:-1])
+        at = np.flatnonzero(first)
+        urows = rows[at].astype(np.int64)
+        uslots = slots[at].astype(np.int64)
+        counts = np.diff(np.append(at, len(rows)))
         tf = counts.astype(np.float64)
         if bool(a["sublinear_tf"]):
             tf = np.log(tf) + 1.0
         values = tf * a["idf"][uslots]
-        norms = np.sqrt(np.bincount(urows, weights=values * values, minlength=len(texts)))
+        norms = np.sqrt(np.bincount(urows, weights=values * values, minlength=n_texts))
         norms[norms == 0.0] = 1.0
         values /= norms[urows]
-        logits = np.empty((len(texts), len(self._coef_by_class)))
+        # per row, the sums take their terms in column order (bincount adds in input order), as in a sparse
+        # row; consecutive terms fall in other rows, so the additions do not wait for one another
+        logits = np.empty((n_texts, len(self._coef_by_class)))
         for c, coef in enumerate(self._coef_by_class):
-            logits[:, c] = np.bincount(urows, weights=values * coef[uslots], minlength=len(texts))
+            logits[:, c] = np.bincount(urows, weights=values * coef[uslots], minlength=n_texts)
         if "kw_labels" in a:
             labels, words, weight = self._keywords
-            logits += keyword_rows(texts, labels, words, weight) @ a["coef_kw"]
+            table = self._keyword_table
+            if table is None:
+                sums = _keyword_rows_python([str(t) for t in texts], labels, words)
+            else:
+                sums = table.sums(texts, codes, lengths)
+            logits += _keyword_features(sums, len(labels), weight) @ a["coef_kw"]
         return logits + a["intercept"]
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
