@@ -102,43 +102,49 @@ def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32), lengths
 
 
-def _hashes(
-    codes: np.ndarray, lengths: np.ndarray, ngram_range: tuple[int, int], n_features: int, fold_digits: bool
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per n in `ngram_range`: the hashed column (``int64``) of the n-gram starting at each position of
-    `codes` (texts of `lengths` one after the other), and the positions whose n-gram crosses from one text
-    into the next."""
-    codes64 = codes.astype(np.uint64)
-    if fold_digits:
-        digit = ((codes >= 48) & (codes <= 57)) | ((codes >= 0xFF10) & (codes <= 0xFF19))
-        codes64[digit] = 48
-    ends = np.cumsum(lengths)
-    power_of_two = n_features & (n_features - 1) == 0  # then % is a mask (no 64-bit division)
-    out: list[tuple[np.ndarray, np.ndarray]] = []
-    no_cross = np.zeros(0, dtype=np.int64)
+def _hash_grid(
+    codes: np.ndarray, ends: np.ndarray, ngram_range: tuple[int, int], n_features: int, fold_digits: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hashed column (``int64``) of the n-gram of each length n in `ngram_range` starting at each
+    position of `codes` (the texts ending at `ends`, one after the other), as a positions × lengths grid,
+    and the cells of that grid (flat indices) whose n-gram crosses into the next text or past the end.
+
+    The hash of an n-gram is ``h = n; h = h * _MULT + c`` for each code point ``c`` modulo 2**64, then
+    mixed; it is built from the (n-1)-gram's at the same position: ``h_n = h_(n-1) * _MULT + c + _MULT**n``
+    (the same number modulo 2**64), so each length costs one multiplication and two additions."""
     lo, hi = ngram_range
+    size, width = len(codes), hi - lo + 1
+    if fold_digits:  # ASCII and full-width digits count as one digit (unsigned: below 48 wraps around)
+        digit = (codes - np.uint32(48) < 10) | (codes - np.uint32(0xFF10) < 10)
+        codes = np.where(digit, np.uint32(48), codes)
+    codes64 = codes.astype(np.uint64)
+    grid = np.empty((size, width), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for n in range(lo, hi + 1):
-            m = len(codes64) - n + 1
-            if m <= 0:
-                break
-            h = np.full(m, n, dtype=np.uint64)
-            for k in range(n):  # in place: the same arithmetic modulo 2**64 as h = h * _MULT + codes[…]
-                h *= _MULT
-                h += codes64[k : k + m]
-            h ^= h >> np.uint64(31)
-            h *= _MIX
-            h ^= h >> np.uint64(29)
-            if power_of_two:
-                h &= np.uint64(n_features - 1)
-            else:
-                h %= np.uint64(n_features)
-            cross = no_cross
-            if n > 1:  # an n-gram starting at p crosses the end e of a text when e - n < p < e
-                cross = (ends[:, None] - np.arange(1, n, dtype=np.int64)).ravel()
-                cross = cross[(cross >= 0) & (cross < m)]
-            out.append((h.view(np.int64), cross))
-    return out
+        m = max(size - lo + 1, 0)
+        first = grid[:m, 0]
+        first[:] = lo
+        for k in range(lo):
+            first *= _MULT
+            first += codes64[k : k + m]
+        for n in range(lo + 1, hi + 1):
+            m = max(size - n + 1, 0)
+            column = grid[:m, n - lo]
+            np.multiply(grid[:m, n - lo - 1], _MULT, out=column)
+            column += codes64[n - 1 : n - 1 + m]
+            column += np.uint64(pow(int(_MULT), n, 1 << 64))
+        mixed = grid >> np.uint64(31)
+        grid ^= mixed
+        grid *= _MIX
+        np.right_shift(grid, np.uint64(29), out=mixed)
+        grid ^= mixed
+    if n_features & (n_features - 1) == 0:  # a power of two: % is a mask (no 64-bit division)
+        grid &= np.uint64(n_features - 1)
+    else:
+        grid %= np.uint64(n_features)
+    # an n-gram starting at p crosses the end e of a text (or of them all) when e - n < p < e
+    offsets = np.array([-k * width + n - lo for n in range(max(lo, 2), hi + 1) for k in range(1, n)])
+    cross = ((ends * width)[:, None] + offsets.astype(np.int64)).ravel()
+    return grid.view(np.int64), cross[cross >= 0]
 
 
 def ngram_keys(
@@ -147,16 +153,12 @@ def ngram_keys(
     """Row and hashed column of every character n-gram of `texts` (n in `ngram_range`), computed in one
     numpy pass over their concatenation; n-grams never cross from one text into the next."""
     codes, lengths = _codes(texts)
+    grid, cross = _hash_grid(codes, np.cumsum(lengths), ngram_range, n_features, fold_digits)
+    inside = np.ones(grid.shape, dtype=bool)
+    inside.ravel()[cross] = False
     rows_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    all_rows: list[np.ndarray] = []
-    all_cols: list[np.ndarray] = []
-    for h, cross in _hashes(codes, lengths, ngram_range, n_features, fold_digits):
-        inside = np.ones(len(h), dtype=bool)
-        inside[cross] = False
-        all_rows.append(rows_of[: len(h)][inside])
-        all_cols.append(h[inside])
-    if not all_rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    all_rows = [rows_of[inside[:, j]] for j in range(grid.shape[1])]
+    all_cols = [grid[inside[:, j], j] for j in range(grid.shape[1])]
     return np.concatenate(all_rows), np.concatenate(all_cols)
 
 
@@ -166,15 +168,15 @@ class _KeywordTable:
     numpy pass over the code points of many texts."""
 
     n_labels: int
-    values: np.ndarray  # per keyword (flat order: by label, then as listed), its weight
+    words: list[str]  # the keywords in flat order: by label, then as listed
+    values: np.ndarray  # per keyword, its weight
     label_of: np.ndarray  # per keyword, its label's index
-    chars: np.ndarray  # per keyword its code points, padded (K × longest)
-    sizes: np.ndarray  # per keyword its length
-    first_of: np.ndarray  # code point → 1 + index of it among the first characters (0: none; last: beyond)
-    starts: np.ndarray  # per first character: where its keywords start in `by_first` (one more at the end)
-    by_first: np.ndarray  # the keywords ordered by first code point, then by flat order
+    sizes: np.ndarray  # per keyword, its length
+    first_of: np.ndarray  # code point → 1 + its index among the keywords' first characters (0: none)
+    by_first: np.ndarray  # per index + 1: the keywords with that first character (-1 pads; row 0: none)
+    chars: np.ndarray  # per keyword its code points, then 0x110000 (no code point), K + 1 × longest
+    beyond: np.ndarray  # per keyword and place: past its end (the last row, for -1: never)
     overlapping: list[int]  # keywords two occurrences of which may overlap (谢谢 in 谢谢谢): str.count
-    words: list[str]
 
     @classmethod
     def build(cls, labels: list[str], keywords: dict[str, list[tuple[str, float]]]) -> _KeywordTable | None:
@@ -185,70 +187,74 @@ class _KeywordTable:
         if any(CONTEXT_SEP in w for w in words):
             return None
         longest = max((len(w) for w in words), default=1)
-        chars = np.zeros((len(words), longest), dtype=np.uint32)
+        chars = np.full((len(words) + 1, longest), 0x110000, dtype=np.uint32)
+        beyond = np.zeros((len(words) + 1, longest), dtype=bool)
         for k, w in enumerate(words):
             chars[k, : len(w)] = [ord(c) for c in w]
-        order = sorted(range(len(words)), key=lambda k: (ord(words[k][0]), k))
-        firsts = sorted({ord(w[0]) for w in words})
+            beyond[k, len(w) :] = True
+        groups: dict[int, list[int]] = {}
+        for k, w in enumerate(words):
+            groups.setdefault(ord(w[0]), []).append(k)
+        firsts = sorted(groups)
         first_of = np.zeros(max(firsts, default=0) + 2, dtype=np.int16 if len(firsts) < 1 << 15 else np.int64)
         first_of[firsts] = np.arange(1, len(firsts) + 1)
+        by_first = np.full((len(firsts) + 1, max(map(len, groups.values()), default=1)), -1, dtype=np.int64)
+        for i, c in enumerate(firsts, start=1):
+            by_first[i, : len(groups[c])] = groups[c]
         return cls(
             n_labels=len(labels),
+            words=words,
             values=np.array([v for _, _, v in flat], dtype=np.float64),
             label_of=np.array([j for j, _, _ in flat], dtype=np.int64),
-            chars=chars,
             sizes=np.array([len(w) for w in words], dtype=np.int64),
             first_of=first_of,
-            starts=np.searchsorted([ord(words[k][0]) for k in order], [0, *firsts, 0x110000]),
-            by_first=np.array(order, dtype=np.int64),
+            by_first=by_first,
+            chars=chars,
+            beyond=beyond,
             overlapping=[k for k, w in enumerate(words) if any(w[:i] == w[-i:] for i in range(1, len(w)))],
-            words=words,
         )
 
-    def sums(self, texts: list[str], codes: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    def sums(self, texts: list[str], codes: np.ndarray, ends: np.ndarray) -> np.ndarray:
         """Per text, per part (text, then headings) and label: the weighted count of its keywords, as
-        ``sum(part.count(w) * v)`` over the label's keywords in order (the same floats)."""
-        n_texts, n_words = len(texts), len(self.values)
-        ends = np.cumsum(lengths)
-        # positions whose character starts a keyword, and each keyword starting with it
+        ``sum(part.count(w) * v)`` over the label's keywords in order (the same floats). `codes` are the
+        code points of the texts one after the other, `ends` where each text ends."""
+        n_texts, n_words = len(texts), len(self.words)
+        # the positions whose character starts a keyword, with each keyword starting with that character
         first = np.take(self.first_of, codes, mode="clip")  # a code point beyond the table: the last, 0
         pos = np.flatnonzero(first)
-        first = first[pos]
-        lo, hi = self.starts[first], self.starts[first + 1]
-        many = hi - lo
-        pos = np.repeat(pos, many)
-        offset = np.arange(len(pos), dtype=np.int64) - np.repeat(np.cumsum(many) - many, many)
-        word = self.by_first[np.repeat(lo, many) + offset]
+        candidates = self.by_first[first[pos]].ravel()  # positions × keywords with that first character
+        pairs = np.flatnonzero(candidates >= 0)
+        pos = pos[pairs // self.by_first.shape[1]]
+        word = candidates[pairs]
+        longest = self.chars.shape[1]
+        if longest > 1:  # the second character (most candidates end here), then the rest at once
+            keep = self.beyond[word, 1] | (codes.take(pos + 1, mode="clip") == self.chars[word, 1])
+            pos, word = pos[keep], word[keep]
+        if longest > 2:
+            rest = codes.take(pos[:, None] + np.arange(2, longest), mode="clip") == self.chars[word, 2:]
+            keep = (rest | self.beyond[word, 2:]).all(axis=1)
+            pos, word = pos[keep], word[keep]
         row = np.searchsorted(ends, pos, side="right")
-        keep = pos + self.sizes[word] <= ends[row]  # inside its text
-        pos, word, row = pos[keep], word[keep], row[keep]
-        last_code = len(codes) - 1
-        for j in range(1, self.chars.shape[1]):  # the j-th character of each keyword longer than j
-            keep = (self.sizes[word] <= j) | (codes[np.minimum(pos + j, last_code)] == self.chars[word, j])
-            pos, word, row = pos[keep], word[keep], row[keep]
+        inside = pos + self.sizes[word] <= ends[row]  # not running into the next text
+        pos, word, row = pos[inside], word[inside], row[inside]
         # the part a match is in: the headings when before the text's last separator
-        seps = np.flatnonzero(codes == ord(CONTEXT_SEP))
-        sep_rows = np.searchsorted(ends, seps, side="right")
-        last = np.ones(len(seps), dtype=bool)  # the last separator of its row
-        last[:-1] = sep_rows[1:] != sep_rows[:-1]
-        last_sep = np.full(n_texts, -1, dtype=np.int64)
-        last_sep[sep_rows[last]] = seps[last]
-        part = (pos < last_sep[row]).astype(np.int64)
-        counts = np.bincount((row * 2 + part) * n_words + word, minlength=n_texts * 2 * n_words).reshape(
-            n_texts, 2, n_words
-        )
+        last_sep = ends - np.array([len(t) - t.rfind(CONTEXT_SEP) for t in texts], dtype=np.int64)
+        # occurrences per text, part and keyword, in that order
+        key = (row * 2 + (pos < last_sep[row])) * n_words + word
+        key.sort()
+        new = np.ones(len(key), dtype=bool)
+        new[1:] = key[1:] != key[:-1]
+        at = np.flatnonzero(new)
+        counts = np.diff(np.append(at, len(key)))
+        part_row, word = np.divmod(key[at], n_words)
         for k in self.overlapping:  # str.count counts occurrences that do not overlap
-            for i, q in zip(*np.nonzero(counts[:, :, k] > 1), strict=True):
-                context, sep, text = texts[i].rpartition(CONTEXT_SEP)
-                if not sep:
-                    context, text = "", texts[i]
-                counts[i, q, k] = (context if q else text).count(self.words[k])
+            for i in np.flatnonzero((word == k) & (counts > 1)).tolist():
+                context, _, text = texts[part_row[i] // 2].rpartition(CONTEXT_SEP)
+                counts[i] = (context if part_row[i] % 2 else text).count(self.words[k])
         # the sum per text, part and label, term by term in the keywords' order (bincount adds in input order)
-        at = np.flatnonzero(counts)
-        part_row, word = np.divmod(at, n_words)
         sums = np.bincount(
             part_row * self.n_labels + self.label_of[word],
-            weights=counts.ravel()[at] * self.values[word],
+            weights=counts * self.values[word],
             minlength=n_texts * 2 * self.n_labels,
         )
         return sums.reshape(n_texts, 2 * self.n_labels)
@@ -298,7 +304,7 @@ def keyword_rows(
         sums = _keyword_rows_python(texts, labels, keywords)
     else:
         codes, lengths = _codes_lenient(texts)
-        sums = table.sums(texts, codes, lengths)
+        sums = table.sums(texts, codes, np.cumsum(lengths))
     return _keyword_features(sums, len(labels), weight)
 
 
@@ -476,11 +482,10 @@ class ArrayModel(SidecarFacts):
         slot, dropped = self._slot
         # the kept column of the n-gram of each length at each position, position by position, so that the
         # rows (texts) come in order; then one stable sort by column: the pairs (column, row) in order
-        grid = np.full((len(codes), width), dropped, dtype=slot.dtype)
-        for n, (h, cross) in enumerate(_hashes(codes, lengths, (lo, hi), n_features, bool(fold))):
-            s = slot[h]
-            s[cross] = dropped
-            grid[: len(h), n] = s
+        ends = np.cumsum(lengths)
+        hashed, cross = _hash_grid(codes, ends, (lo, hi), n_features, bool(fold))
+        grid = slot.take(hashed, mode="clip")
+        grid.ravel()[cross] = dropped
         flat = grid.ravel()
         kept = np.flatnonzero(flat != dropped)
         slots = flat[kept]
@@ -511,7 +516,7 @@ class ArrayModel(SidecarFacts):
             if table is None:
                 sums = _keyword_rows_python([str(t) for t in texts], labels, words)
             else:
-                sums = table.sums(texts, codes, lengths)
+                sums = table.sums(texts, codes, ends)
             logits += _keyword_features(sums, len(labels), weight) @ a["coef_kw"]
         return logits + a["intercept"]
 
