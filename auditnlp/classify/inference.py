@@ -111,7 +111,8 @@ def _hash_grid(
 
     The hash of an n-gram is ``h = n; h = h * _MULT + c`` for each code point ``c`` modulo 2**64, then
     mixed; it is built from the (n-1)-gram's at the same position: ``h_n = h_(n-1) * _MULT + c + _MULT**n``
-    (the same number modulo 2**64), so each length costs one multiplication and two additions."""
+    (the same number modulo 2**64), so each length costs one multiplication and two additions. (Integer
+    arithmetic on arrays wraps around silently: no overflow warning to silence.)"""
     lo, hi = ngram_range
     size, width = len(codes), hi - lo + 1
     if fold_digits:  # ASCII and full-width digits count as one digit (unsigned: below 48 wraps around)
@@ -119,32 +120,43 @@ def _hash_grid(
         codes = np.where(digit, np.uint32(48), codes)
     codes64 = codes.astype(np.uint64)
     grid = np.empty((size, width), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        m = max(size - lo + 1, 0)
-        first = grid[:m, 0]
+    m = max(size - lo + 1, 0)
+    first = grid[:m, 0]
+    if lo == 1:  # h = 1 * _MULT + c
+        np.add(codes64, _MULT, out=first)
+    else:
         first[:] = lo
         for k in range(lo):
             first *= _MULT
             first += codes64[k : k + m]
-        for n in range(lo + 1, hi + 1):
-            m = max(size - n + 1, 0)
-            column = grid[:m, n - lo]
-            np.multiply(grid[:m, n - lo - 1], _MULT, out=column)
-            column += codes64[n - 1 : n - 1 + m]
-            column += np.uint64(pow(int(_MULT), n, 1 << 64))
-        mixed = grid >> np.uint64(31)
-        grid ^= mixed
-        grid *= _MIX
-        np.right_shift(grid, np.uint64(29), out=mixed)
-        grid ^= mixed
+    for n in range(lo + 1, hi + 1):
+        m = max(size - n + 1, 0)
+        column = grid[:m, n - lo]
+        np.multiply(grid[:m, n - lo - 1], _MULT, out=column)
+        column += codes64[n - 1 : n - 1 + m]
+        column += np.uint64(pow(int(_MULT), n, 1 << 64))
+    mixed = grid >> np.uint64(31)
+    grid ^= mixed
+    grid *= _MIX
+    np.right_shift(grid, np.uint64(29), out=mixed)
+    grid ^= mixed
     if n_features & (n_features - 1) == 0:  # a power of two: % is a mask (no 64-bit division)
         grid &= np.uint64(n_features - 1)
     else:
         grid %= np.uint64(n_features)
     # an n-gram starting at p crosses the end e of a text (or of them all) when e - n < p < e
-    offsets = np.array([-k * width + n - lo for n in range(max(lo, 2), hi + 1) for k in range(1, n)])
-    cross = ((ends * width)[:, None] + offsets.astype(np.int64)).ravel()
+    cross = np.add.outer(ends * width, _cross_offsets(lo, hi)).ravel()
     return grid.view(np.int64), cross[cross >= 0]
+
+
+@functools.lru_cache(maxsize=8)
+def _cross_offsets(lo: int, hi: int) -> np.ndarray:
+    """Per n-gram that crosses the end e of a text, its cell in the grid of :func:`_hash_grid` less
+    ``e * width``: the n-gram of length n at e - k (0 < k < n)."""
+    width = hi - lo + 1
+    return np.array(
+        [-k * width + n - lo for n in range(max(lo, 2), hi + 1) for k in range(1, n)], dtype=np.int64
+    )
 
 
 def ngram_keys(
@@ -283,10 +295,11 @@ def _keyword_rows_python(
 
 def _keyword_features(sums: np.ndarray, n: int, weight: float) -> np.ndarray:
     """``log(1 + sums)``, the no-keyword flag (no keyword in the text), times `weight`."""
-    out = np.zeros((len(sums), 2 * n + 1))
-    out[:, : 2 * n] = np.log1p(sums)
-    out[:, 2 * n] = np.where((out[:, :n] != 0).any(axis=1), 0.0, 1.0)
-    return out * weight
+    out = np.empty((len(sums), 2 * n + 1))
+    np.log1p(sums, out=out[:, : 2 * n])
+    out[:, 2 * n] = ~out[:, :n].any(axis=1)
+    out *= weight
+    return out
 
 
 def keyword_rows(
@@ -440,6 +453,16 @@ class ArrayModel(SidecarFacts):
     path: str | None = None
 
     @functools.cached_property
+    def _hash_params(self) -> tuple[int, int, int, bool]:
+        """The n-gram range, the number of hashed columns and whether digits are folded."""
+        lo, hi, n_features, fold = (int(x) for x in self.arrays["hash_params"])
+        return lo, hi, n_features, bool(fold)
+
+    @functools.cached_property
+    def _sublinear_tf(self) -> bool:
+        return bool(self.arrays["sublinear_tf"])
+
+    @functools.cached_property
     def _slot(self) -> tuple[np.ndarray, int]:
         """Hashed column → its kept column, and the value of a dropped column: 16-bit (dropped: 65535) when
         fewer than 65535 columns are kept, else 64-bit (dropped: -1)."""
@@ -476,31 +499,35 @@ class ArrayModel(SidecarFacts):
     def decision(self, texts: list[str]) -> np.ndarray:
         """The logistic regression's decision values (logits), one row per input, in class order."""
         a = self.arrays
-        lo, hi, n_features, fold = (int(x) for x in a["hash_params"])
+        lo, hi, n_features, fold = self._hash_params
         n_texts, width = len(texts), hi - lo + 1
         codes, lengths = _codes(texts)
-        slot, dropped = self._slot
+        ends = lengths.cumsum()
         # the kept column of the n-gram of each length at each position, position by position, so that the
         # rows (texts) come in order; then one stable sort by column: the pairs (column, row) in order
-        ends = np.cumsum(lengths)
-        hashed, cross = _hash_grid(codes, ends, (lo, hi), n_features, bool(fold))
-        grid = slot.take(hashed, mode="clip")
-        grid.ravel()[cross] = dropped
-        flat = grid.ravel()
-        kept = np.flatnonzero(flat != dropped)
-        slots = flat[kept]
-        order = np.argsort(slots, kind="stable")  # a radix sort for 16-bit columns
+        hashed, cross = _hash_grid(codes, ends, (lo, hi), n_features, fold)
+        slot, dropped = self._slot
+        grid = slot.take(hashed, mode="clip").ravel()
+        grid[cross] = dropped
+        kept = (grid != dropped).nonzero()[0]
+        slots = grid[kept]
+        order = slots.argsort(kind="stable")  # a radix sort for 16-bit columns
         slots = slots[order]
-        rows = np.repeat(np.arange(n_texts, dtype=np.int32), lengths * width)[kept][order]
-        first = np.ones(len(rows), dtype=bool)  # where a pair (column, row) starts
-        first[1:] = (rows[1:] != rows[:-1]) | (slots[1:] != slots[:-1])
-        at = np.flatnonzero(first)
+        rows = np.arange(n_texts, dtype=np.int32).repeat(lengths * width)[kept][order]
+        # each distinct pair (column, row) once, with its count
+        first = np.empty(len(rows), dtype=bool)
+        first[:1] = True
+        np.not_equal(rows[1:], rows[:-1], out=first[1:])
+        first[1:] |= slots[1:] != slots[:-1]
+        at = first.nonzero()[0]
         urows = rows[at].astype(np.int64)
         uslots = slots[at].astype(np.int64)
-        counts = np.diff(np.append(at, len(rows)))
-        tf = counts.astype(np.float64)
-        if bool(a["sublinear_tf"]):
-            tf = np.log(tf) + 1.0
+        tf = np.empty(len(at))
+        np.subtract(at[1:], at[:-1], out=tf[:-1])
+        tf[-1:] = len(rows) - at[-1:]
+        if self._sublinear_tf:
+            np.log(tf, out=tf)
+            tf += 1.0
         values = tf * a["idf"][uslots]
         norms = np.sqrt(np.bincount(urows, weights=values * values, minlength=n_texts))
         norms[norms == 0.0] = 1.0
