@@ -34,6 +34,9 @@ CONTEXT_SEP = "\u2063"
 
 _MULT = np.uint64(0x9E3779B97F4A7C15)
 _MIX = np.uint64(0xBF58476D1CE4E5B9)
+_MULT_POWERS = tuple(np.uint64(pow(int(_MULT), n, 1 << 64)) for n in range(8))
+_SHIFT_31, _SHIFT_29 = np.uint64(31), np.uint64(29)
+_ZERO, _FULL_ZERO, _TEN = np.uint32(48), np.uint32(0xFF10), np.uint32(10)
 
 
 def unit_input(text: str, context: str) -> str:
@@ -115,10 +118,11 @@ def _hash_grid(
     arithmetic on arrays wraps around silently: no overflow warning to silence.)"""
     lo, hi = ngram_range
     size, width = len(codes), hi - lo + 1
-    if fold_digits:  # ASCII and full-width digits count as one digit (unsigned: below 48 wraps around)
-        digit = (codes - np.uint32(48) < 10) | (codes - np.uint32(0xFF10) < 10)
-        codes = np.where(digit, np.uint32(48), codes)
     codes64 = codes.astype(np.uint64)
+    if fold_digits:  # ASCII and full-width digits count as one digit (unsigned: below 48 wraps around)
+        digit = codes - _ZERO < _TEN
+        digit |= codes - _FULL_ZERO < _TEN
+        codes64[digit] = _ZERO
     grid = np.empty((size, width), dtype=np.uint64)
     m = max(size - lo + 1, 0)
     first = grid[:m, 0]
@@ -134,18 +138,18 @@ def _hash_grid(
         column = grid[:m, n - lo]
         np.multiply(grid[:m, n - lo - 1], _MULT, out=column)
         column += codes64[n - 1 : n - 1 + m]
-        column += np.uint64(pow(int(_MULT), n, 1 << 64))
-    mixed = grid >> np.uint64(31)
+        column += _MULT_POWERS[n] if n < len(_MULT_POWERS) else np.uint64(pow(int(_MULT), n, 1 << 64))
+    mixed = grid >> _SHIFT_31
     grid ^= mixed
     grid *= _MIX
-    np.right_shift(grid, np.uint64(29), out=mixed)
+    np.right_shift(grid, _SHIFT_29, out=mixed)
     grid ^= mixed
     if n_features & (n_features - 1) == 0:  # a power of two: % is a mask (no 64-bit division)
         grid &= np.uint64(n_features - 1)
     else:
         grid %= np.uint64(n_features)
     # an n-gram starting at p crosses the end e of a text (or of them all) when e - n < p < e
-    cross = np.add.outer(ends * width, _cross_offsets(lo, hi)).ravel()
+    cross = ((ends * width)[:, None] + _cross_offsets(lo, hi)).ravel()
     return grid.view(np.int64), cross[cross >= 0]
 
 
@@ -233,9 +237,9 @@ class _KeywordTable:
         n_texts, n_words = len(texts), len(self.words)
         # the positions whose character starts a keyword, with each keyword starting with that character
         first = np.take(self.first_of, codes, mode="clip")  # a code point beyond the table: the last, 0
-        pos = np.flatnonzero(first)
+        pos = first.nonzero()[0]
         candidates = self.by_first[first[pos]].ravel()  # positions × keywords with that first character
-        pairs = np.flatnonzero(candidates >= 0)
+        pairs = (candidates >= 0).nonzero()[0]
         pos = pos[pairs // self.by_first.shape[1]]
         word = candidates[pairs]
         longest = self.chars.shape[1]
@@ -254,13 +258,16 @@ class _KeywordTable:
         # occurrences per text, part and keyword, in that order
         key = (row * 2 + (pos < last_sep[row])) * n_words + word
         key.sort()
-        new = np.ones(len(key), dtype=bool)
-        new[1:] = key[1:] != key[:-1]
-        at = np.flatnonzero(new)
-        counts = np.diff(np.append(at, len(key)))
+        new = np.empty(len(key), dtype=bool)
+        new[:1] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
+        at = new.nonzero()[0]
+        counts = np.empty(len(at), dtype=np.int64)
+        np.subtract(at[1:], at[:-1], out=counts[:-1])
+        counts[-1:] = len(key) - at[-1:]
         part_row, word = np.divmod(key[at], n_words)
         for k in self.overlapping:  # str.count counts occurrences that do not overlap
-            for i in np.flatnonzero((word == k) & (counts > 1)).tolist():
+            for i in ((word == k) & (counts > 1)).nonzero()[0].tolist():
                 context, _, text = texts[part_row[i] // 2].rpartition(CONTEXT_SEP)
                 counts[i] = (context if part_row[i] % 2 else text).count(self.words[k])
         # the sum per text, part and label, term by term in the keywords' order (bincount adds in input order)
