@@ -168,6 +168,8 @@ def ngram_keys(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row and hashed column of every character n-gram of `texts` (n in `ngram_range`), computed in one
     numpy pass over their concatenation; n-grams never cross from one text into the next."""
+    if ngram_range[1] < ngram_range[0]:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     codes, lengths = _codes(texts)
     grid, cross = _hash_grid(codes, np.cumsum(lengths), ngram_range, n_features, fold_digits)
     inside = np.ones(grid.shape, dtype=bool)
@@ -190,8 +192,8 @@ class _KeywordTable:
     sizes: np.ndarray  # per keyword, its length
     first_of: np.ndarray  # code point → 1 + its index among the keywords' first characters (0: none)
     by_first: np.ndarray  # per index + 1: the keywords with that first character (-1 pads; row 0: none)
-    chars: np.ndarray  # per keyword its code points, then 0x110000 (no code point), K + 1 × longest
-    beyond: np.ndarray  # per keyword and place: past its end (the last row, for -1: never)
+    chars: np.ndarray  # per keyword its code points, padded (K × longest)
+    beyond: np.ndarray  # per keyword and place: past its end (the padding)
     overlapping: list[int]  # keywords two occurrences of which may overlap (谢谢 in 谢谢谢): str.count
 
     @classmethod
@@ -203,8 +205,8 @@ class _KeywordTable:
         if any(CONTEXT_SEP in w for w in words):
             return None
         longest = max((len(w) for w in words), default=1)
-        chars = np.full((len(words) + 1, longest), 0x110000, dtype=np.uint32)
-        beyond = np.zeros((len(words) + 1, longest), dtype=bool)
+        chars = np.zeros((len(words), longest), dtype=np.uint32)
+        beyond = np.zeros((len(words), longest), dtype=bool)
         for k, w in enumerate(words):
             chars[k, : len(w)] = [ord(c) for c in w]
             beyond[k, len(w) :] = True
