@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from auditnlp.types import Report, Section
+from auditnlp.types import ListItem, Paragraph, Report, Section
 
 __all__ = ["category_shares", "classify_report", "section_contexts"]
 
@@ -45,30 +45,30 @@ def classify_report(report: Report, /, *, model: str | Path | None = None) -> Re
     unit with the headings of its section (:func:`section_contexts`). Scores are the model's calibrated
     probabilities per label (they sum to 1); ``category`` is the most probable label.
     """
-    from auditnlp.classify.inference import get_predictor, round_4, unit_input
+    from auditnlp.classify.inference import get_predictor, round_4, unit_prefix
 
     cm: Any = get_predictor(model)
     if cm is None:  # no arrays beside the model (another design, or saved by an older auditnlp)
         from auditnlp.classify.model import get_model
 
         cm = get_model(model)
-    texts = [p.text for p in report.paragraphs] + [i.text for i in report.items]
+    units: tuple[Paragraph | ListItem, ...] = (*report.paragraphs, *report.items)
     if cm.inputs == "heading+text":
-        contexts = section_contexts(report)
-        sections = [p.section for p in report.paragraphs] + [i.section for i in report.items]
-        texts = [unit_input(t, contexts.get(s, "")) for t, s in zip(texts, sections, strict=True)]
+        prefixes = {sid: unit_prefix(context) for sid, context in section_contexts(report).items()}
+        texts = [prefixes.get(u.section, "") + u.text for u in units]
+    else:
+        texts = [u.text for u in units]
     proba = cm.predict_proba(texts)
     labels = tuple(cm.labels)
-    rows = [
-        (labels[best], tuple(zip(labels, row, strict=True)))
-        for best, row in zip(proba.argmax(axis=1).tolist(), round_4(proba), strict=True)
-    ]
+    best = [labels[k] for k in proba.argmax(axis=1).tolist()]
+    scores = [tuple(zip(labels, row, strict=True)) for row in round_4(proba)]
     n = len(report.paragraphs)
     paragraphs = tuple(
-        p.with_category(cat, scores) for p, (cat, scores) in zip(report.paragraphs, rows[:n], strict=True)
+        p.with_category(cat, score)
+        for p, cat, score in zip(report.paragraphs, best[:n], scores[:n], strict=True)
     )
     items = tuple(
-        i.with_category(cat, scores) for i, (cat, scores) in zip(report.items, rows[n:], strict=True)
+        i.with_category(cat, score) for i, cat, score in zip(report.items, best[n:], scores[n:], strict=True)
     )
     return replace(
         report, paragraphs=paragraphs, items=items, category_shares=category_shares(paragraphs, labels)

@@ -42,7 +42,12 @@ _ZERO, _FULL_ZERO, _TEN = np.uint32(48), np.uint32(0xFF10), np.uint32(10)
 def unit_input(text: str, context: str) -> str:
     """The input of a unit to a ``heading+text`` design: ``〔headings〕``, :data:`CONTEXT_SEP`, the text; the
     text alone outside sections (a news page without headings is not read as front matter)."""
-    return f"〔{context}〕{CONTEXT_SEP}{text}" if context else text
+    return unit_prefix(context) + text
+
+
+def unit_prefix(context: str) -> str:
+    """What precedes a unit's text in :func:`unit_input` with headings `context` (``""`` without)."""
+    return f"〔{context}〕{CONTEXT_SEP}" if context else ""
 
 
 def scale_proba(proba: np.ndarray, temperature: float) -> np.ndarray:
