@@ -522,12 +522,14 @@ class ArrayModel(SidecarFacts):
         hashed, cross = _hash_grid(codes, ends, (lo, hi), n_features, fold)
         slot, dropped = self._slot
         grid = slot.take(hashed, mode="clip").ravel()
+        del hashed  # 24 bytes a character, not needed past here (nor are grid, kept and order below)
         grid[cross] = dropped
         kept = (grid != dropped).nonzero()[0]
         slots = grid[kept]
         order = slots.argsort(kind="stable")  # a radix sort for 16-bit columns
         slots = slots[order]
         rows = np.arange(n_texts, dtype=np.int32).repeat(lengths * width)[kept][order]
+        del grid, kept, order
         # each distinct pair (column, row) once, with its count
         first = np.empty(len(rows), dtype=bool)
         first[:1] = True
