@@ -202,7 +202,7 @@ def test_lines_with_frames_find_what_the_whole_text_scan_finds() -> None:
     from auditnlp.readers import read_file
 
     patterns = load_slogan_patterns()
-    filtered = [f for f in patterns.frames if f.lines_with]
+    filtered = [f for f in patterns.frames if f.lines_with or f.needs]
     assert filtered, "no frame uses lines_with"
     root = Path(__file__).resolve().parent.parent / "corpora"
     texts = [d.text for p in sorted(root.glob("*/*.txt")) for d in read_file(p)]

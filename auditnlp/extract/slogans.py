@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import functools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import regex
 
@@ -32,9 +31,31 @@ _NUMERAL_HEAD = regex.compile(r"[一二两双三四五六七八九十]+")
 _SPEECH_WINDOW = 8
 _BEFORE_WINDOW = 80
 _CLAUSE_END = "，。；：！？,;:!?\n“”（）《》"
+_LAST_CLAUSE_END = regex.compile(f"[{''.join(map(regex.escape, _CLAUSE_END))}]", regex.REVERSE)
 _CLAUSE_PUNCT = "，。；：！？,;:!?\n"
 _MIN_BEFORE_ITEMS = 3
 """A list written before a numbered concept must have this many items (and as many as the numeral)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejects:
+    """Negative patterns tested as one: does any of them fully match one of some words?"""
+
+    patterns: tuple[Pattern, ...] = ()
+    combined: Pattern | None = None
+    """One pattern fullmatching where any of `patterns` does (``None``: they cannot be joined)."""
+
+    @classmethod
+    def of(cls, patterns: tuple[Pattern, ...]) -> Rejects:
+        """The test for `patterns` (joined into one pattern when that is safe)."""
+        return cls(patterns, patterns[0] if len(patterns) == 1 else _any_of(patterns))
+
+    def any(self, words: Sequence[str]) -> bool:
+        """Whether one of `patterns` fully matches one of `words`."""
+        combined = self.combined
+        if combined is not None:
+            return any(map(combined.fullmatch, words))
+        return any(pattern.fullmatch(word) for word in words for pattern in self.patterns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +67,11 @@ class Parallel:
     free_length: int = 0
     follow: Pattern | None = None
     reject: tuple[Pattern, ...] = ()
+    rejects: Rejects = dataclasses.field(init=False, repr=False, compare=False)
+    """`reject` as one test."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rejects", Rejects.of(self.reject))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +91,17 @@ class Frame:
     line break and need them); empty: over the whole text."""
     keyword_groups: tuple[str, ...] = ()
     """The names of the pattern's ``kw*`` groups (read once, not from ``groupindex`` per match)."""
+    needs: tuple[str, ...] = ()
+    """Words of which every match holds one (its matches never cross a line break): the frame runs only
+    over the lines holding one of them; empty: no such words."""
+    rejects: Rejects = dataclasses.field(init=False, repr=False, compare=False)
+    """`reject` as one test."""
+    has_expansion: bool = dataclasses.field(init=False, repr=False, compare=False)
+    """Whether the pattern has an ``expansion`` group."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rejects", Rejects.of(self.reject))
+        object.__setattr__(self, "has_expansion", "expansion" in self.pattern.groupindex)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +115,14 @@ class SloganPatterns:
     speech_cue: Pattern | None
     reject: tuple[Pattern, ...]
     source: str
+    rejects: Rejects = dataclasses.field(init=False, repr=False, compare=False)
+    """`reject` as one test."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rejects", Rejects.of(self.reject))
 
 
-@dataclass(frozen=True, slots=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     start: int
     end: int
     kind: str
@@ -133,6 +174,14 @@ def _parallel_spec(entry: Any, where: str, context: str) -> Parallel | None:
     )
 
 
+def _needs(entry: Any, where: str, context: str) -> tuple[str, ...]:
+    """A frame's ``needs`` words: non-empty strings without a line break."""
+    words = tuple(_require(w, str, where, context) for w in _require(entry or [], list, where, context))
+    if any(not w or "\n" in w for w in words):
+        raise LexiconError(where, f"{context}: a word must be non-empty and hold no line break")
+    return words
+
+
 def _build(data: Any, where: str) -> SloganPatterns:
     data = _require(data, dict, where, "top level")
     fragments = {
@@ -173,6 +222,7 @@ def _build(data: Any, where: str) -> SloganPatterns:
                     for p in _require(entry.get("lines_with") or [], list, where, f"{context} lines_with")
                 ),
                 keyword_groups=tuple(name for name in pattern.groupindex if name.startswith("kw")),
+                needs=_needs(entry.get("needs"), where, f"{context} needs"),
             )
         )
     expansion = _require(data.get("expansion") or {}, dict, where, "expansion")
@@ -215,6 +265,8 @@ def load_slogan_patterns(lexicon: LexiconsLike = None) -> SloganPatterns:
 
 def _keywords(match: Any, names: Sequence[str]) -> tuple[str, ...]:
     """The captures of groups `names` (a frame's ``kw*`` groups) in `match`, stripped, in text order."""
+    if len(names) == 1:  # one group's captures come in text order (a match runs left to right)
+        return tuple(stripped for text in match.captures(names[0]) if (stripped := text.strip()))
     found: list[tuple[int, str]] = []
     for name in names:
         for (start, _), text in zip(match.spans(name), match.captures(name), strict=True):
@@ -245,14 +297,15 @@ def _expand(text: str, cand: _Candidate, patterns: SloganPatterns) -> _Candidate
         if match is not None and match.group("expansion"):
             items = _split(patterns, match.group("expansion"))
             if len(items) >= 2:
-                return dataclasses.replace(cand, end=match.end(), expansion=items)
+                return cand._replace(end=match.end(), expansion=items)
     if patterns.expand_before is None or not cand.keywords:
         return cand
     count = _numeral_value(cand.keywords[0])
     if count is None or count < _MIN_BEFORE_ITEMS:
         return cand
     lo = max(0, cand.start - _BEFORE_WINDOW)
-    boundary = max(text.rfind(ch, lo, cand.start) for ch in _CLAUSE_END)
+    last = _LAST_CLAUSE_END.search(text, lo, cand.start)
+    boundary = last.start() if last is not None else -1
     if boundary >= 0 and text[boundary] not in _CLAUSE_PUNCT:
         return cand  # the list would start inside a quotation or bracket: too uncertain
     lo = boundary + 1 if boundary >= 0 else lo
@@ -262,7 +315,7 @@ def _expand(text: str, cand: _Candidate, patterns: SloganPatterns) -> _Candidate
     items = _split(patterns, match.group("expansion"))
     if len(items) != count or len(items[0]) > 2 * max(len(item) for item in items[1:]):
         return cand  # a first item much longer than the rest still holds its verb phrase: 梳理制定支持政策
-    return dataclasses.replace(cand, start=match.start("expansion"), expansion=items)
+    return cand._replace(start=match.start("expansion"), expansion=items)
 
 
 def _parallel_parts(text: str, match: Any, spec: Parallel) -> tuple[int, int, tuple[str, ...]] | None:
@@ -285,7 +338,7 @@ def _parallel_parts(text: str, match: Any, spec: Parallel) -> tuple[int, int, tu
         return None
     bounds = [(first_end - size, first_end), *spans[1:-1], (last_start, last_start + size)]
     parts = tuple(text[a:b] for a, b in bounds)
-    if _is_rejected(parts, spec.reject):
+    if spec.rejects.any(parts):
         return None
     start, end = bounds[0][0], bounds[-1][1]
     shared = len({p[0] for p in parts}) == 1 or len({p[-1] for p in parts}) == 1
@@ -300,17 +353,9 @@ def _parallel_parts(text: str, match: Any, spec: Parallel) -> tuple[int, int, tu
     return (start, end, parts) if ok else None
 
 
-def _is_rejected(keywords: Sequence[str], rejects: Sequence[Any]) -> bool:
-    combined = _any_of(tuple(rejects))
-    if combined is not None:
-        return any(combined.fullmatch(kw) for kw in keywords)
-    return any(pattern.fullmatch(kw) for kw in keywords for pattern in rejects)
-
-
 _GROUPS_OR_FLAGS = regex.compile(r"\\[1-9g]|\(\?(?:P?[<=]|[a-zA-Z^-])")
 
 
-@functools.lru_cache(maxsize=64)
 def _any_of(patterns: tuple[Any, ...]) -> Any:
     """One pattern that fullmatches where any of `patterns` does (their alternation: ``fullmatch`` backtracks
     into every alternative), or ``None`` when they cannot be joined safely (different flags, inline flags,
@@ -337,63 +382,117 @@ def _lines(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _frame_matches(text: str, frame: Frame, lines: list[tuple[int, int]]) -> Iterator[Any]:
+def _lines_holding(text: str, words: Sequence[str]) -> list[tuple[int, int]]:
+    """The (start, end) of every line of `text` holding one of `words` (none holds a line break), in order.
+
+    One ``find`` per line holding a word and per word: a word is looked for again only after the line
+    it was found in."""
+    found: set[tuple[int, int]] = set()
+    size = len(text)
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            if end < 0:
+                end = size
+            found.add((start, end))
+            at = text.find(word, end + 1)
+    return sorted(found)
+
+
+def _chosen_lines(
+    text: str, frame: Frame, lines: list[tuple[int, int]], cache: dict[str, list[tuple[int, int]]]
+) -> list[tuple[int, int]]:
+    """The (start, end) of the lines `frame` runs over (see :func:`_frame_matches`), in order."""
+    if frame.needs:
+        if len(frame.needs) == 1:
+            word = frame.needs[0]
+            if word not in cache:
+                cache[word] = _lines_holding(text, (word,))
+            chosen = cache[word]
+        else:
+            found: set[tuple[int, int]] = set()
+            for word in frame.needs:
+                if word not in cache:
+                    cache[word] = _lines_holding(text, (word,))
+                found.update(cache[word])
+            chosen = sorted(found)
+        tests = frame.lines_with
+    else:
+        first, *others = frame.lines_with
+        starts = [start for start, _ in lines]
+        indices: list[int] = []
+        for hit in first.finditer(text):
+            lo = bisect.bisect_right(starts, hit.start()) - 1
+            hi = bisect.bisect_right(starts, hit.end()) - 1
+            indices.extend(range(max(lo, indices[-1] + 1 if indices else 0), hi + 1))
+        chosen = [lines[i] for i in indices]
+        tests = tuple(others)
+    if not tests:
+        return chosen
+    return [(start, end) for start, end in chosen if all(p.search(text, start, end) for p in tests)]
+
+
+def _frame_matches(
+    text: str,
+    frame: Frame,
+    lines: list[tuple[int, int]],
+    cache: dict[str, list[tuple[int, int]]] | None = None,
+) -> Iterator[Any]:
     """The matches of `frame` in `text`, as ``finditer`` over the whole text finds them.
 
-    A frame with ``lines_with`` runs only over the lines holding a match of each of those patterns: its
-    matches lie within one line, so they start in such a line, and a scan from a line's start finds what
-    the whole-text scan finds there (lookbehinds still see the text before it). The lines are found by
-    one scan for the first pattern (every line a hit touches), then a test of the others on those lines.
+    A frame with ``needs`` or ``lines_with`` runs only over the lines holding one of its ``needs`` words
+    and a match of each ``lines_with`` pattern: its matches lie within one line, so they start in such a
+    line, and a scan from a line's start finds what the whole-text scan finds there (lookbehinds still see
+    the text before it). With ``needs`` the lines are found by ``find`` (`cache` keeps them per word for
+    the other frames) and every ``lines_with`` pattern is tested within each line; without, by one scan
+    for the first ``lines_with`` pattern (every line a hit touches), then a test of the others.
     """
-    if not frame.lines_with:
+    if not frame.lines_with and not frame.needs:
         yield from frame.pattern.finditer(text)
         return
-    first, *others = frame.lines_with
-    starts = [start for start, _ in lines]
-    chosen: list[int] = []
-    for hit in first.finditer(text):
-        lo = bisect.bisect_right(starts, hit.start()) - 1
-        hi = bisect.bisect_right(starts, hit.end()) - 1
-        chosen.extend(range(max(lo, chosen[-1] + 1 if chosen else 0), hi + 1))
     size = len(text)
-    for i in chosen:
-        start, end = lines[i]
-        if all(p.search(text, start, end) is not None for p in others):
-            for match in frame.pattern.finditer(text, start, min(size, end + 1 + _LOOKAHEAD)):
-                if match.start() > end:
-                    break
-                yield match
+    for start, end in _chosen_lines(text, frame, lines, {} if cache is None else cache):
+        for match in frame.pattern.finditer(text, start, min(size, end + 1 + _LOOKAHEAD)):
+            if match.start() > end:
+                break
+            yield match
 
 
 def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
     titles = [m.span() for m in _TITLE.finditer(text)]
     title_starts = [t[0] for t in titles]
     lines = _lines(text)
+    cache: dict[str, list[tuple[int, int]]] = {}
+    rejects = patterns.rejects
+    speech_cue = patterns.speech_cue
     for frame in patterns.frames:
-        for match in _frame_matches(text, frame, lines):
+        groups = frame.keyword_groups
+        parallel = frame.parallel
+        frame_rejects = frame.rejects if frame.reject else None
+        speech = speech_cue if not frame.speech else None
+        for match in _frame_matches(text, frame, lines, cache):
             start, end = match.span()
             if start == end:
                 continue
-            keywords = _keywords(match, frame.keyword_groups)
-            if frame.parallel is not None:
-                checked = _parallel_parts(text, match, frame.parallel)
+            if parallel is not None:
+                checked = _parallel_parts(text, match, parallel)
                 if checked is None:
                     continue
                 start, end, keywords = checked
-            if not keywords or _is_rejected(keywords, patterns.reject):
+            else:
+                keywords = _keywords(match, groups)
+            if not keywords or rejects.any(keywords):
                 continue
-            if frame.reject and _is_rejected(keywords[:1], frame.reject):
+            if frame_rejects is not None and frame_rejects.any(keywords[:1]):
                 continue
-            if _overlaps_title(titles, title_starts, start, end):
+            if titles and _overlaps_title(titles, title_starts, start, end):
                 continue
-            if (
-                not frame.speech
-                and patterns.speech_cue is not None
-                and patterns.speech_cue.search(text, max(0, start - _SPEECH_WINDOW), start)
-            ):
+            if speech is not None and speech.search(text, max(0, start - _SPEECH_WINDOW), start):
                 continue
             expansion: tuple[str, ...] = ()
-            if "expansion" in frame.pattern.groupindex and match.group("expansion"):
+            if frame.has_expansion and match.group("expansion"):
                 expansion = _split(patterns, match.group("expansion"))
             cand = _Candidate(start, end, frame.kind, keywords, expansion, frame.name, frame.priority)
             if frame.expand and not expansion:
