@@ -118,8 +118,14 @@ class SloganPatterns:
     rejects: Rejects = dataclasses.field(init=False, repr=False, compare=False)
     """`reject` as one test."""
 
+    by_priority: tuple[tuple[Frame, ...], ...] = dataclasses.field(init=False, repr=False, compare=False)
+    """The frames grouped by priority, highest first (each group in file order)."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "rejects", Rejects.of(self.reject))
+        priorities = sorted({f.priority for f in self.frames}, reverse=True)
+        groups = tuple(tuple(f for f in self.frames if f.priority == p) for p in priorities)
+        object.__setattr__(self, "by_priority", groups)
 
 
 class _Candidate(NamedTuple):
@@ -338,19 +344,22 @@ def _parallel_parts(text: str, match: Any, spec: Parallel) -> tuple[int, int, tu
         return None
     bounds = [(first_end - size, first_end), *spans[1:-1], (last_start, last_start + size)]
     parts = tuple(text[a:b] for a, b in bounds)
-    if spec.rejects.any(parts):
-        return None
     start, end = bounds[0][0], bounds[-1][1]
-    shared = len({p[0] for p in parts}) == 1 or len({p[-1] for p in parts}) == 1
     if size == 1:
         ok = spec.single is not None and all(spec.single.fullmatch(p) for p in parts)
     else:
-        ok = shared or (
-            spec.free_length > 0
-            and size >= spec.free_length
-            and (end == len(text) or (spec.follow is not None and spec.follow.match(text, end) is not None))
+        ok = (
+            len({p[0] for p in parts}) == 1
+            or len({p[-1] for p in parts}) == 1
+            or (
+                spec.free_length > 0
+                and size >= spec.free_length
+                and (end == len(text) or (spec.follow is not None and spec.follow.match(text, end)))
+            )
         )
-    return (start, end, parts) if ok else None
+    if not ok or spec.rejects.any(parts):  # the reject patterns are the dearer test
+        return None
+    return start, end, parts
 
 
 _GROUPS_OR_FLAGS = regex.compile(r"\\[1-9g]|\(\?(?:P?[<=]|[a-zA-Z^-])")
@@ -460,44 +469,82 @@ def _frame_matches(
             yield match
 
 
-def _candidates(text: str, patterns: SloganPatterns) -> Iterator[_Candidate]:
-    titles = [m.span() for m in _TITLE.finditer(text)]
-    title_starts = [t[0] for t in titles]
-    lines = _lines(text)
-    cache: dict[str, list[tuple[int, int]]] = {}
+class _Kept(NamedTuple):
+    """The candidates kept so far (disjoint, sorted) and their starts."""
+
+    starts: list[int]
+    cands: list[_Candidate]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether [start, end) overlaps a kept candidate: only the one starting last before `end` can."""
+        i = bisect.bisect_left(self.starts, end)
+        return i > 0 and self.cands[i - 1].end > start
+
+    def add(self, candidates: Sequence[_Candidate]) -> None:
+        """Keep those of `candidates` overlapping no kept one: higher priority first, then longer, then
+        earlier (each overlap test one bisection)."""
+        starts, kept = self.starts, self.cands
+        for cand in sorted(candidates, key=lambda c: (-c.priority, -(c.end - c.start), c.start)):
+            i = bisect.bisect_left(starts, cand.end)
+            if i > 0 and kept[i - 1].end > cand.start:
+                continue
+            starts.insert(i, cand.start)
+            kept.insert(i, cand)
+
+
+class _Scan(NamedTuple):
+    """What the runs of every frame over one text share."""
+
+    text: str
+    titles: list[tuple[int, int]]
+    title_starts: list[int]
+    lines: list[tuple[int, int]]
+    needed: dict[str, list[tuple[int, int]]]
+
+
+def _candidates(scan: _Scan, frame: Frame, patterns: SloganPatterns, kept: _Kept) -> Iterator[_Candidate]:
+    """The candidates of `frame`, without those overlapping a candidate `kept` from a higher priority.
+
+    Such a match is dropped before its keywords, checks and expansion are computed: an expansion only
+    widens a span (and the parts of a ``parallel`` list are tested once they are cut), so the selection
+    would drop it anyway.
+    """
+    text, titles = scan.text, scan.titles
     rejects = patterns.rejects
-    speech_cue = patterns.speech_cue
-    for frame in patterns.frames:
-        groups = frame.keyword_groups
-        parallel = frame.parallel
-        frame_rejects = frame.rejects if frame.reject else None
-        speech = speech_cue if not frame.speech else None
-        for match in _frame_matches(text, frame, lines, cache):
-            start, end = match.span()
-            if start == end:
+    groups = frame.keyword_groups
+    parallel = frame.parallel
+    frame_rejects = frame.rejects if frame.reject else None
+    speech = patterns.speech_cue if not frame.speech else None
+    for match in _frame_matches(text, frame, scan.lines, scan.needed):
+        start, end = match.span()
+        if start == end:
+            continue
+        if parallel is not None:
+            checked = _parallel_parts(text, match, parallel)
+            if checked is None:
                 continue
-            if parallel is not None:
-                checked = _parallel_parts(text, match, parallel)
-                if checked is None:
-                    continue
-                start, end, keywords = checked
-            else:
-                keywords = _keywords(match, groups)
-            if not keywords or rejects.any(keywords):
+            start, end, keywords = checked
+            if kept.overlaps(start, end):
                 continue
-            if frame_rejects is not None and frame_rejects.any(keywords[:1]):
+        else:
+            if kept.overlaps(start, end):
                 continue
-            if titles and _overlaps_title(titles, title_starts, start, end):
-                continue
-            if speech is not None and speech.search(text, max(0, start - _SPEECH_WINDOW), start):
-                continue
-            expansion: tuple[str, ...] = ()
-            if frame.has_expansion and match.group("expansion"):
-                expansion = _split(patterns, match.group("expansion"))
-            cand = _Candidate(start, end, frame.kind, keywords, expansion, frame.name, frame.priority)
-            if frame.expand and not expansion:
-                cand = _expand(text, cand, patterns)
-            yield cand
+            keywords = _keywords(match, groups)
+        if not keywords or rejects.any(keywords):
+            continue
+        if frame_rejects is not None and frame_rejects.any(keywords[:1]):
+            continue
+        if titles and _overlaps_title(titles, scan.title_starts, start, end):
+            continue
+        if speech is not None and speech.search(text, max(0, start - _SPEECH_WINDOW), start):
+            continue
+        expansion: tuple[str, ...] = ()
+        if frame.has_expansion and match.group("expansion"):
+            expansion = _split(patterns, match.group("expansion"))
+        cand = _Candidate(start, end, frame.kind, keywords, expansion, frame.name, frame.priority)
+        if frame.expand and not expansion:
+            cand = _expand(text, cand, patterns)
+        yield cand
 
 
 def _overlaps_title(titles: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
@@ -506,21 +553,22 @@ def _overlaps_title(titles: list[tuple[int, int]], starts: list[int], start: int
     return i >= 0 and titles[i][1] > start
 
 
-def _select(candidates: Sequence[_Candidate]) -> list[_Candidate]:
-    """Keep non-overlapping candidates: higher priority first, then longer, then earlier.
+def _select(text: str, patterns: SloganPatterns) -> list[_Candidate]:
+    """The kept candidates of every frame, in text order: non-overlapping, higher priority first, then
+    longer, then earlier.
 
-    Kept candidates are disjoint and sorted, so only the kept one starting last before a candidate's end
-    can overlap it: one bisection per candidate.
+    The frames run one priority at a time, highest first, so a match overlapping a candidate kept from a
+    higher priority is dropped before it is built; the candidates of one priority are ranked together.
     """
-    starts: list[int] = []
-    kept: list[_Candidate] = []
-    for cand in sorted(candidates, key=lambda c: (-c.priority, -(c.end - c.start), c.start)):
-        i = bisect.bisect_left(starts, cand.end)
-        if i > 0 and kept[i - 1].end > cand.start:
-            continue
-        starts.insert(i, cand.start)
-        kept.insert(i, cand)
-    return kept
+    titles = [m.span() for m in _TITLE.finditer(text)]
+    scan = _Scan(text, titles, [t[0] for t in titles], _lines(text), {})
+    kept = _Kept([], [])
+    for group in patterns.by_priority:
+        found: list[_Candidate] = []
+        for frame in group:
+            found.extend(_candidates(scan, frame, patterns, kept))
+        kept.add(found)
+    return kept.cands
 
 
 def extract_slogans(report: Report, /, *, lexicon: LexiconsLike = None) -> Iterator[Slogan]:
@@ -533,7 +581,7 @@ def extract_slogans(report: Report, /, *, lexicon: LexiconsLike = None) -> Itera
     patterns = load_slogan_patterns(lexicon)
     text = report.text
     index = StructureIndex(report)
-    for cand in _select(list(_candidates(text, patterns))):
+    for cand in _select(text, patterns):
         section = index.section(cand.start)
         yield Slogan(
             start=cand.start,
