@@ -272,7 +272,7 @@ def load_slogan_patterns(lexicon: LexiconsLike = None) -> SloganPatterns:
 def _keywords(match: Any, names: Sequence[str]) -> tuple[str, ...]:
     """The captures of groups `names` (a frame's ``kw*`` groups) in `match`, stripped, in text order."""
     if len(names) == 1:  # one group's captures come in text order (a match runs left to right)
-        return tuple(stripped for text in match.captures(names[0]) if (stripped := text.strip()))
+        return tuple(filter(None, map(str.strip, match.captures(names[0]))))
     found: list[tuple[int, str]] = []
     for name in names:
         for (start, _), text in zip(match.spans(name), match.captures(name), strict=True):
@@ -459,11 +459,16 @@ def _frame_matches(
     for the first ``lines_with`` pattern (every line a hit touches), then a test of the others.
     """
     if not frame.lines_with and not frame.needs:
-        yield from frame.pattern.finditer(text)
-        return
+        return frame.pattern.finditer(text)
+    return _line_matches(text, frame, _chosen_lines(text, frame, lines, {} if cache is None else cache))
+
+
+def _line_matches(text: str, frame: Frame, chosen: list[tuple[int, int]]) -> Iterator[Any]:
+    """The matches of `frame` starting in the `chosen` lines (see :func:`_frame_matches`)."""
     size = len(text)
-    for start, end in _chosen_lines(text, frame, lines, {} if cache is None else cache):
-        for match in frame.pattern.finditer(text, start, min(size, end + 1 + _LOOKAHEAD)):
+    finditer = frame.pattern.finditer
+    for start, end in chosen:
+        for match in finditer(text, start, min(size, end + 1 + _LOOKAHEAD)):
             if match.start() > end:
                 break
             yield match
@@ -502,19 +507,23 @@ class _Scan(NamedTuple):
     needed: dict[str, list[tuple[int, int]]]
 
 
-def _candidates(scan: _Scan, frame: Frame, patterns: SloganPatterns, kept: _Kept) -> Iterator[_Candidate]:
+def _candidates(scan: _Scan, frame: Frame, patterns: SloganPatterns, kept: _Kept) -> list[_Candidate]:
     """The candidates of `frame`, without those overlapping a candidate `kept` from a higher priority.
 
     Such a match is dropped before its keywords, checks and expansion are computed: an expansion only
     widens a span (and the parts of a ``parallel`` list are tested once they are cut), so the selection
-    would drop it anyway.
+    would drop it anyway. (The loop runs once per match of every frame: its steps are written out.)
     """
-    text, titles = scan.text, scan.titles
+    text, titles, title_starts = scan.text, scan.titles, scan.title_starts
+    kept_starts, kept_cands = kept.starts, kept.cands
+    bisect_left = bisect.bisect_left
     rejects = patterns.rejects
     groups = frame.keyword_groups
+    single = groups[0] if len(groups) == 1 else None
     parallel = frame.parallel
     frame_rejects = frame.rejects if frame.reject else None
     speech = patterns.speech_cue if not frame.speech else None
+    found: list[_Candidate] = []
     for match in _frame_matches(text, frame, scan.lines, scan.needed):
         start, end = match.span()
         if start == end:
@@ -524,17 +533,19 @@ def _candidates(scan: _Scan, frame: Frame, patterns: SloganPatterns, kept: _Kept
             if checked is None:
                 continue
             start, end, keywords = checked
-            if kept.overlaps(start, end):
-                continue
-        else:
-            if kept.overlaps(start, end):
-                continue
-            keywords = _keywords(match, groups)
+        i = bisect_left(kept_starts, end)  # overlaps a kept candidate (see _Kept.overlaps)
+        if i and kept_cands[i - 1].end > start:
+            continue
+        if parallel is None:
+            if single is not None:  # one group's captures come in text order
+                keywords = tuple(filter(None, map(str.strip, match.captures(single))))
+            else:
+                keywords = _keywords(match, groups)
         if not keywords or rejects.any(keywords):
             continue
         if frame_rejects is not None and frame_rejects.any(keywords[:1]):
             continue
-        if titles and _overlaps_title(titles, scan.title_starts, start, end):
+        if titles and _overlaps_title(titles, title_starts, start, end):
             continue
         if speech is not None and speech.search(text, max(0, start - _SPEECH_WINDOW), start):
             continue
@@ -544,7 +555,8 @@ def _candidates(scan: _Scan, frame: Frame, patterns: SloganPatterns, kept: _Kept
         cand = _Candidate(start, end, frame.kind, keywords, expansion, frame.name, frame.priority)
         if frame.expand and not expansion:
             cand = _expand(text, cand, patterns)
-        yield cand
+        found.append(cand)
+    return found
 
 
 def _overlaps_title(titles: list[tuple[int, int]], starts: list[int], start: int, end: int) -> bool:
