@@ -97,6 +97,15 @@ def test_user_patterns_add_a_frame_without_code(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("needs", ["'轻'", "['']", "[['轻']]", '["轻\\n"]'])
+def test_bad_needs_names_the_file(tmp_path: Path, needs: str) -> None:
+    (tmp_path / "slogan_patterns.yaml").write_text(
+        f"frames:\n  - {{name: f, kind: x, pattern: '轻', needs: {needs}}}\n", encoding="utf-8"
+    )
+    with pytest.raises(LexiconError, match=r"slogan_patterns\.yaml.*needs"):
+        load_slogan_patterns(tmp_path)
+
+
 def test_bad_pattern_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "slogan_patterns.yaml").write_text(
         "frames:\n  - {name: broken, kind: x, pattern: '(unclosed'}\n", encoding="utf-8"
@@ -196,8 +205,9 @@ def test_seed_004_has_no_contrast_or_guide() -> None:
 
 
 def test_lines_with_frames_find_what_the_whole_text_scan_finds() -> None:
-    """A frame run only over the lines holding its ``lines_with`` words finds the matches ``finditer``
-    finds over the whole text: on every bundled document, and on lines made to sit at the edges."""
+    """A frame run only over the lines holding its ``needs`` words and ``lines_with`` patterns finds the
+    matches ``finditer`` finds over the whole text: on every bundled document, every case of the case
+    table, and on lines made to sit at the edges."""
     from auditnlp.extract.slogans import _frame_matches, _lines
     from auditnlp.readers import read_file
 
@@ -207,6 +217,14 @@ def test_lines_with_frames_find_what_the_whole_text_scan_finds() -> None:
     root = Path(__file__).resolve().parent.parent / "corpora"
     texts = [d.text for p in sorted(root.glob("*/*.txt")) for d in read_file(p)]
     texts += ["国企审计紧扣“保值增值”", "构建“1+6+N”体系\n国企审计紧扣“保值增值”\n1+M+N", "审计\n“保值增值”"]
+    texts += [case["text"] for case in CASES]
+    texts += [  # needs words at a line's start and end, in the line before or after a match
+        "重数量、轻质量\n让资金“活起来”、项目“动起来”\n轻",
+        "少\n多一些“雪中送炭”，少一些“锦上添花”\n由“审计查”向“查审计”转变",
+        "变“要我审”为“我要审”\n从\n钱花到哪里、审计就跟到哪里",
+        "坚持“治已病”与“防未病”相结合，要成为“行家里手”，不做“二传手”\n不",
+        "“1＋6＋N”党建矩阵、“对象管理＋计划管理＋项目管理”\n3×3",
+    ]
     found = 0
     for text in texts:
         lines = _lines(text)
