@@ -480,11 +480,6 @@ class _Kept(NamedTuple):
     starts: list[int]
     cands: list[_Candidate]
 
-    def overlaps(self, start: int, end: int) -> bool:
-        """Whether [start, end) overlaps a kept candidate: only the one starting last before `end` can."""
-        i = bisect.bisect_left(self.starts, end)
-        return i > 0 and self.cands[i - 1].end > start
-
     def add(self, candidates: Sequence[_Candidate]) -> None:
         """Keep those of `candidates` overlapping no kept one: higher priority first, then longer, then
         earlier (each overlap test one bisection)."""
@@ -533,7 +528,8 @@ def _candidates(scan: _Scan, frame: Frame, patterns: SloganPatterns, kept: _Kept
             if checked is None:
                 continue
             start, end, keywords = checked
-        i = bisect_left(kept_starts, end)  # overlaps a kept candidate (see _Kept.overlaps)
+        # overlapping a kept candidate: only the one starting last before `end` can
+        i = bisect_left(kept_starts, end)
         if i and kept_cands[i - 1].end > start:
             continue
         if parallel is None:
