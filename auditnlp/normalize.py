@@ -51,7 +51,7 @@ _CHANGING = re.compile("[" + "".join(re.escape(c) for c in sorted(_TABLE_STR)) +
 # ASCII punctuation that becomes full-width when it stands in Chinese text
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
 _HAN = regex.compile(r"\p{Han}")
-_LINE = regex.compile(r"[^\n\r\u2028\u2029\x0b\x0c\x85]+")
+_LINE = re.compile("[^\n\r\u2028\u2029\x0b\x0c\x85]+")
 """A line: what lies between line breaks of any kind."""
 _HALF_PUNCT = re.compile("[" + re.escape("".join(_HALF_TO_FULL)) + "]")
 """A half-width mark that may become full-width (found by `re`, checked in context by `_CONTEXT_PUNCT`)."""
@@ -101,6 +101,19 @@ class DebrisRules:
 
     inline: tuple[tuple[str, Any], ...]
     lines: tuple[_LineRule, ...]
+    by_place: tuple[tuple[_LineRule, ...], ...] = ()
+    """The line rules that apply, in order, indexed by ``2 * in_head + in_tail`` (filled when empty)."""
+
+    def __post_init__(self) -> None:
+        if not self.by_place:
+            by_place = tuple(
+                tuple(
+                    r for r in self.lines if (r.where != "head" or in_head) and (r.where != "tail" or in_tail)
+                )
+                for in_head in (False, True)
+                for in_tail in (False, True)
+            )
+            object.__setattr__(self, "by_place", by_place)
 
 
 def build_debris_rules(lex: Lexicons) -> DebrisRules:
@@ -157,30 +170,6 @@ def _is_substantial(line: str) -> bool:
     return len(line) >= 30 or (line.endswith(("。", "！", "？")) and len(line) >= 10)
 
 
-class _Builder:
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.length = 0
-        self.breaks: list[tuple[int, int]] = []
-
-    def emit(self, source: str, start: int, end: int) -> None:
-        if start >= end:
-            return
-        delta = start - self.length
-        if not self.breaks or self.breaks[-1][1] != delta:
-            self.breaks.append((self.length, delta))
-        self.parts.append(source[start:end])
-        self.length += end - start
-
-    def emit_char(self, char: str, source_pos: int) -> None:
-        """Emit one synthetic character that stands for source position `source_pos`."""
-        delta = source_pos - self.length
-        if not self.breaks or self.breaks[-1][1] != delta:
-            self.breaks.append((self.length, delta))
-        self.parts.append(char)
-        self.length += 1
-
-
 def normalize(
     source: str, *, lexicon: LexiconsLike = None, drop: Sequence[tuple[int, int, str]] = ()
 ) -> Normalized:
@@ -192,70 +181,90 @@ def normalize(
     """
     rules = debris_rules(lexicon)
     unified = unify_chars(source)
-    builder = _Builder()
+    # the offset map: (offset in the result, source offset - result offset) where the difference changes
+    parts: list[str] = []
+    length = 0
+    breaks: list[tuple[int, int]] = []
+    delta = None
     removed: list[Removal] = []
-    spans = [m.span() for m in _LINE.finditer(unified)]
     in_head = True
     tail_from = int(len(unified) * 0.85)
     first = True
-    stop = False
-    for line_start, line_end in spans:
-        if stop:
-            break
-        raw = unified[line_start:line_end]
+    by_place = rules.by_place
+    inline_rules = rules.inline
+    for m in _LINE.finditer(unified):
+        line_start = m.start()
+        raw = m.group()
         stripped = raw.strip()
         if not stripped:
             continue
-        s = line_start + (len(raw) - len(raw.lstrip()))
+        s = line_start + (len(raw) - len(raw.lstrip())) if raw[0].isspace() else line_start
         e = s + len(stripped)
-        marked = next((kind for a, b, kind in drop if a <= s and e <= b), None)
-        if marked is not None:
-            removed.append(Removal(s, e, source[s:e], marked, builder.length))
-            continue
-        rule = _match_line_rule(rules, stripped, in_head=in_head, in_tail=s >= tail_from)
+        if drop:
+            marked = next((kind for a, b, kind in drop if a <= s and e <= b), None)
+            if marked is not None:
+                removed.append(Removal(s, e, source[s:e], marked, length))
+                continue
+        rule = _match_line_rule(by_place[2 * in_head + (s >= tail_from)], stripped)
         if rule is not None:
             if rule.where == "tail":
-                removed.append(Removal(s, len(unified), source[s:], rule.kind, builder.length))
-                stop = True
-            else:
-                removed.append(Removal(s, e, source[s:e], rule.kind, builder.length))
+                removed.append(Removal(s, len(unified), source[s:], rule.kind, length))
+                break
+            removed.append(Removal(s, e, source[s:e], rule.kind, length))
             continue
-        inline = _iter_inline(rules, unified, s, e)
-        if inline and sum(m[1] - m[0] for m in inline) == e - s:
-            removed.extend(Removal(a, b, source[a:b], kind, builder.length) for a, b, kind in inline)
+        inline = _iter_inline(inline_rules, unified, s, e) if inline_rules else ()
+        if inline and sum(b - a for a, b, _ in inline) == e - s:
+            removed.extend(Removal(a, b, source[a:b], kind, length) for a, b, kind in inline)
             continue
         if in_head and _is_substantial(stripped):
             in_head = False
         if not first:
             # the newline stands for the line break just before this line in the source
-            builder.emit_char("\n", max(s - 1, 0))
+            shift = max(s - 1, 0) - length
+            if shift != delta:
+                breaks.append((length, shift))
+                delta = shift
+            parts.append("\n")
+            length += 1
         first = False
         pos = s
         for a, b, kind in inline:
-            builder.emit(unified, pos, a)
-            removed.append(Removal(a, b, source[a:b], kind, builder.length))
+            if a > pos:
+                shift = pos - length
+                if shift != delta:
+                    breaks.append((length, shift))
+                    delta = shift
+                parts.append(unified[pos:a])
+                length += a - pos
+            removed.append(Removal(a, b, source[a:b], kind, length))
             pos = b
-        builder.emit(unified, pos, e)
-    text = "".join(builder.parts)
-    return Normalized(text, tuple(builder.breaks), tuple(removed))
+        if e > pos:
+            shift = pos - length
+            if shift != delta:
+                breaks.append((length, shift))
+                delta = shift
+            parts.append(unified[pos:e] if pos != line_start or e != m.end() else raw)
+            length += e - pos
+    text = "".join(parts)
+    return Normalized(text, tuple(breaks), tuple(removed))
 
 
-def _match_line_rule(rules: DebrisRules, line: str, *, in_head: bool, in_tail: bool) -> _LineRule | None:
-    for rule in rules.lines:
-        if rule.where == "head" and not in_head:
-            continue
-        if rule.where == "tail" and not in_tail:
-            continue
+def _match_line_rule(rules: tuple[_LineRule, ...], line: str) -> _LineRule | None:
+    for rule in rules:
         if rule.pattern.fullmatch(line):
             return rule
     return None
 
 
-def _iter_inline(rules: DebrisRules, text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+def _iter_inline(
+    inline: tuple[tuple[str, Any], ...], text: str, start: int, end: int
+) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
-    for kind, pattern in rules.inline:
+    for kind, pattern in inline:
         for m in pattern.finditer(text, start, end):
             found.append((m.start(), m.end(), kind))
+    if not found:
+        return found
     found.sort()
     merged: list[tuple[int, int, str]] = []
     for item in found:
