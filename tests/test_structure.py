@@ -158,3 +158,51 @@ def test_seed_004_structure():
     assert kinds.count("shi") == 8
     examples = [i for i in report.items if i.kind == "example"]
     assert all(report.items[e.parent].kind == "aspect" for e in examples)
+
+
+def _lines(cases) -> list[str]:
+    lines = [c["text"] for c in cases["headings"]] + list(cases["not_headings"])
+    lines += [c["heading"] for c in cases["roles"]] + [c["text"] for c in cases["items"]]
+    return [x for text in lines for x in text.splitlines() if x]
+
+
+def test_joined_quick_tests_agree_with_the_patterns_one_by_one():
+    """The one-alternation tests before the heading, plain-heading and role patterns say yes exactly when
+    one of the patterns matches, and the roles they give are those of the patterns in their order."""
+    from auditnlp.segment.rules import structure_rules
+
+    rules = structure_rules()
+    assert rules.any_heading is not None and rules.any_plain is not None
+    lines = [*_lines(CASES), "附件2", "【审计发现】", "（一）", "第三部分 下一步工作", "1.5%的增长"]
+    for line in lines:
+        assert (rules.any_heading.match(line) is not None) == any(
+            h.pattern.match(line) for h in rules.headings
+        )
+        assert (rules.any_plain.fullmatch(line) is not None) == any(
+            p.fullmatch(line) for p in rules.plain_headings
+        )
+        by_one = next((role for role, p in rules.roles if p.search(line)), None)
+        joined = next((role for role, p in rules.role_groups if p.search(line)), None)
+        assert joined == by_one, line
+    assert len(rules.role_groups) < len(rules.roles)
+
+
+def test_patterns_with_inline_flags_are_not_joined(tmp_path):
+    """A user's heading pattern with an inline flag (it could apply to the whole alternation) is tried on
+    its own: no joined quick test, and the heading is still found."""
+    from auditnlp.lexicon import load_lexicons
+    from auditnlp.pipeline import Options
+    from auditnlp.segment.rules import structure_rules
+
+    packaged = Path(__file__).parent.parent / "auditnlp" / "lexicons"
+    for name in ("structure.yaml", "lists.yaml"):
+        (tmp_path / name).write_text((packaged / name).read_text(encoding="utf-8"), encoding="utf-8")
+    data = yaml.safe_load((tmp_path / "structure.yaml").read_text(encoding="utf-8"))
+    data["headings"].append({"rank": 6, "kind": "letter", "pattern": "(?i)part [a-z][.、]"})
+    (tmp_path / "structure.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    rules = structure_rules(load_lexicons(tmp_path))
+    assert rules.any_heading is None and rules.any_plain is not None
+    report = analyze_text(
+        TITLE + "PART A.加强审计监督。\n正文内容。", options=Options(lexicon_dir=str(tmp_path))
+    )
+    assert [s.marker for s in report.sections if s.level > 0] == ["PART A."]

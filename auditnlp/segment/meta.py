@@ -65,7 +65,11 @@ def find_title(
             and not _SENTENCE_END.search(line)
             and rules.title_keywords.search(line)
             and not rules.salutation.fullmatch(line)
-            and not any(h.pattern.match(line) for h in rules.headings)
+            and not (
+                rules.any_heading.match(line)
+                if rules.any_heading is not None
+                else any(h.pattern.match(line) for h in rules.headings)
+            )
         ):
             return Span(start, end, line)
         return None

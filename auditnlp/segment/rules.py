@@ -53,6 +53,13 @@ class StructureRules:
     series: tuple[SeriesRule, ...]
     any_marker: Pattern
     """One alternation of every series' markers: a paragraph it does not match has no list item."""
+    any_heading: Pattern | None = None
+    """One alternation of the heading markers: a paragraph it does not match has none (``None``: the
+    patterns cannot be joined, try each)."""
+    any_plain: Pattern | None = None
+    """One alternation of the plain headings (``None``: try each)."""
+    role_groups: tuple[tuple[str, Any], ...] = ()
+    """:attr:`roles` with the patterns of one role joined into one alternation where they can be."""
 
 
 def build_structure_rules(lex: Lexicons) -> StructureRules:
@@ -121,9 +128,15 @@ def build_structure_rules(lex: Lexicons) -> StructureRules:
             )
         )
     default_roles = get(data, "default_roles", {}, where, dict)
+    plain_headings = tuple(pat(p) for p in items(data, "plain_headings", where, str))
+    role_groups: list[tuple[str, Any]] = []
+    for role in dict.fromkeys(r for r, _ in roles):
+        patterns = [p for r, p in roles if r == role]
+        joined = _union(patterns, where) if len(patterns) > 1 else None
+        role_groups += [(role, joined)] if joined is not None else [(role, p) for p in patterns]
     return StructureRules(
         headings=tuple(headings),
-        plain_headings=tuple(pat(p) for p in items(data, "plain_headings", where, str)),
+        plain_headings=plain_headings,
         heading_max_chars=get(data, "heading_max_chars", 60, where, int),
         roles=roles,
         default_roles=tuple((str(k), str(v)) for k, v in default_roles.items()),
@@ -135,7 +148,24 @@ def build_structure_rules(lex: Lexicons) -> StructureRules:
         list_before=compile_pattern(need(lists, "before", lwhere, str), lwhere),
         series=tuple(series),
         any_marker=compile_pattern("|".join(_alternative(s) for s in series), lwhere),
+        any_heading=_union([h.pattern for h in headings], where),
+        any_plain=_union(plain_headings, where),
+        role_groups=tuple(role_groups),
     )
+
+
+_NOT_JOINABLE = regex.compile(r"\(\?(?:[A-OQ-Za-z0-9^&+(-]|P[=>])|\\[1-9]|\\g")
+"""What may not survive joining patterns into one alternation: inline flags (they may apply to the
+whole pattern), backreferences by number and group calls (the numbers shift), conditionals."""
+
+
+def _union(patterns: list[Any] | tuple[Any, ...], where: str) -> Pattern | None:
+    """One alternation that matches (at a place, or a whole text) where one of `patterns` does: a quick
+    test before trying them in turn. ``None`` when there are none or one cannot be joined safely."""
+    sources = [p.pattern for p in patterns]
+    if not sources or any(_NOT_JOINABLE.search(x) for x in sources):
+        return None
+    return compile_pattern("|".join(f"(?:{x})" for x in sources), where)
 
 
 def _alternative(series: SeriesRule) -> str:

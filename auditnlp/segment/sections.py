@@ -43,7 +43,8 @@ def match_heading(
     sentence is short, else to the end of its first clause: ``（一）在“思”字上下功夫，解决一个“慢”字。牢牢…``
     has the heading ``在“思”字上下功夫，解决一个“慢”字``.
     """
-    for rule in rules.headings:
+    any_heading = rules.any_heading
+    for rule in rules.headings if any_heading is None or any_heading.match(text, start, end) else ():
         m = rule.pattern.match(text, start, end)
         if m is None or m.end() >= end:
             continue
@@ -55,7 +56,8 @@ def match_heading(
         if h_end <= h_start:
             continue
         return rule.rank, rule.kind, marker.strip(), h_start, h_end
-    for pattern in rules.plain_headings:
+    any_plain = rules.any_plain
+    for pattern in rules.plain_headings if any_plain is None or any_plain.fullmatch(text, start, end) else ():
         plain = pattern.fullmatch(text, start, end)
         if plain is None:
             continue
@@ -84,7 +86,7 @@ def _heading_end(text: str, start: int, end: int, max_chars: int) -> int:
 
 
 def _role(heading: str, rules: StructureRules) -> SectionRole | None:
-    for role, pattern in rules.roles:
+    for role, pattern in rules.role_groups:
         if pattern.search(heading):
             return role  # type: ignore[return-value]
     return None
