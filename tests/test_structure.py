@@ -187,9 +187,33 @@ def test_joined_quick_tests_agree_with_the_patterns_one_by_one():
     assert len(rules.role_groups) < len(rules.roles)
 
 
+def test_every_paragraph_with_an_item_passes_the_quick_marker_test():
+    """The quick test of find_items (a marker at the body start, or after a character an item may follow)
+    lets through every paragraph that holds an item, on the bundled corpus."""
+    from auditnlp.segment.rules import structure_rules
+
+    rules = structure_rules()
+    allowed = rules.any_allowed_marker
+    assert allowed is not None
+    corpus = Path(__file__).parent.parent / "corpora" / "samples"
+    reports = [analyze(p) for p in sorted(corpus.glob("*.txt"))]
+    holding = 0
+    for report in reports:
+        body_starts = {s.start: s.heading_end for s in report.sections if s.level > 0}
+        for para in report.paragraphs:
+            if not any(i.paragraph == para.id for i in report.items):
+                continue
+            holding += 1
+            body = body_starts.get(para.start, para.start)
+            text = report.text
+            assert rules.any_marker.match(text, body, para.end) or allowed.search(text, body, para.end)
+    assert holding >= 10
+
+
 def test_patterns_with_inline_flags_are_not_joined(tmp_path):
     """A user's heading pattern with an inline flag (it could apply to the whole alternation) is tried on
-    its own: no joined quick test, and the heading is still found."""
+    its own: no joined quick test, and the heading is still found; a `before` with a lookbehind gets no
+    quick marker test."""
     from auditnlp.lexicon import load_lexicons
     from auditnlp.pipeline import Options
     from auditnlp.segment.rules import structure_rules
@@ -200,8 +224,12 @@ def test_patterns_with_inline_flags_are_not_joined(tmp_path):
     data = yaml.safe_load((tmp_path / "structure.yaml").read_text(encoding="utf-8"))
     data["headings"].append({"rank": 6, "kind": "letter", "pattern": "(?i)part [a-z][.、]"})
     (tmp_path / "structure.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    lists = (tmp_path / "lists.yaml").read_text(encoding="utf-8")
+    lists = lists.replace("before: '[", "before: '(?<!第)[", 1)
+    (tmp_path / "lists.yaml").write_text(lists, encoding="utf-8")
     rules = structure_rules(load_lexicons(tmp_path))
     assert rules.any_heading is None and rules.any_plain is not None
+    assert rules.any_allowed_marker is None  # `before` looks further than its one character
     report = analyze_text(
         TITLE + "PART A.加强审计监督。\n正文内容。", options=Options(lexicon_dir=str(tmp_path))
     )

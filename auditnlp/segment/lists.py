@@ -101,12 +101,21 @@ def find_items(
     items: list[ListItem] = []
     carry: dict[str, int] = {}
     current_section = None
+    allowed = rules.any_allowed_marker
     for para in paragraphs:
         if para.section != current_section:
             carry = {}
             current_section = para.section
         body_start = body_starts.get(para.id, para.start)
-        if rules.any_marker.search(text, body_start, para.end) is None:
+        # a marker stands at the body start or after a character an item may follow: a paragraph without
+        # one has no item, and leaves the open runs as they are
+        if allowed is None:
+            if rules.any_marker.search(text, body_start, para.end) is None:
+                continue
+        elif (
+            rules.any_marker.match(text, body_start, para.end) is None
+            and allowed.search(text, body_start, para.end) is None
+        ):
             continue
         markers = _runs(text, para, body_start, rules, carry)
         items.extend(_items_of(text, para, markers, len(items)))

@@ -53,6 +53,10 @@ class StructureRules:
     series: tuple[SeriesRule, ...]
     any_marker: Pattern
     """One alternation of every series' markers: a paragraph it does not match has no list item."""
+    any_allowed_marker: Pattern | None = None
+    """:attr:`any_marker` after a character an item may follow (``list_before`` or a series'
+    ``first_only_after``): with a match at the body start, the quick test for a paragraph that may hold an
+    item (``None``: those patterns depend on more than the one character, use :attr:`any_marker`)."""
     any_heading: Pattern | None = None
     """One alternation of the heading markers: a paragraph it does not match has none (``None``: the
     patterns cannot be joined, try each)."""
@@ -128,6 +132,8 @@ def build_structure_rules(lex: Lexicons) -> StructureRules:
             )
         )
     default_roles = get(data, "default_roles", {}, where, dict)
+    list_before = compile_pattern(need(lists, "before", lwhere, str), lwhere)
+    any_marker = compile_pattern("|".join(_alternative(s) for s in series), lwhere)
     plain_headings = tuple(pat(p) for p in items(data, "plain_headings", where, str))
     role_groups: list[tuple[str, Any]] = []
     for role in dict.fromkeys(r for r, _ in roles):
@@ -145,9 +151,14 @@ def build_structure_rules(lex: Lexicons) -> StructureRules:
         title_max_chars=get(data, "title_max_chars", 80, where, int),
         title_keywords=pat(need(data, "title_keywords", where, str)),
         doc_types=tuple(doc_types),
-        list_before=compile_pattern(need(lists, "before", lwhere, str), lwhere),
+        list_before=list_before,
         series=tuple(series),
-        any_marker=compile_pattern("|".join(_alternative(s) for s in series), lwhere),
+        any_marker=any_marker,
+        any_allowed_marker=_after_one_of(
+            [list_before, *(s.first_only_after for s in series if s.first_only_after is not None)],
+            any_marker,
+            lwhere,
+        ),
         any_heading=_union([h.pattern for h in headings], where),
         any_plain=_union(plain_headings, where),
         role_groups=tuple(role_groups),
@@ -157,6 +168,23 @@ def build_structure_rules(lex: Lexicons) -> StructureRules:
 _NOT_JOINABLE = regex.compile(r"\(\?(?:[A-OQ-Za-z0-9^&+(-]|P[=>])|\\[1-9]|\\g")
 """What may not survive joining patterns into one alternation: inline flags (they may apply to the
 whole pattern), backreferences by number and group calls (the numbers shift), conditionals."""
+
+
+_NOT_ONE_CHARACTER = regex.compile(r"[$^]|\\[bBAZzGmMK]|\(\?[=!<]")
+"""What makes a pattern depend on more than the one character it is matched against: anchors, word
+boundaries, lookarounds (and a negated class, caught by its ``^``, to be safe)."""
+
+
+def _after_one_of(before: list[Any], pattern: Any, where: str) -> Pattern | None:
+    """`pattern` where the character before it fullmatches one of `before` (single-character tests): a
+    lookbehind that holds wherever one of them holds. ``None`` when one may look past its character."""
+    sources = [p.pattern for p in before]
+    if _NOT_JOINABLE.search(pattern.pattern) or any(
+        _NOT_JOINABLE.search(x) or _NOT_ONE_CHARACTER.search(x) for x in sources
+    ):
+        return None
+    behind = "|".join(f"(?:{x})" for x in sources)
+    return compile_pattern(f"(?<={behind})(?:{pattern.pattern})", where)
 
 
 def _union(patterns: list[Any] | tuple[Any, ...], where: str) -> Pattern | None:
