@@ -422,6 +422,8 @@ def _body_unit(body: list[str], rules: MetaRules) -> list[Unit]:
     """An audit office with its place that begins a clause of the first body paragraphs (case studies and
     news name the office in the body: …，沛县审计局自项目招标阶段起开展跟踪审计)."""
     for paragraph in body[: rules.body_paragraphs]:
+        if rules.audit_body_anywhere and rules.audit_body.search(paragraph) is None:
+            continue  # no audit body in the paragraph: none in a unit of it
         for clause in rules.clause_start.finditer(paragraph):
             m = rules.unit_at.match(paragraph, clause.start())
             if m is None or paragraph.startswith("的", m.end()):

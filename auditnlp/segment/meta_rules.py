@@ -9,6 +9,7 @@ from auditnlp._data import Pattern, compile_pattern
 from auditnlp.errors import LexiconError
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 from auditnlp.numerals import ordinal_value, parse_chinese_numeral
+from auditnlp.segment.rules import looks_around
 
 _DAY = "(?:\\d{1,2}|[一二三四五六七八九十]{1,3})"
 """``{DAY}`` in meta.yaml: the number of a month or a day, in digits or Chinese numerals (十一月二十四日)."""
@@ -79,6 +80,9 @@ class MetaRules:
     """A bare year (2023 or 二〇二三), group ``year``."""
     manifest_columns: dict[str, tuple[str, ...]]
     """Manifest field → accepted column names."""
+    audit_body_anywhere: bool = False
+    """Whether :attr:`audit_body` matches a piece of text alone exactly when it matches it inside a longer
+    one (no anchors, lookarounds or word boundaries): then a text it does not search has no audit body."""
 
     def rank(self, source: str) -> int:
         """Position of a source in the order of trust (a joined source ranks as its first part)."""
@@ -198,6 +202,7 @@ def build_meta_rules(lex: Lexicons) -> MetaRules:
         manifest_columns={
             str(k): tuple(str(n) for n in v) for k, v in (data.get("manifest_columns") or {}).items()
         },
+        audit_body_anywhere=not looks_around(audit),
     )
 
 

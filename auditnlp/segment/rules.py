@@ -170,18 +170,22 @@ _NOT_JOINABLE = regex.compile(r"\(\?(?:[A-OQ-Za-z0-9^&+(-]|P[=>])|\\[1-9]|\\g")
 whole pattern), backreferences by number and group calls (the numbers shift), conditionals."""
 
 
-_NOT_ONE_CHARACTER = regex.compile(r"[$^]|\\[bBAZzGmMK]|\(\?[=!<]")
-"""What makes a pattern depend on more than the one character it is matched against: anchors, word
-boundaries, lookarounds (and a negated class, caught by its ``^``, to be safe)."""
+_LOOKS_AROUND = regex.compile(r"[$^]|\\[bBAZzGmMK]|\(\?[=!<]")
+"""What lets a pattern see past the text it matches: anchors, word boundaries, lookarounds (and a
+negated class, caught by its ``^``, to be safe)."""
+
+
+def looks_around(pattern: str) -> bool:
+    """Whether `pattern` may see past the text it matches (anchors, word boundaries, lookarounds, inline
+    flags, references): if not, it matches a piece of text alone exactly when it matches it in place."""
+    return bool(_LOOKS_AROUND.search(pattern) or _NOT_JOINABLE.search(pattern))
 
 
 def _after_one_of(before: list[Any], pattern: Any, where: str) -> Pattern | None:
     """`pattern` where the character before it fullmatches one of `before` (single-character tests): a
     lookbehind that holds wherever one of them holds. ``None`` when one may look past its character."""
     sources = [p.pattern for p in before]
-    if _NOT_JOINABLE.search(pattern.pattern) or any(
-        _NOT_JOINABLE.search(x) or _NOT_ONE_CHARACTER.search(x) for x in sources
-    ):
+    if _NOT_JOINABLE.search(pattern.pattern) or any(looks_around(x) for x in sources):
         return None
     behind = "|".join(f"(?:{x})" for x in sources)
     return compile_pattern(f"(?<={behind})(?:{pattern.pattern})", where)
