@@ -113,7 +113,7 @@ def build_sections(
     for index, (start, end) in enumerate(paras):
         if index in skip:
             continue
-        found = match_heading(text, start, end, rules, styled.get(text[start:end]))
+        found = match_heading(text, start, end, rules, styled.get(text[start:end]) if styled else None)
         if found is None:
             continue
         rank, kind, marker, h_start, h_end = found
