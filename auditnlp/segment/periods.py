@@ -108,6 +108,8 @@ _TITLES = regex.compile(r"(?<!印发)《[^《》]*》")
 def blank_quotes(text: str) -> str:
     """Text inside 《…》 replaced by spaces: a quoted title names another document's unit and year
     (关于印发《…》的通知 is the exception: what it issues is the document itself)."""
+    if "《" not in text:
+        return text
     return _TITLES.sub(lambda m: " " * len(m.group()), text)
 
 

@@ -70,7 +70,8 @@ def _split(
 
 def first_sentence_end(text: str, start: int, end: int) -> int:
     """Return the end of the first sentence of ``text[start:end]`` (``end`` when there is none)."""
-    spans, _ = _split(text, start, end, quotes=True, first_only=True)
-    if not spans or spans[0][1] == end:
-        spans = sentence_spans(text, start, end)  # an unclosed quote: split again without quotes
+    spans, balanced = _split(text, start, end, quotes=True, first_only=True)
+    if (not spans or spans[0][1] == end) and not balanced:
+        # the text was walked to its end with a quote left open: split again without quotes
+        spans, _ = _split(text, start, end, quotes=False, first_only=True)
     return spans[0][1] if spans else end
