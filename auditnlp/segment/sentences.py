@@ -7,6 +7,7 @@ import re
 _OPEN = {"“": "”", "「": "」", "『": "』", "《": "》", "‘": "’"}
 _END = set("。！？!?…")
 _TRAIL = set("”’」』）)》")
+_END_OR_TRAIL = _END | _TRAIL
 _SPECIAL = re.compile("[“”「」『』《》‘’。！？!?….]")
 
 
@@ -40,7 +41,16 @@ def _split(
         i = m.start()
         if i < skip_to:
             continue
-        char = text[i]
+        char = m.group()
+        if not stack and char in _END:  # the common case: an end mark outside quotes
+            j = i + 1
+            while j < end and text[j] in _END_OR_TRAIL:
+                j += 1
+            spans.append((sent_start, j))
+            if first_only:
+                return spans, True
+            sent_start = skip_to = j
+            continue
         closed_after_end = False
         if quotes:
             if char in _OPEN and not (char == "‘" and stack and stack[-1] == "’"):
@@ -57,7 +67,7 @@ def _split(
             is_end = i > start and i + 1 < end and _is_han(text[i - 1]) and _is_han(text[i + 1])
         if is_end:
             j = i + 1
-            while j < end and (text[j] in _END or text[j] in _TRAIL):
+            while j < end and text[j] in _END_OR_TRAIL:
                 j += 1
             spans.append((sent_start, j))
             if first_only:
