@@ -45,22 +45,23 @@ def _build_table() -> dict[int, str]:
 
 _TABLE = _build_table()
 _TABLE_STR = {chr(k): v for k, v in _TABLE.items()}
-# only the characters that change: str.translate with a dict is slow on long texts, and so is `regex` on a
-# large character class (the standard `re` scans one ten times faster)
-_CHANGING = re.compile("[" + "".join(re.escape(c) for c in sorted(_TABLE_STR)) + "]")
 # ASCII punctuation that becomes full-width when it stands in Chinese text
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？", "(": "（", ")": "）"}
 _HAN = regex.compile(r"\p{Han}")
 _LINE = re.compile("[^\n\r\u2028\u2029\x0b\x0c\x85]+")
 """A line: what lies between line breaks of any kind."""
-_HALF_PUNCT = re.compile("[" + re.escape("".join(_HALF_TO_FULL)) + "]")
-"""A half-width mark that may become full-width (found by `re`, checked in context by `_CONTEXT_PUNCT`)."""
 _CONTEXT_PUNCT = regex.compile(
     r"(?<=[\p{Han}“”）])[,;:!?]|[,;:!?](?=[\p{Han}“”（])|\((?=[\p{Han}\dA-Za-z*X○]{1,3}\))|(?<=\((?:[\p{Han}\dA-Za-z*X○]{1,3}))\)"
 )
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_TOUCHED = re.compile(
+    "["
+    + "".join(re.escape(c) for c in sorted(_TABLE_STR))
+    + re.escape("".join(_HALF_TO_FULL))
+    + "\ud800-\udfff]"
+)
+"""What unification may change: a character of the table, a half-width mark (checked in context by
+``_CONTEXT_PUNCT``) or a lone surrogate; one scan by `re` finds them all (`regex` is ten times slower on
+a large character class, str.translate with a dict slower still)."""
 
 
 def unify_chars(text: str) -> str:
@@ -69,22 +70,36 @@ def unify_chars(text: str) -> str:
     A lone surrogate (a broken UTF-16 pair from a JSON escape or an in-memory string) becomes U+FFFD: it
     cannot be written as UTF-8, so no output could hold it.
     """
-    if _SURROGATE.search(text):
-        text = _SURROGATE.sub("\ufffd", text)
-    out = _CHANGING.sub(lambda m: _TABLE_STR[m.group()], text)
-    # each alternative of _CONTEXT_PUNCT is one half-width mark: check it only where one stands (its
-    # lookarounds see the text around, as in a scan of the whole text)
     parts: list[str] = []
+    halves: list[int] = []
     pos = 0
-    for m in _HALF_PUNCT.finditer(out):
+    for m in _TOUCHED.finditer(text):
+        char = m.group()
+        new = _TABLE_STR.get(char)
+        if new is None:
+            if char in _HALF_TO_FULL:
+                halves.append(m.start())
+                continue
+            new = "\ufffd"  # a lone surrogate
         i = m.start()
-        if _CONTEXT_PUNCT.match(out, i) is not None:
-            parts.append(out[pos:i])
-            parts.append(_HALF_TO_FULL[out[i]])
+        parts.append(text[pos:i])
+        parts.append(new)
+        pos = i + 1
+    if parts:
+        parts.append(text[pos:])
+        text = "".join(parts)
+    # each alternative of _CONTEXT_PUNCT is one half-width mark: check it only where one stands, in the
+    # unified text (its lookarounds see the characters around, as in a scan of the whole text)
+    parts = []
+    pos = 0
+    for i in halves:
+        if _CONTEXT_PUNCT.match(text, i) is not None:
+            parts.append(text[pos:i])
+            parts.append(_HALF_TO_FULL[text[i]])
             pos = i + 1
     if not parts:
-        return out
-    parts.append(out[pos:])
+        return text
+    parts.append(text[pos:])
     return "".join(parts)
 
 
