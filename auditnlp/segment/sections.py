@@ -99,14 +99,16 @@ def build_sections(
     styled: dict[str, int] | None = None,
     skip: set[int] | None = None,
     doc_type: str | None = None,
+    spans: list[tuple[int, int]] | None = None,
 ) -> tuple[tuple[Section, ...], tuple[Paragraph, ...], list[HeadingMatch]]:
     """Find paragraphs and sections of the normalised `text`.
 
     `styled` maps paragraph texts to heading levels given by the container (.docx heading styles);
     `skip` holds paragraph indexes that cannot be headings (title, salutation, closing); `doc_type`
-    chooses the default role of unmatched top-level sections (``rules.default_roles``).
+    chooses the default role of unmatched top-level sections (``rules.default_roles``); `spans` are the
+    paragraph spans of `text` when the caller has them (:func:`paragraph_spans`).
     """
-    paras = paragraph_spans(text)
+    paras = paragraph_spans(text) if spans is None else spans
     styled = styled or {}
     skip = skip or set()
     matches: list[HeadingMatch] = []

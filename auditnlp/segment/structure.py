@@ -63,23 +63,21 @@ def segment(
     title = find_title(text, paras, rules, styled_title, meta_lexicon.header_lines)
     salutation = find_salutation(text, paras, rules)
     closing = find_closing(text, paras, rules)
-    skip = {
-        i
-        for i, (s, _) in enumerate(paras)
-        for span in (title, salutation, closing)
-        if span is not None and span.start == s
-    }
+    formulas = {span.start for span in (title, salutation, closing) if span is not None}
+    skip = {i for i, (s, _) in enumerate(paras) if s in formulas}
     meta, meta_warnings = find_meta(
         text, paras, title, salutation, rules, dict(fields), meta_lexicon, removed=removed, path=path, row=row
     )
     sections, paragraphs, found = build_sections(
-        text, rules, styled=styled, skip=skip, doc_type=meta.doc_type
+        text, rules, styled=styled, skip=skip, doc_type=meta.doc_type, spans=paras
     )
     body_starts = {h.paragraph: h.heading_end for h in found}
     sentences: list[Sentence] = []
+    add = sentences.append
     for para in paragraphs:
+        para_id = para.id
         for start, end in sentence_spans(text, para.start, para.end):
-            sentences.append(Sentence(len(sentences), para.id, start, end, text[start:end]))
+            add(Sentence(len(sentences), para_id, start, end, text[start:end]))
     items = find_items(text, paragraphs, body_starts, rules)
     warnings = list(meta_warnings)
     if len(sections) <= 1:
