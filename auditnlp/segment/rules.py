@@ -138,7 +138,7 @@ def build_structure_rules(lex: Lexicons) -> StructureRules:
     role_groups: list[tuple[str, Any]] = []
     for role in dict.fromkeys(r for r, _ in roles):
         patterns = [p for r, p in roles if r == role]
-        joined = _union(patterns, where) if len(patterns) > 1 else None
+        joined = union_pattern(patterns, where) if len(patterns) > 1 else None
         role_groups += [(role, joined)] if joined is not None else [(role, p) for p in patterns]
     return StructureRules(
         headings=tuple(headings),
@@ -159,8 +159,8 @@ def build_structure_rules(lex: Lexicons) -> StructureRules:
             any_marker,
             lwhere,
         ),
-        any_heading=_union([h.pattern for h in headings], where),
-        any_plain=_union(plain_headings, where),
+        any_heading=union_pattern([h.pattern for h in headings], where),
+        any_plain=union_pattern(plain_headings, where),
         role_groups=tuple(role_groups),
     )
 
@@ -191,7 +191,7 @@ def _after_one_of(before: list[Any], pattern: Any, where: str) -> Pattern | None
     return compile_pattern(f"(?<={behind})(?:{pattern.pattern})", where)
 
 
-def _union(patterns: list[Any] | tuple[Any, ...], where: str) -> Pattern | None:
+def union_pattern(patterns: list[Any] | tuple[Any, ...], where: str) -> Pattern | None:
     """One alternation that matches (at a place, or a whole text) where one of `patterns` does: a quick
     test before trying them in turn. ``None`` when there are none or one cannot be joined safely."""
     sources = [p.pattern for p in patterns]
