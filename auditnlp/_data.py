@@ -223,6 +223,37 @@ def compile_pattern(pattern: str, where: str, flags: int = 0) -> Pattern:
     return GuardedPattern(compiled, where)  # type: ignore[return-value]
 
 
+_NOT_JOINABLE = regex.compile(r"\(\?(?:[A-OQ-Za-z0-9^&+(-]|P[=>])|\\[1-9]|\\g")
+"""What may not survive joining patterns into one alternation: inline flags (they may apply to the
+whole pattern), backreferences by number and group calls (the numbers shift), conditionals."""
+
+
+_LOOKS_AROUND = regex.compile(r"[$^]|\\[bBAZzGmMK]|\(\?[=!<]")
+"""What lets a pattern see past the text it matches: anchors, word boundaries, lookarounds (and a
+negated class, caught by its ``^``, to be safe)."""
+
+
+def joinable(pattern: str) -> bool:
+    """Whether `pattern` keeps its meaning as one alternative of a longer pattern (no inline flags, no
+    backreference by number, group call or conditional)."""
+    return _NOT_JOINABLE.search(pattern) is None
+
+
+def looks_around(pattern: str) -> bool:
+    """Whether `pattern` may see past the text it matches (anchors, word boundaries, lookarounds, inline
+    flags, references): if not, it matches a piece of text alone exactly when it matches it in place."""
+    return bool(_LOOKS_AROUND.search(pattern) or _NOT_JOINABLE.search(pattern))
+
+
+def union_pattern(patterns: list[Any] | tuple[Any, ...], where: str) -> Pattern | None:
+    """One alternation that matches (at a place, or a whole text) where one of `patterns` does: a quick
+    test before trying them in turn. ``None`` when there are none or one cannot be joined safely."""
+    sources = [p.pattern for p in patterns]
+    if not sources or not all(joinable(x) for x in sources):
+        return None
+    return compile_pattern("|".join(f"(?:{x})" for x in sources), where)
+
+
 PACKAGED_PREFIX = "auditnlp/lexicons/"
 """How the packaged lexicon files are named in messages (and told apart from a user's files)."""
 PATTERN_SECONDS = 2.0

@@ -21,10 +21,9 @@ from typing import Any
 
 import regex
 
-from auditnlp._data import Pattern, compile_pattern, get, items, line_of, need
+from auditnlp._data import Pattern, compile_pattern, get, items, line_of, need, union_pattern
 from auditnlp.errors import LexiconError
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
-from auditnlp.segment.rules import union_pattern
 from auditnlp.types import Removal, map_offset
 
 _KEEP_FULLWIDTH = set("（），：；！？")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from auditnlp._data import Pattern, compile_pattern
+from auditnlp._data import Pattern, compile_pattern, looks_around
 from auditnlp.errors import LexiconError
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 from auditnlp.numerals import ordinal_value, parse_chinese_numeral
-from auditnlp.segment.rules import looks_around
 
 _DAY = "(?:\\d{1,2}|[一二三四五六七八九十]{1,3})"
 """``{DAY}`` in meta.yaml: the number of a month or a day, in digits or Chinese numerals (十一月二十四日)."""

@@ -7,7 +7,18 @@ from typing import Any
 
 import regex
 
-from auditnlp._data import Pattern, check, compile_pattern, get, items, line_of, need
+from auditnlp._data import (
+    Pattern,
+    check,
+    compile_pattern,
+    get,
+    items,
+    joinable,
+    line_of,
+    looks_around,
+    need,
+    union_pattern,
+)
 from auditnlp.errors import LexiconError
 from auditnlp.lexicon import Lexicons, LexiconsLike, as_lexicons
 
@@ -165,39 +176,14 @@ def build_structure_rules(lex: Lexicons) -> StructureRules:
     )
 
 
-_NOT_JOINABLE = regex.compile(r"\(\?(?:[A-OQ-Za-z0-9^&+(-]|P[=>])|\\[1-9]|\\g")
-"""What may not survive joining patterns into one alternation: inline flags (they may apply to the
-whole pattern), backreferences by number and group calls (the numbers shift), conditionals."""
-
-
-_LOOKS_AROUND = regex.compile(r"[$^]|\\[bBAZzGmMK]|\(\?[=!<]")
-"""What lets a pattern see past the text it matches: anchors, word boundaries, lookarounds (and a
-negated class, caught by its ``^``, to be safe)."""
-
-
-def looks_around(pattern: str) -> bool:
-    """Whether `pattern` may see past the text it matches (anchors, word boundaries, lookarounds, inline
-    flags, references): if not, it matches a piece of text alone exactly when it matches it in place."""
-    return bool(_LOOKS_AROUND.search(pattern) or _NOT_JOINABLE.search(pattern))
-
-
 def _after_one_of(before: list[Any], pattern: Any, where: str) -> Pattern | None:
     """`pattern` where the character before it fullmatches one of `before` (single-character tests): a
     lookbehind that holds wherever one of them holds. ``None`` when one may look past its character."""
     sources = [p.pattern for p in before]
-    if _NOT_JOINABLE.search(pattern.pattern) or any(looks_around(x) for x in sources):
+    if not joinable(pattern.pattern) or any(looks_around(x) for x in sources):
         return None
     behind = "|".join(f"(?:{x})" for x in sources)
     return compile_pattern(f"(?<={behind})(?:{pattern.pattern})", where)
-
-
-def union_pattern(patterns: list[Any] | tuple[Any, ...], where: str) -> Pattern | None:
-    """One alternation that matches (at a place, or a whole text) where one of `patterns` does: a quick
-    test before trying them in turn. ``None`` when there are none or one cannot be joined safely."""
-    sources = [p.pattern for p in patterns]
-    if not sources or any(_NOT_JOINABLE.search(x) for x in sources):
-        return None
-    return compile_pattern("|".join(f"(?:{x})" for x in sources), where)
 
 
 def _alternative(series: SeriesRule) -> str:
