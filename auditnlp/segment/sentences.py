@@ -29,6 +29,15 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
+def _past_end(text: str, i: int, end: int) -> int:
+    """Where the sentence whose end mark stands at `i` ends: after the end marks and closing marks that
+    follow it."""
+    j = i + 1
+    while j < end and text[j] in _END_OR_TRAIL:
+        j += 1
+    return j
+
+
 def _split(
     text: str, start: int, end: int, *, quotes: bool, first_only: bool = False
 ) -> tuple[list[tuple[int, int]], bool]:
@@ -43,9 +52,7 @@ def _split(
             continue
         char = m.group()
         if not stack and char in _END:  # the common case: an end mark outside quotes
-            j = i + 1
-            while j < end and text[j] in _END_OR_TRAIL:
-                j += 1
+            j = _past_end(text, i, end)
             spans.append((sent_start, j))
             if first_only:
                 return spans, True
@@ -66,9 +73,7 @@ def _split(
         if not is_end and char == ".":
             is_end = i > start and i + 1 < end and _is_han(text[i - 1]) and _is_han(text[i + 1])
         if is_end:
-            j = i + 1
-            while j < end and text[j] in _END_OR_TRAIL:
-                j += 1
+            j = _past_end(text, i, end)
             spans.append((sent_start, j))
             if first_only:
                 return spans, True
