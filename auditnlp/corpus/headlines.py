@@ -101,20 +101,16 @@ class _Facts:
         ind = indicators[index]
         if not ind.detail:
             return False
-        for j in range(index - 1, max(-1, index - 1 - _PARENT_REACH), -1):
-            before = indicators[j]
-            if before.sentence != ind.sentence:
-                break
-            if before.detail or before.unit_kind != ind.unit_kind:
-                continue
-            return before.name is None or before.name == ind.name
+        before = indicators[max(0, index - _PARENT_REACH) : index][::-1]
         # no whole before it: the parts of a total after it (违规、管理不规范问题金额分别为…，合计1.89亿元)
-        for after in indicators[index + 1 : index + 1 + _PARENT_REACH]:
-            if after.sentence != ind.sentence:
-                break
-            if after.detail or after.unit_kind != ind.unit_kind:
-                continue
-            return after.name is None or after.name == ind.name
+        after = indicators[index + 1 : index + 1 + _PARENT_REACH]
+        for side in (before, after):
+            for other in side:
+                if other.sentence != ind.sentence:
+                    break
+                if other.detail or other.unit_kind != ind.unit_kind:
+                    continue
+                return other.name is None or other.name == ind.name
         return True
 
 
